@@ -1,0 +1,2 @@
+//! The r3270 binary.
+fn main() {}
