@@ -11,11 +11,18 @@
 //! (the operator information area), [`codepage`] (EBCDIC <-> Unicode).
 
 pub mod addr;
+pub mod attr;
 pub mod codepage;
+
 pub mod ds;
+pub mod ge;
 pub mod keyboard;
 pub mod telnet;
 pub mod tn3270e;
 
 pub use addr::{AddressMode, BufferAddr, Dimensions, Position};
 pub use codepage::CodePage;
+pub mod screen;
+pub mod key;
+pub mod model;
+pub mod oia;

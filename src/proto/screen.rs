@@ -1,0 +1,518 @@
+//! The 3270 presentation space: cells, the field map, the cursor and the two screen sizes.
+//!
+//! The screen owns no protocol knowledge: [`ds::apply`](super::ds) writes into it and the
+//! [`keyboard`](super::keyboard) edits it. It keeps a per-cell index of the governing field
+//! attribute so that "which field is this address in" is O(1); the index is rebuilt after
+//! anything that adds or removes field attributes, and a linear scan answers while it is
+//! stale, so a lookup is always right.
+
+use crate::proto::addr::{BufferAddr, Dimensions, Position};
+use crate::proto::attr::{ExtAttrs, FieldAttr};
+use crate::proto::codepage::CodePage;
+
+/// EBCDIC null: shown as a blank, not sent in Read Modified.
+pub const NULL: u8 = 0x00;
+/// EBCDIC space.
+pub const SPACE: u8 = 0x40;
+/// The DUP control character (shown as an asterisk).
+pub const DUP: u8 = 0x1C;
+/// The Field Mark control character (shown as a semicolon).
+pub const FM: u8 = 0x1E;
+
+const FLAG_FA: u8 = 0x01;
+const FLAG_GE: u8 = 0x02;
+const NO_FIELD: u16 = u16::MAX;
+
+/// One screen position.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Cell {
+    byte: u8,
+    flags: u8,
+    /// Extended attributes: of the character (from SA), or of the field when this is an FA.
+    pub ext: ExtAttrs,
+}
+
+impl Cell {
+    /// A field attribute cell.
+    pub const fn field_attr(fa: FieldAttr, ext: ExtAttrs) -> Self {
+        Cell { byte: fa.bits(), flags: FLAG_FA, ext }
+    }
+
+    /// A character cell; `ge` marks a Graphic Escape (alternate character set) character.
+    pub const fn character(byte: u8, ge: bool, ext: ExtAttrs) -> Self {
+        Cell { byte, flags: if ge { FLAG_GE } else { 0 }, ext }
+    }
+
+    /// Whether this position holds a field attribute.
+    pub const fn is_field_attr(&self) -> bool {
+        self.flags & FLAG_FA != 0
+    }
+
+    /// The field attribute, if this position holds one.
+    pub const fn attr(&self) -> Option<FieldAttr> {
+        if self.is_field_attr() { Some(FieldAttr::from_byte(self.byte)) } else { None }
+    }
+
+    /// The EBCDIC character (meaningless for FA cells, which read as [`NULL`]).
+    pub const fn byte(&self) -> u8 {
+        if self.is_field_attr() { NULL } else { self.byte }
+    }
+
+    /// Whether the character came from Graphic Escape.
+    pub const fn is_ge(&self) -> bool {
+        self.flags & FLAG_GE != 0
+    }
+}
+
+/// A field: its attribute position, attribute, extended attributes, and the data positions it
+/// governs (from the cell after the attribute up to the next attribute).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    pub attr_addr: BufferAddr,
+    pub attr: FieldAttr,
+    pub ext: ExtAttrs,
+    /// Number of data positions (0 when two attributes are adjacent).
+    pub len: usize,
+}
+
+impl Field {
+    /// The first data position.
+    pub fn start(&self, dims: Dimensions) -> BufferAddr {
+        self.attr_addr.next(dims)
+    }
+
+    /// Whether `addr` is one of this field's data positions.
+    pub fn contains(&self, addr: BufferAddr, dims: Dimensions) -> bool {
+        let d = self.attr_addr.distance_to(addr, dims);
+        d >= 1 && d <= self.len
+    }
+
+    /// The data positions, in order (wrapping at the end of the buffer).
+    pub fn positions(&self, dims: Dimensions) -> impl Iterator<Item = BufferAddr> + use<> {
+        let start = self.attr_addr;
+        (1..=self.len).map(move |i| start.offset(isize::try_from(i).unwrap_or(0), dims))
+    }
+}
+
+/// The presentation space.
+#[derive(Clone, Debug)]
+pub struct Screen {
+    default_dims: Dimensions,
+    alternate_dims: Dimensions,
+    dims: Dimensions,
+    alternate: bool,
+    cells: Vec<Cell>,
+    cursor: BufferAddr,
+    /// For each cell, the address of the governing FA (or [`NO_FIELD`]).
+    field_of: Vec<u16>,
+    /// Addresses of every FA, ascending.
+    attrs: Vec<u16>,
+    index_stale: bool,
+}
+
+impl Screen {
+    /// A blank screen in its default size. `alternate` is the model's alternate size (for a
+    /// model 2 the same as the default).
+    pub fn new(default: Dimensions, alternate: Dimensions) -> Self {
+        let mut s = Screen {
+            default_dims: default,
+            alternate_dims: alternate,
+            dims: default,
+            alternate: false,
+            cells: Vec::new(),
+            cursor: BufferAddr::ZERO,
+            field_of: Vec::new(),
+            attrs: Vec::new(),
+            index_stale: false,
+        };
+        s.erase(false);
+        s
+    }
+
+    /// The current size.
+    pub fn dims(&self) -> Dimensions {
+        self.dims
+    }
+
+    pub fn default_dims(&self) -> Dimensions {
+        self.default_dims
+    }
+
+    pub fn alternate_dims(&self) -> Dimensions {
+        self.alternate_dims
+    }
+
+    /// Whether the alternate size is in use.
+    pub fn is_alternate(&self) -> bool {
+        self.alternate
+    }
+
+    /// Change the two sizes (a BIND-IMAGE may do that). Takes effect at the next erase.
+    pub fn set_sizes(&mut self, default: Dimensions, alternate: Dimensions) {
+        if default.is_valid() {
+            self.default_dims = default;
+        }
+        if alternate.is_valid() {
+            self.alternate_dims = alternate;
+        }
+    }
+
+    /// Erase everything, switch to the default or alternate size, home the cursor
+    /// (Erase/Write, Erase/Write Alternate, Clear).
+    pub fn erase(&mut self, use_alternate: bool) {
+        self.alternate = use_alternate;
+        self.dims = if use_alternate { self.alternate_dims } else { self.default_dims };
+        let n = self.dims.cells();
+        self.cells.clear();
+        self.cells.resize(n, Cell::default());
+        self.field_of.clear();
+        self.field_of.resize(n, NO_FIELD);
+        self.attrs.clear();
+        self.index_stale = false;
+        self.cursor = BufferAddr::ZERO;
+    }
+
+    /// All cells, row by row.
+    pub fn cells(&self) -> &[Cell] {
+        &self.cells
+    }
+
+    /// One cell. Addresses come from this screen, so they are in range; an address from a
+    /// screen of another size reads as a blank cell rather than panicking.
+    pub fn cell(&self, addr: BufferAddr) -> Cell {
+        self.cells.get(addr.index()).copied().unwrap_or_default()
+    }
+
+    pub fn cursor(&self) -> BufferAddr {
+        self.cursor
+    }
+
+    pub fn cursor_position(&self) -> Position {
+        self.cursor.position(self.dims)
+    }
+
+    /// Move the cursor (ignored if the address is not on this screen).
+    pub fn set_cursor(&mut self, addr: BufferAddr) {
+        if addr.index() < self.cells.len() {
+            self.cursor = addr;
+        }
+    }
+
+    /// Store a field attribute.
+    pub fn set_field_attr(&mut self, addr: BufferAddr, fa: FieldAttr, ext: ExtAttrs) {
+        if let Some(c) = self.cells.get_mut(addr.index()) {
+            *c = Cell::field_attr(fa, ext);
+            self.index_stale = true;
+        }
+    }
+
+    /// Store a character, replacing whatever was there (an FA overwritten by data is gone).
+    pub fn set_char(&mut self, addr: BufferAddr, byte: u8, ge: bool, ext: ExtAttrs) {
+        if let Some(c) = self.cells.get_mut(addr.index()) {
+            if c.is_field_attr() {
+                self.index_stale = true;
+            }
+            *c = Cell::character(byte, ge, ext);
+        }
+    }
+
+    /// Replace only the character of a non-FA cell, keeping its character attributes (what
+    /// the keyboard does when an operator types).
+    pub fn set_byte_keep_attrs(&mut self, addr: BufferAddr, byte: u8, ge: bool) {
+        if let Some(c) = self.cells.get_mut(addr.index()) {
+            if !c.is_field_attr() {
+                c.byte = byte;
+                c.flags = if ge { FLAG_GE } else { 0 };
+            }
+        }
+    }
+
+    /// Mutable access to a cell's extended attributes (Modify Field, Set Attribute).
+    pub fn ext_mut(&mut self, addr: BufferAddr) -> Option<&mut ExtAttrs> {
+        self.cells.get_mut(addr.index()).map(|c| &mut c.ext)
+    }
+
+    /// Replace the attribute of an existing FA cell (Modify Field, MDT changes).
+    pub fn replace_attr(&mut self, addr: BufferAddr, fa: FieldAttr) {
+        if let Some(c) = self.cells.get_mut(addr.index()) {
+            if c.is_field_attr() {
+                c.byte = fa.bits();
+            }
+        }
+    }
+
+    /// Whether any field attribute is on the screen.
+    pub fn is_formatted(&self) -> bool {
+        if self.index_stale {
+            self.cells.iter().any(Cell::is_field_attr)
+        } else {
+            !self.attrs.is_empty()
+        }
+    }
+
+    /// Rebuild the field index. Call after a batch of changes to field attributes; lookups
+    /// stay correct (but slower) until then.
+    pub fn rebuild_fields(&mut self) {
+        self.attrs.clear();
+        for (i, c) in self.cells.iter().enumerate() {
+            if c.is_field_attr() {
+                self.attrs.push(u16::try_from(i).unwrap_or(NO_FIELD));
+            }
+        }
+        let n = self.cells.len();
+        self.field_of.clear();
+        self.field_of.resize(n, NO_FIELD);
+        if let Some(&last) = self.attrs.last() {
+            // Cells before the first FA belong to the last field (the buffer wraps).
+            let mut current = last;
+            for (i, slot) in self.field_of.iter_mut().enumerate() {
+                if self.cells[i].is_field_attr() {
+                    current = u16::try_from(i).unwrap_or(NO_FIELD);
+                }
+                *slot = current;
+            }
+        }
+        self.index_stale = false;
+    }
+
+    /// Whether the field index needs a rebuild.
+    pub fn index_is_stale(&self) -> bool {
+        self.index_stale
+    }
+
+    /// The address of the field attribute governing `addr` (the FA itself for an FA cell),
+    /// or `None` on an unformatted screen.
+    pub fn field_attr_addr(&self, addr: BufferAddr) -> Option<BufferAddr> {
+        if addr.index() >= self.cells.len() {
+            return None;
+        }
+        if !self.index_stale {
+            let v = self.field_of[addr.index()];
+            return (v != NO_FIELD).then(|| BufferAddr::new(usize::from(v), self.dims)).flatten();
+        }
+        let mut a = addr;
+        for _ in 0..self.cells.len() {
+            if self.cell(a).is_field_attr() {
+                return Some(a);
+            }
+            a = a.prev(self.dims);
+        }
+        None
+    }
+
+    /// The field containing `addr` (or whose attribute is at `addr`).
+    pub fn field_at(&self, addr: BufferAddr) -> Option<Field> {
+        let fa = self.field_attr_addr(addr)?;
+        Some(self.field_from_attr(fa))
+    }
+
+    fn field_from_attr(&self, fa: BufferAddr) -> Field {
+        let cell = self.cell(fa);
+        let next = self.next_attr_after(fa).unwrap_or(fa);
+        let len = match fa.distance_to(next, self.dims) {
+            0 => self.dims.cells().saturating_sub(1),
+            d => d - 1,
+        };
+        Field {
+            attr_addr: fa,
+            attr: cell.attr().unwrap_or_default(),
+            ext: cell.ext,
+            len,
+        }
+    }
+
+    /// The next field attribute strictly after `addr`, wrapping (may return `addr` itself if
+    /// it is the only one).
+    pub fn next_attr_after(&self, addr: BufferAddr) -> Option<BufferAddr> {
+        if !self.index_stale {
+            if self.attrs.is_empty() {
+                return None;
+            }
+            let v = addr.value();
+            let i = self.attrs.partition_point(|&a| a <= v);
+            let a = self.attrs.get(i).or_else(|| self.attrs.first()).copied()?;
+            return BufferAddr::new(usize::from(a), self.dims);
+        }
+        let mut a = addr.next(self.dims);
+        for _ in 0..self.cells.len() {
+            if self.cell(a).is_field_attr() {
+                return Some(a);
+            }
+            a = a.next(self.dims);
+        }
+        None
+    }
+
+    /// Every field, in buffer order starting from the first attribute.
+    pub fn fields(&self) -> Vec<Field> {
+        if self.index_stale {
+            (0..self.cells.len())
+                .filter(|&i| self.cells[i].is_field_attr())
+                .filter_map(|i| BufferAddr::new(i, self.dims))
+                .map(|a| self.field_from_attr(a))
+                .collect()
+        } else {
+            self.attrs
+                .iter()
+                .filter_map(|&a| BufferAddr::new(usize::from(a), self.dims))
+                .map(|a| self.field_from_attr(a))
+                .collect()
+        }
+    }
+
+    /// Whether the operator may not type at `addr`: field attribute positions and protected
+    /// fields. On an unformatted screen everything is typeable.
+    pub fn is_protected_at(&self, addr: BufferAddr) -> bool {
+        if self.cell(addr).is_field_attr() {
+            return true;
+        }
+        self.field_at(addr).is_some_and(|f| f.attr.is_protected())
+    }
+
+    /// The first data position of the next unprotected field after `addr` (wrapping), as the
+    /// Tab key and Program Tab find it.
+    pub fn next_unprotected(&self, addr: BufferAddr) -> Option<BufferAddr> {
+        let mut fa = addr;
+        for _ in 0..=self.attr_count() {
+            fa = self.next_attr_after(fa)?;
+            let f = self.field_from_attr(fa);
+            if !f.attr.is_protected() && f.len > 0 {
+                return Some(f.start(self.dims));
+            }
+        }
+        None
+    }
+
+    fn attr_count(&self) -> usize {
+        if self.index_stale {
+            self.cells.iter().filter(|c| c.is_field_attr()).count()
+        } else {
+            self.attrs.len()
+        }
+    }
+
+    /// Set or clear the modified data tag of the field containing `addr`.
+    pub fn set_mdt_at(&mut self, addr: BufferAddr, on: bool) {
+        if let Some(fa) = self.field_attr_addr(addr) {
+            let attr = self.cell(fa).attr().unwrap_or_default();
+            self.replace_attr(fa, attr.with_mdt(on));
+        }
+    }
+
+    /// Reset the MDT of every field (WCC reset-MDT).
+    pub fn reset_all_mdt(&mut self) {
+        for c in &mut self.cells {
+            if c.is_field_attr() {
+                c.byte &= !FieldAttr::MDT;
+            }
+        }
+    }
+
+    /// The character an operator sees at `addr`: blank for attributes, nulls, controls and
+    /// non-display fields; `*` for DUP and `;` for Field Mark; otherwise the code page's
+    /// character. This is the text s3270's `Ascii()` prints.
+    pub fn display_char(&self, addr: BufferAddr, cp: CodePage) -> char {
+        let cell = self.cell(addr);
+        if cell.is_field_attr() {
+            return ' ';
+        }
+        if self.field_at(addr).is_some_and(|f| f.attr.is_non_display()) {
+            return ' ';
+        }
+        display_byte(cell.byte(), cell.is_ge(), cp)
+    }
+
+    /// The screen as text, one `String` a row, as s3270's `Ascii()` shows it.
+    pub fn text_rows(&self, cp: CodePage) -> Vec<String> {
+        let cols = usize::from(self.dims.cols);
+        let mut rows = Vec::with_capacity(usize::from(self.dims.rows));
+        let mut hidden = false;
+        // Walk the buffer once, tracking whether the current field is non-display; cells
+        // before the first attribute belong to the last field (the buffer wraps).
+        if let Some(last) = self.cells.iter().rev().find(|c| c.is_field_attr()) {
+            hidden = last.attr().is_some_and(FieldAttr::is_non_display);
+        }
+        let mut line = String::with_capacity(cols);
+        for (i, cell) in self.cells.iter().enumerate() {
+            let ch = if let Some(fa) = cell.attr() {
+                hidden = fa.is_non_display();
+                ' '
+            } else if hidden {
+                ' '
+            } else {
+                display_byte(cell.byte(), cell.is_ge(), cp)
+            };
+            line.push(ch);
+            if (i + 1) % cols == 0 {
+                rows.push(std::mem::replace(&mut line, String::with_capacity(cols)));
+            }
+        }
+        rows
+    }
+}
+
+/// The visible form of one EBCDIC byte.
+pub fn display_byte(byte: u8, ge: bool, cp: CodePage) -> char {
+    match byte {
+        DUP => '*',
+        FM => ';',
+        0x00..=0x3F => ' ',
+        b if ge => crate::proto::ge::to_unicode(b),
+        b => cp.to_unicode(b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(i: usize, s: &Screen) -> BufferAddr {
+        BufferAddr::new(i, s.dims()).unwrap()
+    }
+
+    #[test]
+    fn field_map_lookups_agree_stale_and_rebuilt() {
+        let mut s = Screen::new(Dimensions::MODEL_2, Dimensions::new(43, 80));
+        s.set_field_attr(addr(10, &s), FieldAttr::from_byte(0x60), ExtAttrs::DEFAULT);
+        s.set_field_attr(addr(100, &s), FieldAttr::from_byte(0x40), ExtAttrs::DEFAULT);
+        let probe = [0, 5, 10, 11, 99, 100, 101, 1919];
+        let stale: Vec<_> = probe.iter().map(|&i| s.field_attr_addr(addr(i, &s))).collect();
+        let stale_fields = s.fields();
+        s.rebuild_fields();
+        let fresh: Vec<_> = probe.iter().map(|&i| s.field_attr_addr(addr(i, &s))).collect();
+        assert_eq!(stale, fresh);
+        assert_eq!(stale_fields, s.fields());
+        assert_eq!(fresh[0], Some(addr(100, &s)), "cells before the first FA wrap to the last");
+        assert_eq!(fresh[3], Some(addr(10, &s)));
+        let f = s.field_at(addr(50, &s)).unwrap();
+        assert_eq!(f.len, 89);
+        assert!(f.attr.is_protected());
+        let wrap = s.field_at(addr(5, &s)).unwrap();
+        assert_eq!(wrap.len, 1920 - 100 - 1 + 10);
+        assert_eq!(s.next_unprotected(addr(0, &s)), Some(addr(101, &s)));
+        assert!(s.is_protected_at(addr(10, &s)));
+        assert!(!s.is_protected_at(addr(101, &s)));
+    }
+
+    #[test]
+    fn erase_switches_size() {
+        let mut s = Screen::new(Dimensions::MODEL_2, Dimensions::new(43, 80));
+        s.erase(true);
+        assert_eq!(s.dims(), Dimensions::new(43, 80));
+        assert_eq!(s.cells().len(), 43 * 80);
+        assert!(!s.is_formatted());
+        s.erase(false);
+        assert_eq!(s.cells().len(), 1920);
+    }
+
+    #[test]
+    fn single_attribute_field_covers_the_rest_of_the_buffer() {
+        let mut s = Screen::new(Dimensions::MODEL_2, Dimensions::MODEL_2);
+        s.set_field_attr(addr(0, &s), FieldAttr::from_byte(0x40), ExtAttrs::DEFAULT);
+        s.rebuild_fields();
+        let f = s.field_at(addr(1919, &s)).unwrap();
+        assert_eq!(f.len, 1919);
+        assert!(f.contains(addr(1, &s), s.dims()));
+        assert!(!f.contains(addr(0, &s), s.dims()));
+    }
+}
