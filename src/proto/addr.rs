@@ -48,7 +48,7 @@ impl fmt::Display for Dimensions {
 }
 
 /// A row and column on the screen, both 0-based.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Position {
     pub row: u16,
     pub col: u16,
