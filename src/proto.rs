@@ -22,7 +22,7 @@ pub mod tn3270e;
 
 pub use addr::{AddressMode, BufferAddr, Dimensions, Position};
 pub use codepage::CodePage;
-pub mod screen;
 pub mod key;
 pub mod model;
 pub mod oia;
+pub mod screen;

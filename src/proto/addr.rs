@@ -117,7 +117,10 @@ impl BufferAddr {
     /// The address of a row and column, if it is on the screen.
     pub fn from_position(pos: Position, dims: Dimensions) -> Option<Self> {
         if pos.row < dims.rows && pos.col < dims.cols {
-            Self::new(usize::from(pos.row) * usize::from(dims.cols) + usize::from(pos.col), dims)
+            Self::new(
+                usize::from(pos.row) * usize::from(dims.cols) + usize::from(pos.col),
+                dims,
+            )
         } else {
             None
         }
@@ -164,13 +167,20 @@ impl BufferAddr {
     /// Row and column of this address.
     pub fn position(self, dims: Dimensions) -> Position {
         let cols = dims.cols.max(1);
-        Position { row: self.0 / cols, col: self.0 % cols }
+        Position {
+            row: self.0 / cols,
+            col: self.0 % cols,
+        }
     }
 
     /// The next address, wrapping from the last cell to the first.
     pub fn next(self, dims: Dimensions) -> Self {
         let n = self.index() + 1;
-        if n >= dims.cells() { BufferAddr(0) } else { BufferAddr(self.0 + 1) }
+        if n >= dims.cells() {
+            BufferAddr(0)
+        } else {
+            BufferAddr(self.0 + 1)
+        }
     }
 
     /// The previous address, wrapping from the first cell to the last.

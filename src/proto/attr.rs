@@ -66,7 +66,10 @@ impl FieldAttr {
 
     /// Selector-pen detectable (normal-detectable or intensified).
     pub const fn is_detectable(self) -> bool {
-        matches!(self.0 & Self::DISPLAY_MASK, Self::DETECTABLE | Self::INTENSIFIED)
+        matches!(
+            self.0 & Self::DISPLAY_MASK,
+            Self::DETECTABLE | Self::INTENSIFIED
+        )
     }
 
     pub const fn is_modified(self) -> bool {
@@ -75,7 +78,11 @@ impl FieldAttr {
 
     #[must_use]
     pub const fn with_mdt(self, on: bool) -> Self {
-        if on { FieldAttr(self.0 | Self::MDT) } else { FieldAttr(self.0 & !Self::MDT) }
+        if on {
+            FieldAttr(self.0 | Self::MDT)
+        } else {
+            FieldAttr(self.0 & !Self::MDT)
+        }
     }
 }
 

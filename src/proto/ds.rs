@@ -5,5 +5,10 @@
 //! terminal sends back, [`sf`] parses Write Structured Field payloads and [`query`] builds the
 //! Query Reply structured fields.
 
-pub mod sf;
+pub mod apply;
+pub mod inbound;
+pub mod parse;
 pub mod query;
+pub mod sf;
+
+pub use parse::{Command, DsError, Order, Record, Wcc};

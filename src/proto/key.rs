@@ -119,7 +119,10 @@ pub enum Key {
     /// Cursor Select (light pen) at the cursor.
     CursorSelect,
     /// Move the cursor to an absolute row and column (mouse click, scripts).
-    MoveCursor { row: u16, col: u16 },
+    MoveCursor {
+        row: u16,
+        col: u16,
+    },
 }
 
 /// A key name that does not parse.

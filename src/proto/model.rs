@@ -26,7 +26,11 @@ impl Default for Model {
     /// The model s3270 users expect when they name none for an interactive session:
     /// a 3279 model 2 with the extended data stream.
     fn default() -> Self {
-        Model { number: 2, color: true, extended: true }
+        Model {
+            number: 2,
+            color: true,
+            extended: true,
+        }
     }
 }
 
@@ -81,14 +85,22 @@ impl FromStr for Model {
         let parts: Vec<&str> = rest.split('-').collect();
         let num = |p: &str| p.parse::<u8>().ok().filter(|n| (2..=5).contains(n));
         match parts.as_slice() {
-            [n] => Ok(Model { number: num(n).ok_or_else(err)?, color: true, extended: true }),
+            [n] => Ok(Model {
+                number: num(n).ok_or_else(err)?,
+                color: true,
+                extended: true,
+            }),
             [kind, n] | [kind, n, "E"] => {
                 let color = match *kind {
                     "3279" => true,
                     "3278" => false,
                     _ => return Err(err()),
                 };
-                Ok(Model { number: num(n).ok_or_else(err)?, color, extended: parts.len() == 3 })
+                Ok(Model {
+                    number: num(n).ok_or_else(err)?,
+                    color,
+                    extended: parts.len() == 3,
+                })
             }
             _ => Err(err()),
         }
@@ -172,9 +184,18 @@ mod tests {
         let m: Model = "3279-4-E".parse().unwrap();
         assert_eq!(m.alternate_dims(), Dimensions::new(43, 80));
         assert_eq!(m.terminal_type(), "IBM-3279-4-E");
-        assert_eq!("3278-2".parse::<Model>().unwrap().terminal_type(), "IBM-3278-2");
-        assert_eq!("5".parse::<Model>().unwrap().alternate_dims(), Dimensions::new(27, 132));
-        assert_eq!("ibm-3278-3-e".parse::<Model>().unwrap().to_string(), "3278-3-E");
+        assert_eq!(
+            "3278-2".parse::<Model>().unwrap().terminal_type(),
+            "IBM-3278-2"
+        );
+        assert_eq!(
+            "5".parse::<Model>().unwrap().alternate_dims(),
+            Dimensions::new(27, 132)
+        );
+        assert_eq!(
+            "ibm-3278-3-e".parse::<Model>().unwrap().to_string(),
+            "3278-3-E"
+        );
         assert!("3277-2".parse::<Model>().is_err());
         assert!("6".parse::<Model>().is_err());
     }

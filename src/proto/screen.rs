@@ -35,12 +35,20 @@ pub struct Cell {
 impl Cell {
     /// A field attribute cell.
     pub const fn field_attr(fa: FieldAttr, ext: ExtAttrs) -> Self {
-        Cell { byte: fa.bits(), flags: FLAG_FA, ext }
+        Cell {
+            byte: fa.bits(),
+            flags: FLAG_FA,
+            ext,
+        }
     }
 
     /// A character cell; `ge` marks a Graphic Escape (alternate character set) character.
     pub const fn character(byte: u8, ge: bool, ext: ExtAttrs) -> Self {
-        Cell { byte, flags: if ge { FLAG_GE } else { 0 }, ext }
+        Cell {
+            byte,
+            flags: if ge { FLAG_GE } else { 0 },
+            ext,
+        }
     }
 
     /// Whether this position holds a field attribute.
@@ -50,12 +58,20 @@ impl Cell {
 
     /// The field attribute, if this position holds one.
     pub const fn attr(&self) -> Option<FieldAttr> {
-        if self.is_field_attr() { Some(FieldAttr::from_byte(self.byte)) } else { None }
+        if self.is_field_attr() {
+            Some(FieldAttr::from_byte(self.byte))
+        } else {
+            None
+        }
     }
 
     /// The EBCDIC character (meaningless for FA cells, which read as [`NULL`]).
     pub const fn byte(&self) -> u8 {
-        if self.is_field_attr() { NULL } else { self.byte }
+        if self.is_field_attr() {
+            NULL
+        } else {
+            self.byte
+        }
     }
 
     /// Whether the character came from Graphic Escape.
@@ -161,7 +177,11 @@ impl Screen {
     /// (Erase/Write, Erase/Write Alternate, Clear).
     pub fn erase(&mut self, use_alternate: bool) {
         self.alternate = use_alternate;
-        self.dims = if use_alternate { self.alternate_dims } else { self.default_dims };
+        self.dims = if use_alternate {
+            self.alternate_dims
+        } else {
+            self.default_dims
+        };
         let n = self.dims.cells();
         self.cells.clear();
         self.cells.resize(n, Cell::default());
@@ -288,7 +308,9 @@ impl Screen {
         }
         if !self.index_stale {
             let v = self.field_of[addr.index()];
-            return (v != NO_FIELD).then(|| BufferAddr::new(usize::from(v), self.dims)).flatten();
+            return (v != NO_FIELD)
+                .then(|| BufferAddr::new(usize::from(v), self.dims))
+                .flatten();
         }
         let mut a = addr;
         for _ in 0..self.cells.len() {
@@ -476,13 +498,23 @@ mod tests {
         s.set_field_attr(addr(10, &s), FieldAttr::from_byte(0x60), ExtAttrs::DEFAULT);
         s.set_field_attr(addr(100, &s), FieldAttr::from_byte(0x40), ExtAttrs::DEFAULT);
         let probe = [0, 5, 10, 11, 99, 100, 101, 1919];
-        let stale: Vec<_> = probe.iter().map(|&i| s.field_attr_addr(addr(i, &s))).collect();
+        let stale: Vec<_> = probe
+            .iter()
+            .map(|&i| s.field_attr_addr(addr(i, &s)))
+            .collect();
         let stale_fields = s.fields();
         s.rebuild_fields();
-        let fresh: Vec<_> = probe.iter().map(|&i| s.field_attr_addr(addr(i, &s))).collect();
+        let fresh: Vec<_> = probe
+            .iter()
+            .map(|&i| s.field_attr_addr(addr(i, &s)))
+            .collect();
         assert_eq!(stale, fresh);
         assert_eq!(stale_fields, s.fields());
-        assert_eq!(fresh[0], Some(addr(100, &s)), "cells before the first FA wrap to the last");
+        assert_eq!(
+            fresh[0],
+            Some(addr(100, &s)),
+            "cells before the first FA wrap to the last"
+        );
         assert_eq!(fresh[3], Some(addr(10, &s)));
         let f = s.field_at(addr(50, &s)).unwrap();
         assert_eq!(f.len, 89);

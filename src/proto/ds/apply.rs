@@ -1,0 +1,428 @@
+//! Executing outbound write commands on a [`Screen`] (IBM GA23-0059, "Write Operations" and
+//! "Orders").
+//!
+//! [`apply_write`] runs Write, Erase/Write and Erase/Write Alternate; [`erase_all_unprotected`]
+//! runs EAU. Processing stops at the first malformed order: everything before it stays on the
+//! screen (as on a real terminal) and the error is returned so the session can send the
+//! TN3270E negative response. Nothing here panics on host input.
+
+use crate::proto::addr::{BufferAddr, Dimensions};
+use crate::proto::attr::{ExtAttrs, FieldAttr, xa};
+use crate::proto::ds::parse::{Command, DsError, Order, Orders, Wcc};
+use crate::proto::screen::{NULL, Screen};
+
+/// What a write asks of the terminal besides changing the screen.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WriteEffects {
+    pub wcc: Wcc,
+    /// Whether the screen was erased (EW/EWA), which also resets the reply mode.
+    pub erased: bool,
+}
+
+impl WriteEffects {
+    pub fn alarm(&self) -> bool {
+        self.wcc.alarm()
+    }
+    pub fn keyboard_restore(&self) -> bool {
+        self.wcc.keyboard_restore()
+    }
+}
+
+/// Apply a Write / Erase/Write / Erase/Write Alternate. `body` is what follows the command
+/// byte (WCC and orders); error offsets count from the command byte. The returned effects are valid even when an error stopped the orders: the erase
+/// and the WCC are acted upon as a terminal would, having already read them.
+pub fn apply_write(
+    screen: &mut Screen,
+    command: Command,
+    body: &[u8],
+) -> (WriteEffects, Result<(), DsError>) {
+    let mut fx = WriteEffects::default();
+    match command {
+        Command::Ew => {
+            screen.erase(false);
+            fx.erased = true;
+        }
+        Command::Ewa => {
+            screen.erase(true);
+            fx.erased = true;
+        }
+        _ => {}
+    }
+    let Some((&wcc, rest)) = body.split_first() else {
+        // x3270 treats an erase without a WCC as an erase; the missing WCC is still an error.
+        return (fx, Err(DsError::MissingWcc));
+    };
+    fx.wcc = Wcc(wcc);
+    if fx.wcc.reset_mdt() {
+        screen.reset_all_mdt();
+    }
+    let result = apply_orders(screen, Orders::new(rest, 2));
+    if screen.index_is_stale() {
+        screen.rebuild_fields();
+    }
+    (fx, result)
+}
+
+fn check(raw: u16, offset: usize, dims: Dimensions) -> Result<BufferAddr, DsError> {
+    BufferAddr::new(usize::from(raw), dims).ok_or(DsError::BadAddress {
+        addr: raw,
+        offset,
+        cells: dims.cells(),
+    })
+}
+
+fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsError> {
+    let dims = screen.dims();
+    let mut addr = screen.cursor();
+    let mut char_attrs = ExtAttrs::DEFAULT;
+    let mut cursor: Option<BufferAddr> = None;
+    let mut last_was_text = false;
+    loop {
+        let offset = orders.offset();
+        let Some(item) = orders.next() else { break };
+        let order = match item {
+            Ok(o) => o,
+            Err(e) => {
+                if let Some(c) = cursor {
+                    screen.set_cursor(c);
+                }
+                return Err(e);
+            }
+        };
+        let mut is_text = false;
+        match order {
+            Order::Text(bytes) => {
+                for &b in bytes {
+                    screen.set_char(addr, b, false, char_attrs);
+                    addr = addr.next(dims);
+                }
+                is_text = true;
+            }
+            Order::Ge(b) => {
+                screen.set_char(addr, b, true, char_attrs);
+                addr = addr.next(dims);
+                is_text = true;
+            }
+            Order::Sf(a) => {
+                screen.set_field_attr(addr, FieldAttr::from_byte(a), ExtAttrs::DEFAULT);
+                addr = addr.next(dims);
+            }
+            Order::Sfe(pairs) => {
+                let mut fa = FieldAttr::default();
+                let mut ext = ExtAttrs::DEFAULT;
+                for p in pairs.chunks_exact(2) {
+                    if p[0] == xa::FIELD {
+                        fa = FieldAttr::from_byte(p[1]);
+                    } else {
+                        // Unknown attribute types are ignored, as GA23-0059 allows.
+                        ext.set(p[0], p[1]);
+                    }
+                }
+                screen.set_field_attr(addr, fa, ext);
+                addr = addr.next(dims);
+            }
+            Order::Mf(pairs) => {
+                let cell = screen.cell(addr);
+                if let Some(mut fa) = cell.attr() {
+                    let mut ext = cell.ext;
+                    for p in pairs.chunks_exact(2) {
+                        if p[0] == xa::FIELD {
+                            fa = FieldAttr::from_byte(p[1]);
+                        } else {
+                            ext.set(p[0], p[1]);
+                        }
+                    }
+                    screen.set_field_attr(addr, fa, ext);
+                    addr = addr.next(dims);
+                }
+            }
+            Order::Sba(raw) => addr = check(raw, offset, dims)?,
+            Order::Sa(kind, value) => {
+                if kind == xa::FIELD {
+                    // SA cannot set a field attribute; GA23-0059 says ignore it.
+                } else {
+                    char_attrs.set(kind, value);
+                }
+            }
+            Order::Ic => cursor = Some(addr),
+            Order::Pt => {
+                if last_was_text {
+                    addr = null_to_field_end(screen, addr);
+                }
+                addr = program_tab(screen, addr);
+            }
+            Order::Ra { stop, ch, ge } => {
+                let stop = check(stop, offset, dims)?;
+                let mut n = addr.distance_to(stop, dims);
+                if n == 0 {
+                    n = dims.cells();
+                }
+                for _ in 0..n {
+                    screen.set_char(addr, ch, ge, char_attrs);
+                    addr = addr.next(dims);
+                }
+                is_text = true;
+            }
+            Order::Eua(stop) => {
+                let stop = check(stop, offset, dims)?;
+                erase_unprotected_range(screen, addr, stop);
+                addr = stop;
+            }
+        }
+        last_was_text = is_text;
+    }
+    if let Some(c) = cursor {
+        screen.set_cursor(c);
+    }
+    Ok(())
+}
+
+/// Program Tab after data: nulls from `addr` up to the next attribute (or the end of the
+/// buffer). Returns where the fill stopped.
+fn null_to_field_end(screen: &mut Screen, mut addr: BufferAddr) -> BufferAddr {
+    let dims = screen.dims();
+    loop {
+        if screen.cell(addr).is_field_attr() {
+            return addr;
+        }
+        let ext = screen.cell(addr).ext;
+        screen.set_char(addr, NULL, false, ext);
+        let next = addr.next(dims);
+        if next == BufferAddr::ZERO {
+            return next;
+        }
+        addr = next;
+    }
+}
+
+/// Program Tab: the first data position of the next unprotected field, searching from `addr`
+/// and stopping at the end of the buffer (which leaves the address at 0).
+fn program_tab(screen: &Screen, mut addr: BufferAddr) -> BufferAddr {
+    let dims = screen.dims();
+    loop {
+        let cell = screen.cell(addr);
+        let next = addr.next(dims);
+        if cell.attr().is_some_and(|fa| !fa.is_protected()) && !screen.cell(next).is_field_attr() {
+            return next;
+        }
+        if next == BufferAddr::ZERO {
+            return next;
+        }
+        addr = next;
+    }
+}
+
+/// Nulls in every unprotected data position from `from` up to (not including) `to`; the
+/// whole buffer when they are equal.
+fn erase_unprotected_range(screen: &mut Screen, from: BufferAddr, to: BufferAddr) {
+    let dims = screen.dims();
+    let mut n = from.distance_to(to, dims);
+    if n == 0 {
+        n = dims.cells();
+    }
+    let mut protected = screen.field_at(from).is_some_and(|f| f.attr.is_protected());
+    let mut addr = from;
+    for _ in 0..n {
+        let cell = screen.cell(addr);
+        if let Some(fa) = cell.attr() {
+            protected = fa.is_protected();
+        } else if !protected {
+            screen.set_char(addr, NULL, false, cell.ext);
+        }
+        addr = addr.next(dims);
+    }
+}
+
+/// Erase All Unprotected: null every unprotected data position, reset their MDTs, put the
+/// cursor on the first unprotected position. The caller unlocks the keyboard.
+pub fn erase_all_unprotected(screen: &mut Screen) {
+    if screen.index_is_stale() {
+        screen.rebuild_fields();
+    }
+    if !screen.is_formatted() {
+        let dims = screen.dims();
+        screen.erase(screen.is_alternate());
+        debug_assert_eq!(screen.dims(), dims);
+        return;
+    }
+    erase_unprotected_range(screen, BufferAddr::ZERO, BufferAddr::ZERO);
+    for f in screen.fields() {
+        if !f.attr.is_protected() {
+            screen.replace_attr(f.attr_addr, f.attr.with_mdt(false));
+        }
+    }
+    let first = screen.next_unprotected(BufferAddr::ZERO.prev(screen.dims()));
+    screen.set_cursor(first.unwrap_or(BufferAddr::ZERO));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::ds::parse::Record;
+
+    fn run(screen: &mut Screen, rec: &[u8]) -> Result<(), DsError> {
+        let r = Record::parse(rec).unwrap();
+        apply_write(screen, r.command, r.body).1
+    }
+
+    fn s24() -> Screen {
+        Screen::new(Dimensions::MODEL_2, Dimensions::new(43, 80))
+    }
+
+    #[test]
+    fn erase_write_fields_text_cursor() {
+        let mut s = s24();
+        // EW, WCC restore; SBA row 1 col 1 (addr 81); SF protected; "HI"; SF unprotected; IC.
+        run(
+            &mut s,
+            &[
+                0xF5, 0xC2, 0x11, 0x41, 0x51, 0x1D, 0x60, 0xC8, 0xC9, 0x1D, 0x40, 0x13,
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            s.cell(BufferAddr::new(81, s.dims()).unwrap())
+                .attr()
+                .unwrap()
+                .bits(),
+            0x20
+        );
+        assert_eq!(s.cell(BufferAddr::new(82, s.dims()).unwrap()).byte(), 0xC8);
+        assert_eq!(s.cursor().index(), 85);
+        assert_eq!(s.fields().len(), 2);
+        assert!(!s.index_is_stale());
+    }
+
+    #[test]
+    fn ewa_switches_to_alternate_size() {
+        let mut s = s24();
+        run(&mut s, &[0x7E, 0xC3]).unwrap();
+        assert_eq!(s.dims(), Dimensions::new(43, 80));
+    }
+
+    #[test]
+    fn bad_sba_keeps_what_was_applied() {
+        let mut s = s24();
+        let e = run(&mut s, &[0xF5, 0xC3, 0xC1, 0x11, 0x3F, 0xFF, 0xC2]).unwrap_err();
+        assert!(matches!(e, DsError::BadAddress { offset: 3, .. }), "{e:?}");
+        assert_eq!(s.cell(BufferAddr::ZERO).byte(), 0xC1);
+        assert_eq!(s.cell(BufferAddr::new(1, s.dims()).unwrap()).byte(), NULL);
+    }
+
+    #[test]
+    fn repeat_to_address_and_eua() {
+        let mut s = s24();
+        // RA from 0 to 10 with 'A', then SBA 5, SF unprotected, SBA 20, SF protected,
+        // SBA 6, EUA to 20.
+        run(
+            &mut s,
+            &[
+                0xF5, 0xC3, 0x3C, 0x40, 0x4A, 0xC1, 0x11, 0x40, 0xC5, 0x1D, 0x40, 0x11, 0x40, 0xD4,
+                0x1D, 0x60,
+            ],
+        )
+        .unwrap();
+        for i in 0..5 {
+            assert_eq!(s.cell(BufferAddr::new(i, s.dims()).unwrap()).byte(), 0xC1);
+        }
+        run(&mut s, &[0xF1, 0xC2, 0x11, 0x40, 0xC6, 0x12, 0x40, 0xD4]).unwrap();
+        for i in 6..10 {
+            assert_eq!(
+                s.cell(BufferAddr::new(i, s.dims()).unwrap()).byte(),
+                NULL,
+                "{i}"
+            );
+        }
+        // Positions 0-4 are before the unprotected field: they belong to the last field
+        // (protected, at 20), so EUA from 6 never touched them anyway.
+        assert_eq!(s.cell(BufferAddr::new(4, s.dims()).unwrap()).byte(), 0xC1);
+    }
+
+    #[test]
+    fn ra_to_same_address_fills_buffer() {
+        let mut s = s24();
+        run(&mut s, &[0xF5, 0xC3, 0x3C, 0x40, 0x40, 0xC1]).unwrap();
+        assert!(s.cells().iter().all(|c| c.byte() == 0xC1));
+    }
+
+    #[test]
+    fn program_tab_nulls_after_text() {
+        let mut s = s24();
+        // SF unprot at 0, text at 1-3, SF prot at 10, SF unprot at 20, then SBA 1 "X" PT.
+        run(
+            &mut s,
+            &[
+                0xF5, 0xC3, 0x1D, 0x40, 0xC1, 0xC2, 0xC3, 0x11, 0x40, 0x4A, 0x1D, 0x60, 0x11, 0x40,
+                0xD4, 0x1D, 0x40,
+            ],
+        )
+        .unwrap();
+        run(&mut s, &[0xF1, 0xC2, 0x11, 0x40, 0xC1, 0xE7, 0x05, 0xC4]).unwrap();
+        let b = |i| s.cell(BufferAddr::new(i, s.dims()).unwrap()).byte();
+        assert_eq!(b(1), 0xE7);
+        assert_eq!(b(2), NULL);
+        assert_eq!(b(3), NULL);
+        assert_eq!(b(21), 0xC4, "PT lands on the next unprotected field");
+    }
+
+    #[test]
+    fn sfe_and_sa_attributes() {
+        let mut s = s24();
+        run(
+            &mut s,
+            &[
+                0xF5, 0xC3, 0x29, 0x02, 0xC0, 0x60, 0x42, 0xF2, 0x28, 0x41, 0xF4, 0xC1, 0x28, 0x00,
+                0x00, 0xC2,
+            ],
+        )
+        .unwrap();
+        let fa = s.cell(BufferAddr::ZERO);
+        assert!(fa.attr().unwrap().is_protected());
+        assert_eq!(fa.ext.fg, 0xF2);
+        assert_eq!(
+            s.cell(BufferAddr::new(1, s.dims()).unwrap()).ext.highlight,
+            0xF4
+        );
+        assert!(
+            s.cell(BufferAddr::new(2, s.dims()).unwrap())
+                .ext
+                .is_default()
+        );
+    }
+
+    #[test]
+    fn modify_field_changes_attribute() {
+        let mut s = s24();
+        run(&mut s, &[0xF5, 0xC3, 0x1D, 0x40]).unwrap();
+        run(
+            &mut s,
+            &[
+                0xF1, 0xC3, 0x11, 0x40, 0x40, 0x2C, 0x02, 0xC0, 0x60, 0x42, 0xF6,
+            ],
+        )
+        .unwrap();
+        let fa = s.cell(BufferAddr::ZERO);
+        assert!(fa.attr().unwrap().is_protected());
+        assert_eq!(fa.ext.fg, 0xF6);
+    }
+
+    #[test]
+    fn eau_clears_unprotected_and_homes_cursor() {
+        let mut s = s24();
+        run(
+            &mut s,
+            &[0xF5, 0xC3, 0x1D, 0x60, 0xC1, 0x1D, 0x41, 0xC2, 0xC3],
+        )
+        .unwrap();
+        erase_all_unprotected(&mut s);
+        assert_eq!(s.cell(BufferAddr::new(1, s.dims()).unwrap()).byte(), 0xC1);
+        assert_eq!(s.cell(BufferAddr::new(3, s.dims()).unwrap()).byte(), NULL);
+        assert!(
+            !s.cell(BufferAddr::new(2, s.dims()).unwrap())
+                .attr()
+                .unwrap()
+                .is_modified()
+        );
+        assert_eq!(s.cursor().index(), 3);
+    }
+}

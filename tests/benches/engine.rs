@@ -1,0 +1,2 @@
+//! Benches (filled in later).
+fn main() {}
