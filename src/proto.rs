@@ -13,16 +13,22 @@
 pub mod addr;
 pub mod attr;
 pub mod codepage;
-
 pub mod ds;
 pub mod ge;
+pub mod key;
 pub mod keyboard;
+pub mod model;
+pub mod nvt;
+pub mod oia;
+pub mod screen;
+pub mod session;
 pub mod telnet;
 pub mod tn3270e;
 
 pub use addr::{AddressMode, BufferAddr, Dimensions, Position};
 pub use codepage::CodePage;
-pub mod key;
-pub mod model;
-pub mod oia;
-pub mod screen;
+pub use key::{Aid, Key};
+pub use model::{Model, TerminalConfig};
+pub use oia::{LockReason, Mode, Oia, OperatorError};
+pub use screen::Screen;
+pub use session::{Session, SessionEvent};

@@ -192,6 +192,16 @@ impl Screen {
         self.cursor = BufferAddr::ZERO;
     }
 
+    /// Scroll the whole screen up one row, blanking the last (NVT and SSCP-LU output).
+    pub fn scroll_up(&mut self) {
+        let cols = usize::from(self.dims.cols);
+        if self.cells.len() >= cols {
+            self.cells.drain(..cols);
+            self.cells.resize(self.dims.cells(), Cell::default());
+            self.index_stale = true;
+        }
+    }
+
     /// All cells, row by row.
     pub fn cells(&self) -> &[Cell] {
         &self.cells

@@ -96,6 +96,24 @@ impl Function {
     pub const fn code(self) -> u8 {
         self as u8
     }
+
+    /// The function a code names.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.code() == code)
+    }
+
+    /// The function an RFC 2355 name (as x3270 traces print it) names.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name.to_ascii_uppercase().as_str() {
+            "BIND-IMAGE" => Function::BindImage,
+            "DATA-STREAM-CTL" => Function::DataStreamCtl,
+            "RESPONSES" => Function::Responses,
+            "SCS-CTL-CODES" => Function::ScsCtlCodes,
+            "SYSREQ" => Function::Sysreq,
+            "CONTENTION-RESOLUTION" => Function::ContentionResolution,
+            _ => return None,
+        })
+    }
 }
 
 /// A set of TN3270E functions. On the wire it is listed in ascending code order, which is

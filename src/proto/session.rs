@@ -1,0 +1,1001 @@
+//! The sans-IO session: one TN3270/TN3270E conversation with a host.
+//!
+//! [`Session`] glues the layers together. Host bytes go in through [`Session::handle_input`]
+//! in any chunking; the telnet parser assembles records, the TN3270E layer strips headers,
+//! the data stream is applied to the screen, and replies (negotiation, Query Replies, reads,
+//! TN3270E responses) are queued for [`Session::poll_transmit`]. Operator keys go in through
+//! [`Session::handle_key`], which applies field rules, sends AIDs, and keeps the type-ahead
+//! queue while the keyboard is locked. Notifications for the front end come out of
+//! [`Session::poll_event`].
+//!
+//! The polling contract (see `docs/ARCHITECTURE.md`): after every `handle_*` call, drain
+//! `poll_transmit` and `poll_event` until they return `None`, then ask `poll_timeout` when to
+//! call `handle_timeout` next. Nothing here blocks, reads the clock, or panics on host input.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::proto::addr::{BufferAddr, Dimensions};
+use crate::proto::codepage::CodePage;
+use crate::proto::ds::apply::{apply_write, erase_all_unprotected};
+use crate::proto::ds::inbound::{ReadKind, ReplyMode, read_buffer, read_modified};
+use crate::proto::ds::parse::{Command, DsError, Record};
+use crate::proto::ds::query::{QueryContext, QueryRequest, query_reply};
+use crate::proto::ds::sf::{self, Outbound3270DsCommand, ReadPartitionType, StructuredField};
+use crate::proto::key::{Aid, Key};
+use crate::proto::keyboard::{self, KeyOutcome, Keyboard};
+use crate::proto::model::TerminalConfig;
+use crate::proto::oia::{LockReason, Oia, OperatorError, Secure};
+use crate::proto::screen::Screen;
+use crate::proto::telnet::{
+    self, Environ, OptionTable, Side, TelnetEvent, TelnetOption, TelnetParser,
+};
+use crate::proto::tn3270e::{self, DataType, FunctionSet, Tn3270eEvent, Tn3270eNegotiator};
+
+pub use crate::proto::oia::Mode;
+
+/// The largest record accepted from a host by default (a 62x160 screen with attributes on
+/// every cell is well under this); larger records are dropped with an error event.
+pub const DEFAULT_MAX_RECORD: usize = 256 * 1024;
+/// Keys kept while the keyboard is locked by a pending AID.
+pub const TYPEAHEAD_LIMIT: usize = 512;
+
+/// Something the front end may want to know about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The protocol mode changed (NVT, TN3270, TN3270E, SSCP-LU).
+    ModeChanged(Mode),
+    /// The host changed the screen.
+    ScreenChanged,
+    /// The host rang the alarm (WCC sound-alarm bit).
+    Alarm,
+    /// The keyboard unlocked; `response_time` is the time since the AID that locked it.
+    KeyboardUnlocked {
+        response_time: Option<Duration>,
+    },
+    /// The keyboard locked.
+    KeyboardLocked(LockReason),
+    /// The host asked to start TLS (telnet STARTTLS FOLLOWS): the runtime must run the
+    /// handshake on the socket, then call [`Session::handle_tls_established`]. Input is
+    /// ignored until then.
+    StartTls,
+    /// The host accepted a device type and (TN3270E) assigned an LU.
+    DeviceAccepted {
+        terminal_type: String,
+        lu: Option<String>,
+    },
+    /// TN3270E: the host sent BIND-IMAGE (an LU-LU session started) or UNBIND.
+    Bound {
+        plu: Option<String>,
+    },
+    Unbound,
+    /// The host sent something malformed; the session kept going. `negative_response` says
+    /// whether a TN3270E negative response was sent for it.
+    HostError {
+        message: String,
+        negative_response: bool,
+    },
+}
+
+/// One TN3270/TN3270E session.
+#[derive(Debug)]
+pub struct Session {
+    cfg: TerminalConfig,
+    parser: TelnetParser,
+    options: OptionTable,
+    e: Tn3270eNegotiator,
+    /// TN3270E is agreed at the telnet level (we said WILL TN3270E).
+    e_on: bool,
+    environ: Environ,
+    mode: Mode,
+    screen: Screen,
+    keyboard: Keyboard,
+    oia: Oia,
+    reply_mode: ReplyMode,
+    record: Vec<u8>,
+    record_overflow: bool,
+    max_record: usize,
+    transmit: Vec<u8>,
+    events: VecDeque<SessionEvent>,
+    typeahead: VecDeque<Key>,
+    aid_sent_at: Option<Instant>,
+    last_aid: Aid,
+    xmit_seq: u16,
+    tls_pending: bool,
+    ever_3270: bool,
+    /// Where host output ended on an SSCP-LU screen: the operator's input starts there.
+    sscp_start: BufferAddr,
+    nvt: crate::proto::nvt::Nvt,
+    now: Option<Instant>,
+}
+
+impl Session {
+    /// A session for the given terminal, not yet connected (the runtime creates it when the
+    /// TCP connection is up and starts feeding bytes).
+    pub fn new(cfg: TerminalConfig) -> Self {
+        let screen = Screen::new(Dimensions::MODEL_2, cfg.alternate_dims());
+        let e = Tn3270eNegotiator::new(tn3270e_config(&cfg));
+        let mut parser = TelnetParser::new();
+        parser.set_strip_cr_nul(true);
+        let environ = Environ::x3270(
+            cfg.user.as_deref().map(str::as_bytes),
+            None,
+            cfg.devname.as_deref().map(str::as_bytes),
+        );
+        Session {
+            options: OptionTable::new(option_policy(&cfg)),
+            e_on: false,
+            environ,
+            parser,
+            e,
+            mode: Mode::Negotiating,
+            screen,
+            keyboard: Keyboard::default(),
+            oia: Oia {
+                lock: Some(LockReason::NotConnected),
+                ..Oia::default()
+            },
+            reply_mode: ReplyMode::Field,
+            record: Vec::new(),
+            record_overflow: false,
+            max_record: DEFAULT_MAX_RECORD,
+            transmit: Vec::new(),
+            events: VecDeque::new(),
+            typeahead: VecDeque::new(),
+            aid_sent_at: None,
+            last_aid: Aid::NoAid,
+            xmit_seq: 0,
+            tls_pending: false,
+            ever_3270: false,
+            sscp_start: BufferAddr::ZERO,
+            nvt: crate::proto::nvt::Nvt::default(),
+            now: None,
+            cfg,
+        }
+    }
+
+    /// Limit the size of one record from the host (the config's `max-record`).
+    pub fn set_max_record(&mut self, bytes: usize) {
+        self.max_record = bytes.max(64);
+    }
+
+    // ----- getters -------------------------------------------------------------------
+
+    pub fn config(&self) -> &TerminalConfig {
+        &self.cfg
+    }
+    pub fn screen(&self) -> &Screen {
+        &self.screen
+    }
+    pub fn oia(&self) -> &Oia {
+        &self.oia
+    }
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+    pub fn code_page(&self) -> CodePage {
+        self.cfg.code_page
+    }
+    pub fn reply_mode(&self) -> &ReplyMode {
+        &self.reply_mode
+    }
+    /// Whether the keyboard accepts keys now.
+    pub fn is_locked(&self) -> bool {
+        self.oia.lock.is_some()
+    }
+    /// The TN3270E state (functions granted, LU, device type).
+    pub fn tn3270e(&self) -> &Tn3270eNegotiator {
+        &self.e
+    }
+    /// Whether TN3270E is negotiated and in use.
+    pub fn is_tn3270e(&self) -> bool {
+        self.e_active()
+    }
+    /// The screen as text rows, as s3270's `Ascii()` prints it.
+    pub fn text_rows(&self) -> Vec<String> {
+        self.screen.text_rows(self.cfg.code_page)
+    }
+
+    // ----- outputs -------------------------------------------------------------------
+
+    /// Bytes to write to the socket, if any.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        if self.transmit.is_empty() {
+            None
+        } else {
+            Some(std::mem::take(&mut self.transmit))
+        }
+    }
+
+    /// The next notification, if any.
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] should next be called. The engine keeps no timers
+    /// of its own today (host silence is the runtime's business); the method is part of the
+    /// contract so that adding one is not an API change.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+
+    /// Time passes.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.now = Some(now);
+    }
+
+    /// The runtime finished the TLS handshake STARTTLS asked for; `verified` says whether
+    /// the certificate was checked.
+    pub fn handle_tls_established(&mut self, verified: bool) {
+        self.tls_pending = false;
+        self.oia.secure = Some(Secure { verified });
+    }
+
+    /// Direct TLS (no STARTTLS): tell the OIA the connection is secure.
+    pub fn set_secure(&mut self, verified: bool) {
+        self.oia.secure = Some(Secure { verified });
+    }
+
+    // ----- host input ----------------------------------------------------------------
+
+    /// Bytes from the host, in any chunking.
+    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        self.now = Some(now);
+        if self.tls_pending {
+            self.events.push_back(SessionEvent::HostError {
+                message: format!(
+                    "{} bytes arrived before the TLS handshake; ignored",
+                    data.len()
+                ),
+                negative_response: false,
+            });
+            return;
+        }
+        let mut parser = std::mem::take(&mut self.parser);
+        let mut rest = data;
+        while !rest.is_empty() {
+            let mut consumed = rest.len();
+            let mut stop = false;
+            parser.feed(rest, &mut |ev| {
+                if stop {
+                    return;
+                }
+                self.on_telnet(ev);
+                if self.tls_pending {
+                    stop = true;
+                }
+            });
+            if stop {
+                // Anything after STARTTLS FOLLOWS belongs to TLS; the parser saw it but we
+                // drop what it produced. (A server waits for our ClientHello, so in practice
+                // nothing follows.)
+                consumed = rest.len();
+            }
+            rest = &rest[consumed..];
+        }
+        self.parser = parser;
+        self.sync_oia();
+    }
+
+    fn on_telnet(&mut self, ev: TelnetEvent<'_>) {
+        match ev {
+            TelnetEvent::Data(bytes) => self.on_data(bytes),
+            TelnetEvent::EndOfRecord => self.on_end_of_record(),
+            TelnetEvent::Command(_) => {}
+            TelnetEvent::Will(o) => self.negotiate(telnet::Verb::Will, o),
+            TelnetEvent::Wont(o) => self.negotiate(telnet::Verb::Wont, o),
+            TelnetEvent::Do(o) => self.negotiate(telnet::Verb::Do, o),
+            TelnetEvent::Dont(o) => self.negotiate(telnet::Verb::Dont, o),
+            TelnetEvent::Subnegotiation { option, data } => self.subnegotiation(option, data),
+            TelnetEvent::Error(e) => self.events.push_back(SessionEvent::HostError {
+                message: e.to_string(),
+                negative_response: false,
+            }),
+        }
+    }
+
+    fn e_active(&self) -> bool {
+        self.e_on && self.e.is_negotiated()
+    }
+
+    fn in_3270_transport(&self) -> bool {
+        self.e_active() || self.options_say_3270()
+    }
+
+    fn options_say_3270(&self) -> bool {
+        let o = &self.options;
+        o.local_enabled(TelnetOption::BINARY)
+            && o.remote_enabled(TelnetOption::BINARY)
+            && o.local_enabled(TelnetOption::EOR)
+            && o.remote_enabled(TelnetOption::EOR)
+    }
+
+    fn on_data(&mut self, bytes: &[u8]) {
+        if self.in_3270_transport() {
+            if self.record.len() + bytes.len() > self.max_record {
+                if !self.record_overflow {
+                    self.events.push_back(SessionEvent::HostError {
+                        message: format!(
+                            "host record longer than the {}-byte limit; dropped",
+                            self.max_record
+                        ),
+                        negative_response: false,
+                    });
+                }
+                self.record_overflow = true;
+                self.record.clear();
+                return;
+            }
+            self.record.extend_from_slice(bytes);
+        } else {
+            self.set_mode(Mode::Nvt);
+            self.nvt_output(bytes);
+        }
+    }
+
+    fn on_end_of_record(&mut self) {
+        let record = std::mem::take(&mut self.record);
+        if std::mem::take(&mut self.record_overflow) {
+            return;
+        }
+        if self.e_active() {
+            self.tn3270e_record(&record);
+        } else if self.options_say_3270() {
+            self.set_mode(Mode::Tn3270);
+            if let Err(err) = self.data_3270(&record) {
+                self.host_error(&err, false);
+            }
+        }
+        self.record = record;
+        self.record.clear();
+    }
+
+    fn tn3270e_record(&mut self, record: &[u8]) {
+        let Some((h, body)) = tn3270e::Header::parse(record) else {
+            self.events.push_back(SessionEvent::HostError {
+                message: format!("TN3270E record of {} bytes has no header", record.len()),
+                negative_response: false,
+            });
+            return;
+        };
+        match h.data_type {
+            DataType::DATA_3270 => {
+                if self.mode != Mode::Tn3270e {
+                    self.set_mode(Mode::Tn3270e);
+                }
+                let result = self.data_3270(body);
+                let negative = self.respond(h, result.is_ok());
+                if let Err(err) = result {
+                    self.host_error(&err, negative);
+                }
+            }
+            DataType::SSCP_LU_DATA => {
+                self.set_mode(Mode::SscpLu);
+                self.sscp_lu_data(body);
+                self.respond(h, true);
+            }
+            DataType::NVT_DATA => {
+                self.set_mode(Mode::Tn3270eNvt);
+                self.nvt_output(body);
+            }
+            DataType::BIND_IMAGE => {
+                let bind = tn3270e::BindImage::parse(body);
+                if let Some(b) = &bind {
+                    // x3270 limits the screen to the sizes the BIND asks for, when they fit
+                    // the model; the Query Reply then reports the limited size.
+                    let max = self.cfg.alternate_dims();
+                    let fits = |d: Dimensions| d.rows <= max.rows && d.cols <= max.cols;
+                    let default = b.default_size();
+                    let alternate = b.alternate_size().unwrap_or(max);
+                    if fits(default) && fits(alternate) {
+                        self.screen.set_sizes(default, alternate);
+                    }
+                }
+                self.set_mode(Mode::Tn3270e);
+                let cp = self.cfg.code_page;
+                self.events.push_back(SessionEvent::Bound {
+                    plu: bind
+                        .filter(|b| !b.plu_name.is_empty())
+                        .map(|b| b.plu_name.iter().map(|&c| cp.to_unicode(c)).collect()),
+                });
+                self.respond(h, true);
+            }
+            DataType::UNBIND => {
+                self.screen
+                    .set_sizes(Dimensions::MODEL_2, self.cfg.alternate_dims());
+                self.set_mode(Mode::SscpLu);
+                self.events.push_back(SessionEvent::Unbound);
+                self.respond(h, true);
+            }
+            DataType::BID => {
+                // CONTENTION-RESOLUTION: the host bids to send; a display always agrees.
+                self.respond(h, true);
+            }
+            _ => {
+                // RESPONSE, REQUEST, SCS-DATA and anything newer: nothing for a display.
+            }
+        }
+    }
+
+    /// Send the TN3270E response the host's header asked for. Returns whether a negative
+    /// response went out.
+    fn respond(&mut self, h: tn3270e::Header, ok: bool) -> bool {
+        if !h.wants_response(ok) || !self.e.functions().contains(tn3270e::Function::Responses) {
+            return false;
+        }
+        let rec = if ok {
+            tn3270e::positive_response(h.seq_number)
+        } else {
+            tn3270e::negative_response(h.seq_number, tn3270e::NegativeCode::OperationCheck)
+        };
+        telnet::write_record(&rec, &mut self.transmit);
+        !ok
+    }
+
+    fn host_error(&mut self, err: &DsError, negative_response: bool) {
+        self.events.push_back(SessionEvent::HostError {
+            message: err.to_string(),
+            negative_response,
+        });
+    }
+
+    /// One 3270 data-stream record (plain TN3270, or the body of a TN3270E 3270-DATA).
+    fn data_3270(&mut self, record: &[u8]) -> Result<(), DsError> {
+        self.ever_3270 = true;
+        self.oia.last_host_activity = self.now;
+        let rec = Record::parse(record)?;
+        match rec.command {
+            Command::W | Command::Ew | Command::Ewa => self.write(rec.command, rec.body),
+            Command::Eau => {
+                erase_all_unprotected(&mut self.screen);
+                self.events.push_back(SessionEvent::ScreenChanged);
+                self.unlock();
+                Ok(())
+            }
+            Command::Rb => {
+                self.send_read_buffer();
+                Ok(())
+            }
+            Command::Rm => {
+                self.send_read(self.last_aid, ReadKind::Modified);
+                Ok(())
+            }
+            Command::Rma => {
+                self.send_read(self.last_aid, ReadKind::ModifiedAll);
+                Ok(())
+            }
+            Command::Wsf => self.structured_fields(rec.body),
+            Command::Nop => Ok(()),
+        }
+    }
+
+    fn write(&mut self, command: Command, body: &[u8]) -> Result<(), DsError> {
+        let (fx, result) = apply_write(&mut self.screen, command, body);
+        if fx.erased || fx.wcc.reset() {
+            self.reply_mode = ReplyMode::Field;
+        }
+        self.events.push_back(SessionEvent::ScreenChanged);
+        if fx.alarm() {
+            self.oia.alarm = true;
+            self.events.push_back(SessionEvent::Alarm);
+        }
+        if fx.keyboard_restore() {
+            self.unlock();
+        } else if self.oia.lock == Some(LockReason::TimeWait) {
+            self.oia.lock = Some(LockReason::System);
+        }
+        result
+    }
+
+    fn structured_fields(&mut self, body: &[u8]) -> Result<(), DsError> {
+        for item in sf::parse_fields(body) {
+            let field = item.map_err(|_| DsError::StructuredField {
+                what: "malformed structured field",
+                offset: 1,
+            })?;
+            match field {
+                StructuredField::ReadPartition { kind, .. } => match kind {
+                    ReadPartitionType::Query | ReadPartitionType::QueryList { .. } => {
+                        if let Some(req) = QueryRequest::from_read_partition(kind) {
+                            self.send_query_reply(req);
+                        }
+                    }
+                    ReadPartitionType::ReadBuffer => self.send_read_buffer(),
+                    ReadPartitionType::ReadModified => {
+                        self.send_read(self.last_aid, ReadKind::Modified);
+                    }
+                    ReadPartitionType::ReadModifiedAll => {
+                        self.send_read(self.last_aid, ReadKind::ModifiedAll);
+                    }
+                },
+                StructuredField::EraseReset { use_alternate } => {
+                    self.screen.erase(use_alternate);
+                    self.reply_mode = ReplyMode::Field;
+                    self.events.push_back(SessionEvent::ScreenChanged);
+                }
+                StructuredField::SetReplyMode { mode, .. } => {
+                    self.reply_mode = match mode {
+                        sf::ReplyMode::Field => ReplyMode::Field,
+                        sf::ReplyMode::ExtendedField => ReplyMode::ExtendedField,
+                        sf::ReplyMode::Character { attribute_types } => {
+                            ReplyMode::Character(attribute_types.to_vec())
+                        }
+                    };
+                }
+                StructuredField::Outbound3270Ds { command, data, .. } => match command {
+                    Outbound3270DsCommand::Write => self.write(Command::W, data)?,
+                    Outbound3270DsCommand::EraseWrite => self.write(Command::Ew, data)?,
+                    Outbound3270DsCommand::EraseWriteAlternate => {
+                        self.write(Command::Ewa, data)?;
+                    }
+                    Outbound3270DsCommand::EraseAllUnprotected => {
+                        erase_all_unprotected(&mut self.screen);
+                        self.events.push_back(SessionEvent::ScreenChanged);
+                        self.unlock();
+                    }
+                },
+                StructuredField::Unknown { .. } => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn query_context(&self) -> QueryContext {
+        let mut ctx = QueryContext::new(self.screen.alternate_dims());
+        ctx.default_size = self.screen.default_dims();
+        ctx.cgcsgid = self.cfg.code_page.cgcsgid();
+        ctx.color = self.cfg.model.color;
+        ctx
+    }
+
+    fn send_query_reply(&mut self, request: QueryRequest<'_>) {
+        let mut rec = Vec::with_capacity(256);
+        query_reply(&self.query_context(), request, &mut rec);
+        self.send_inbound(&rec);
+    }
+
+    fn send_read(&mut self, aid: Aid, kind: ReadKind) {
+        let mut rec = Vec::with_capacity(256);
+        read_modified(&self.screen, aid, kind, &self.reply_mode, &mut rec);
+        self.send_inbound(&rec);
+    }
+
+    fn send_read_buffer(&mut self) {
+        let mut rec = Vec::with_capacity(self.screen.cells().len() + 8);
+        read_buffer(&self.screen, self.last_aid, &self.reply_mode, &mut rec);
+        self.send_inbound(&rec);
+    }
+
+    /// Frame and queue an inbound 3270 record (TN3270E header when active).
+    fn send_inbound(&mut self, rec: &[u8]) {
+        if self.e_active() {
+            let data_type = if self.mode == Mode::SscpLu {
+                DataType::SSCP_LU_DATA
+            } else {
+                DataType::DATA_3270
+            };
+            self.send_e_record(data_type, rec);
+        } else {
+            telnet::write_record(rec, &mut self.transmit);
+        }
+    }
+
+    fn send_e_record(&mut self, data_type: DataType, rec: &[u8]) {
+        let mut framed = Vec::with_capacity(rec.len() + tn3270e::Header::LEN);
+        tn3270e::Header {
+            data_type,
+            request_flag: 0,
+            response_flag: tn3270e::response_flag::NO_RESPONSE,
+            seq_number: self.xmit_seq,
+        }
+        .encode(&mut framed);
+        framed.extend_from_slice(rec);
+        self.xmit_seq = self.xmit_seq.wrapping_add(1);
+        telnet::write_record(&framed, &mut self.transmit);
+    }
+
+    // ----- SSCP-LU and NVT ----------------------------------------------------------
+
+    /// SSCP-LU data is unformatted text written at the cursor; NL starts a new line.
+    fn sscp_lu_data(&mut self, body: &[u8]) {
+        let dims = self.screen.dims();
+        let mut addr = self.screen.cursor();
+        let mut i = 0;
+        while i < body.len() {
+            let b = body[i];
+            match b {
+                0x15 | 0x0D => {
+                    let pos = addr.position(dims);
+                    let row = (pos.row + 1) % dims.rows.max(1);
+                    addr = BufferAddr::from_position(crate::proto::Position::new(row, 0), dims)
+                        .unwrap_or(BufferAddr::ZERO);
+                }
+                0x1D if i + 1 < body.len() => {
+                    // Some hosts send SF in SSCP-LU data; show it as a field, as x3270 does.
+                    self.screen.set_field_attr(
+                        addr,
+                        crate::proto::attr::FieldAttr::from_byte(body[i + 1]),
+                        crate::proto::attr::ExtAttrs::DEFAULT,
+                    );
+                    addr = addr.next(dims);
+                    i += 1;
+                }
+                0x11 if i + 2 < body.len() => {
+                    if let Some(a) = BufferAddr::decode(body[i + 1], body[i + 2], dims) {
+                        addr = a;
+                    }
+                    i += 2;
+                }
+                _ => {
+                    self.screen
+                        .set_char(addr, b, false, crate::proto::attr::ExtAttrs::DEFAULT);
+                    addr = addr.next(dims);
+                }
+            }
+            i += 1;
+        }
+        self.screen.rebuild_fields();
+        self.screen.set_cursor(addr);
+        self.sscp_start = addr;
+        self.events.push_back(SessionEvent::ScreenChanged);
+        self.unlock();
+    }
+
+    fn nvt_output(&mut self, bytes: &[u8]) {
+        let cp = self.cfg.code_page;
+        self.nvt.output(&mut self.screen, bytes, cp);
+        self.events.push_back(SessionEvent::ScreenChanged);
+        if matches!(
+            self.oia.lock,
+            Some(LockReason::NotConnected | LockReason::TimeWait)
+        ) {
+            self.oia.lock = None;
+        }
+    }
+
+    // ----- telnet negotiation ---------------------------------------------------------
+
+    fn negotiate(&mut self, verb: telnet::Verb, option: TelnetOption) {
+        let result = self.options.receive(verb, option);
+        result.write_reply(option, &mut self.transmit);
+        if option == TelnetOption::BINARY && verb == telnet::Verb::Will {
+            // In BINARY, CR NUL is data, not the NVT end-of-line.
+            self.parser
+                .set_strip_cr_nul(!self.options.remote_enabled(TelnetOption::BINARY));
+        }
+        if option == TelnetOption::TN3270E {
+            let on = self.options.local_enabled(TelnetOption::TN3270E);
+            if on && verb == telnet::Verb::Do {
+                // (Re)starting TN3270E: the host will ask for the device type next.
+                self.e.reset();
+                self.e_on = true;
+            } else if !on && self.e_on {
+                // The host turned TN3270E off: carry on with plain TN3270 negotiation.
+                self.e_on = false;
+                self.e.reset();
+                self.set_mode(Mode::Negotiating);
+            }
+        }
+        if option == TelnetOption::STARTTLS
+            && verb == telnet::Verb::Do
+            && self.options.local_enabled(TelnetOption::STARTTLS)
+            && result.changed == Some(true)
+        {
+            telnet::write_starttls_follows(&mut self.transmit);
+        }
+        if self.options_say_3270() && !self.e_active() && !self.mode.is_3270() {
+            self.set_mode(Mode::Tn3270);
+        }
+    }
+
+    fn subnegotiation(&mut self, option: TelnetOption, data: &[u8]) {
+        match option {
+            TelnetOption::TERMINAL_TYPE if telnet::is_terminal_type_send(data) => {
+                let mut name = self.cfg.terminal_type();
+                if let Some(lu) = &self.cfg.lu {
+                    name.push('@');
+                    name.push_str(lu);
+                }
+                telnet::write_terminal_type_is(name.as_bytes(), &mut self.transmit);
+            }
+            TelnetOption::NEW_ENVIRON => {
+                if let Some(request) = telnet::parse_environ_send(data) {
+                    self.environ.write_is(&request, &mut self.transmit);
+                }
+            }
+            TelnetOption::TN3270E if self.e_on => {
+                match self.e.handle_subnegotiation(data, &mut self.transmit) {
+                    Tn3270eEvent::Ignored | Tn3270eEvent::InProgress => {}
+                    Tn3270eEvent::DeviceTypeRejected { .. } => {
+                        if !self.e.recover_from_reject(&mut self.transmit) {
+                            self.give_up_tn3270e();
+                        }
+                    }
+                    Tn3270eEvent::Negotiated { .. } => {
+                        let cp = self.cfg.code_page;
+                        let text = |b: &[u8]| b.iter().map(|&c| char::from(c)).collect::<String>();
+                        let terminal_type = self.e.device_type().map(text).unwrap_or_default();
+                        let lu = self.e.device_name().map(text);
+                        let _ = cp;
+                        self.oia.lu.clone_from(&lu);
+                        self.oia.terminal_type = Some(terminal_type.clone());
+                        self.events
+                            .push_back(SessionEvent::DeviceAccepted { terminal_type, lu });
+                        self.set_mode(Mode::Tn3270e);
+                    }
+                    Tn3270eEvent::Abandoned => self.give_up_tn3270e(),
+                }
+            }
+            TelnetOption::STARTTLS if telnet::is_starttls_follows(data) => {
+                self.tls_pending = true;
+                self.events.push_back(SessionEvent::StartTls);
+            }
+            _ => {}
+        }
+    }
+
+    /// TN3270E could not be agreed: say WONT TN3270E and fall back to plain TN3270.
+    fn give_up_tn3270e(&mut self) {
+        let r = self
+            .options
+            .request_disable(Side::Local, TelnetOption::TN3270E);
+        r.write_reply(TelnetOption::TN3270E, &mut self.transmit);
+        self.e_on = false;
+        self.e.abandon();
+    }
+
+    fn set_mode(&mut self, mode: Mode) {
+        if self.mode != mode {
+            self.mode = mode;
+            if mode.is_3270() && self.oia.lock == Some(LockReason::NotConnected) {
+                // A 3270 keyboard is locked until the host's first write restores it, as x3270
+                // does ("X SYSTEM" until then).
+                self.oia.lock = Some(LockReason::System);
+            }
+            if matches!(mode, Mode::Nvt | Mode::Tn3270eNvt) {
+                self.oia.lock = None;
+            }
+            self.events.push_back(SessionEvent::ModeChanged(mode));
+        }
+    }
+
+    // ----- keys -----------------------------------------------------------------------
+
+    /// An operator key.
+    pub fn handle_key(&mut self, key: Key, now: Instant) {
+        self.now = Some(now);
+        match self.mode {
+            Mode::Nvt | Mode::Tn3270eNvt => self.nvt_key(key),
+            Mode::Negotiating => {}
+            Mode::Tn3270 | Mode::Tn3270e | Mode::SscpLu => self.key_3270(key, now),
+        }
+        self.sync_oia();
+    }
+
+    fn key_3270(&mut self, key: Key, now: Instant) {
+        if let Some(lock) = self.oia.lock {
+            match (lock, key) {
+                (_, Key::Reset) => {
+                    if lock != LockReason::TimeWait {
+                        self.oia.lock = None;
+                        self.events.push_back(SessionEvent::KeyboardUnlocked {
+                            response_time: None,
+                        });
+                    }
+                    self.typeahead.clear();
+                    self.keyboard.insert = false;
+                }
+                (LockReason::TimeWait | LockReason::System, _) => {
+                    if self.typeahead.len() < TYPEAHEAD_LIMIT {
+                        self.typeahead.push_back(key);
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        self.key_unlocked(key, now);
+    }
+
+    fn key_unlocked(&mut self, key: Key, now: Instant) {
+        if key == Key::Reset {
+            self.keyboard.insert = false;
+            return;
+        }
+        if key == Key::Attn {
+            self.send_attn();
+            return;
+        }
+        if let Key::Aid(aid) = key {
+            self.send_aid(aid, now);
+            return;
+        }
+        if self.mode == Mode::SscpLu && key == Key::Aid(Aid::Enter) {
+            return;
+        }
+        match self
+            .keyboard
+            .apply(&mut self.screen, key, self.cfg.code_page)
+        {
+            KeyOutcome::Done => {}
+            KeyOutcome::Aid(aid) => self.send_aid(aid, now),
+            KeyOutcome::Attn => self.send_attn(),
+            KeyOutcome::Error(e) => self.operator_error(e),
+        }
+    }
+
+    fn operator_error(&mut self, e: OperatorError) {
+        let lock = LockReason::Operator(e);
+        self.oia.lock = Some(lock);
+        self.events.push_back(SessionEvent::KeyboardLocked(lock));
+    }
+
+    fn send_attn(&mut self) {
+        // TN3270E hosts take ATTN as IAC IP (RFC 2355 section 10.3); plain TN3270 as BREAK.
+        let cmd = if self.e_active() {
+            telnet::Command::InterruptProcess
+        } else {
+            telnet::Command::Break
+        };
+        telnet::write_command(cmd, &mut self.transmit);
+    }
+
+    fn send_aid(&mut self, aid: Aid, now: Instant) {
+        if !aid.is_valid() {
+            return;
+        }
+        if aid == Aid::SysReq
+            && self.e_active()
+            && self.e.functions().contains(tn3270e::Function::Sysreq)
+        {
+            // RFC 2355 SYSREQ function: the key is signalled with IAC IP, and the host
+            // switches between the LU-LU and SSCP-LU sessions.
+            telnet::write_command(telnet::Command::InterruptProcess, &mut self.transmit);
+            return;
+        }
+        if self.mode == Mode::SscpLu {
+            self.send_sscp_lu_input(aid, now);
+            return;
+        }
+        if !aid.is_short_read() {
+            if let Some((e, at)) = keyboard::check_mandatory(&self.screen) {
+                self.screen.set_cursor(at);
+                self.operator_error(e);
+                return;
+            }
+        }
+        if aid == Aid::Clear {
+            self.screen.erase(false);
+            self.reply_mode = ReplyMode::Field;
+            self.events.push_back(SessionEvent::ScreenChanged);
+        }
+        self.last_aid = aid;
+        self.send_read(aid, ReadKind::Modified);
+        self.lock_for_aid(now);
+    }
+
+    fn lock_for_aid(&mut self, now: Instant) {
+        self.keyboard.insert = false;
+        self.aid_sent_at = Some(now);
+        self.oia.lock = Some(LockReason::TimeWait);
+        self.events
+            .push_back(SessionEvent::KeyboardLocked(LockReason::TimeWait));
+    }
+
+    /// SSCP-LU input: the text the operator typed after the host's output, no AID bytes.
+    fn send_sscp_lu_input(&mut self, aid: Aid, now: Instant) {
+        let mut rec = Vec::new();
+        if aid == Aid::Enter {
+            let dims = self.screen.dims();
+            let mut a = self.sscp_start;
+            let end = self.screen.cursor();
+            while a != end {
+                let b = self.screen.cell(a).byte();
+                if b != 0 {
+                    rec.push(b);
+                }
+                a = a.next(dims);
+            }
+        } else {
+            rec.push(aid.code());
+        }
+        self.send_inbound(&rec);
+        self.lock_for_aid(now);
+    }
+
+    fn unlock(&mut self) {
+        self.last_aid = Aid::NoAid;
+        let was_locked = self.oia.lock.is_some();
+        if matches!(self.oia.lock, Some(LockReason::Operator(_))) {
+            // The host's restore does not clear an operator error on a real 3270; x3270
+            // clears it too (the host has moved on). Follow x3270.
+        }
+        self.oia.lock = None;
+        let response_time = match (self.aid_sent_at.take(), self.now) {
+            (Some(at), Some(now)) => Some(now.saturating_duration_since(at)),
+            _ => None,
+        };
+        if response_time.is_some() {
+            self.oia.last_response_time = response_time;
+        }
+        if was_locked {
+            self.events
+                .push_back(SessionEvent::KeyboardUnlocked { response_time });
+        }
+        self.drain_typeahead();
+    }
+
+    fn drain_typeahead(&mut self) {
+        let now = self.now;
+        while self.oia.lock.is_none() {
+            let Some(k) = self.typeahead.pop_front() else {
+                break;
+            };
+            match now {
+                Some(n) => self.key_unlocked(k, n),
+                None => break,
+            }
+        }
+    }
+
+    fn nvt_key(&mut self, key: Key) {
+        let echo_local = !self.options.remote_enabled(TelnetOption::ECHO);
+        let cp = self.cfg.code_page;
+        let mut out = Vec::new();
+        self.nvt
+            .key(&mut self.screen, key, echo_local, cp, &mut out);
+        if !out.is_empty() {
+            if self.mode == Mode::Tn3270eNvt {
+                self.send_e_record(DataType::NVT_DATA, &out);
+            } else {
+                telnet::escape_iac(&out, &mut self.transmit);
+            }
+        }
+    }
+
+    fn sync_oia(&mut self) {
+        self.oia.mode = self.mode;
+        self.oia.insert = self.keyboard.insert;
+        self.oia.typeahead = self.typeahead.len();
+        self.oia.cursor = self.screen.cursor_position();
+    }
+}
+
+fn tn3270e_config(cfg: &TerminalConfig) -> tn3270e::Tn3270eConfig {
+    // RFC 2355 names devices IBM-3278-n; x3270 sends those even for a 3279 (colour comes
+    // from the Query Reply), and so do we unless the user gave an exact terminal type.
+    let mut device_type = cfg.terminal_type();
+    if cfg.terminal_type.is_none() {
+        device_type = device_type.replace("IBM-3279", "IBM-3278");
+    }
+    let mut e = tn3270e::Tn3270eConfig::new(device_type.as_bytes());
+    e.device_name = cfg.lu.as_ref().map(|l| l.as_bytes().to_vec());
+    if let Some(list) = &cfg.tn3270e_functions {
+        e.functions = list.iter().fold(FunctionSet::EMPTY, |set, &code| {
+            tn3270e::Function::from_code(code).map_or(set, |f| set.with(f))
+        });
+    }
+    e
+}
+
+/// What we agree to when the host asks: TN3270E and STARTTLS only when configured.
+fn option_policy(cfg: &TerminalConfig) -> telnet::OptionPolicy {
+    let mut p = telnet::OptionPolicy::tn3270_client();
+    let mut local = telnet::OptionSet::empty();
+    for o in [
+        TelnetOption::BINARY,
+        TelnetOption::EOR,
+        TelnetOption::TERMINAL_TYPE,
+        TelnetOption::NEW_ENVIRON,
+    ] {
+        local = local.with(o);
+    }
+    if cfg.tn3270e {
+        local = local.with(TelnetOption::TN3270E);
+    }
+    if cfg.starttls {
+        local = local.with(TelnetOption::STARTTLS);
+    }
+    p.local = local;
+    p
+}
