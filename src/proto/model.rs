@@ -123,8 +123,11 @@ pub struct TerminalConfig {
     pub code_page: CodePage,
     /// NEW-ENVIRON USER, when the host asks for it.
     pub user: Option<String>,
-    /// NEW-ENVIRON DEVNAME (RFC 4777), when the host asks for it.
+    /// NEW-ENVIRON DEVNAME (RFC 4777), when the host asks for it. Trailing `=` signs are
+    /// replaced by a counter that goes up with every request (x3270's `foo===` habit).
     pub devname: Option<String>,
+    /// NEW-ENVIRON IBMAPPLID, when the host asks for it (x3270 sends `None` when unset).
+    pub applid: Option<String>,
     /// Whether to accept STARTTLS (telnet option 46) when the host offers it.
     pub starttls: bool,
     /// TN3270E functions to request (RFC 2355 codes); x3270's default set if `None`.
@@ -142,6 +145,7 @@ impl Default for TerminalConfig {
             code_page: CodePage::default(),
             user: None,
             devname: None,
+            applid: None,
             starttls: true,
             tn3270e_functions: None,
         }
@@ -167,6 +171,14 @@ impl TerminalConfig {
             return "IBM-DYNAMIC".to_owned();
         }
         self.model.terminal_type()
+    }
+
+    /// Whether the terminal type is one RFC 2355 names (IBM-3278/3279-n[-E], IBM-DYNAMIC).
+    /// A custom `--tn` name cannot be a TN3270E device type, so TN3270E is refused then, as
+    /// x3270 does.
+    pub fn tn3270e_device_type_is_standard(&self) -> bool {
+        let t = self.terminal_type();
+        t == "IBM-DYNAMIC" || t.parse::<Model>().is_ok()
     }
 
     /// Whether the extended data stream is in use (Query, SFE, SA, colours).

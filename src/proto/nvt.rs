@@ -100,6 +100,7 @@ impl Nvt {
         out: &mut Vec<u8>,
     ) {
         match key {
+            Key::Char('\r' | '\n') => self.key(screen, Key::Aid(Aid::Enter), echo_local, cp, out),
             Key::Char(c) => {
                 let mut buf = [0u8; 4];
                 let bytes = c.encode_utf8(&mut buf).as_bytes();

@@ -119,7 +119,7 @@ impl Session {
         parser.set_strip_cr_nul(true);
         let environ = Environ::x3270(
             cfg.user.as_deref().map(str::as_bytes),
-            None,
+            cfg.applid.as_deref().map(str::as_bytes),
             cfg.devname.as_deref().map(str::as_bytes),
         );
         Session {
@@ -363,8 +363,17 @@ impl Session {
                 if self.mode != Mode::Tn3270e {
                     self.set_mode(Mode::Tn3270e);
                 }
-                let result = self.data_3270(body);
+                // The response goes out before any reply the record provokes (a Query
+                // Reply, a read), as x3270 sends it.
+                let mark = self.transmit.len();
+                let result = if body.is_empty() { Ok(()) } else { self.data_3270(body) };
+                if h.request_flag & tn3270e::request_flag::KEYBOARD_RESTORE != 0 {
+                    // CONTENTION-RESOLUTION: the host hands the keyboard back.
+                    self.unlock();
+                }
+                let replies = self.transmit.split_off(mark);
                 let negative = self.respond(h, result.is_ok());
+                self.transmit.extend_from_slice(&replies);
                 if let Err(err) = result {
                     self.host_error(&err, negative);
                 }
@@ -420,7 +429,9 @@ impl Session {
     /// Send the TN3270E response the host's header asked for. Returns whether a negative
     /// response went out.
     fn respond(&mut self, h: tn3270e::Header, ok: bool) -> bool {
-        if !h.wants_response(ok) || !self.e.functions().contains(tn3270e::Function::Responses) {
+        // x3270 answers the header's request even when RESPONSES was not negotiated (the
+        // b3270 traces show it), and so do we: a host that asks wants to know.
+        if !h.wants_response(ok) {
             return false;
         }
         let rec = if ok {
@@ -662,6 +673,12 @@ impl Session {
             // In BINARY, CR NUL is data, not the NVT end-of-line.
             self.parser
                 .set_strip_cr_nul(!self.options.remote_enabled(TelnetOption::BINARY));
+        }
+        if option == TelnetOption::TN3270E && verb == telnet::Verb::Wont && self.e_on {
+            // Hosts say WONT TN3270E to mean "no TN3270E"; x3270 answers WONT, and so do we.
+            self.give_up_tn3270e();
+            self.set_mode(Mode::Negotiating);
+            return;
         }
         if option == TelnetOption::TN3270E {
             let on = self.options.local_enabled(TelnetOption::TN3270E);
@@ -990,7 +1007,7 @@ fn option_policy(cfg: &TerminalConfig) -> telnet::OptionPolicy {
     ] {
         local = local.with(o);
     }
-    if cfg.tn3270e {
+    if cfg.tn3270e && cfg.tn3270e_device_type_is_standard() {
         local = local.with(TelnetOption::TN3270E);
     }
     if cfg.starttls {

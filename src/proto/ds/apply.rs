@@ -11,6 +11,9 @@ use crate::proto::attr::{ExtAttrs, FieldAttr, xa};
 use crate::proto::ds::parse::{Command, DsError, Order, Orders, Wcc};
 use crate::proto::screen::{NULL, Screen};
 
+/// The character-set attribute value that selects the GE (APL) character set.
+pub const CHARSET_GE: u8 = 0xF1;
+
 /// What a write asks of the terminal besides changing the screen.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteEffects {
@@ -92,8 +95,11 @@ fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsErr
         let mut is_text = false;
         match order {
             Order::Text(bytes) => {
+                // Character set 0xF1 selected by SA is the GE (APL) set: such characters are
+                // GE characters, exactly as if each had its own GE order.
+                let ge = char_attrs.charset == CHARSET_GE;
                 for &b in bytes {
-                    screen.set_char(addr, b, false, char_attrs);
+                    screen.set_char(addr, b, ge, char_attrs);
                     addr = addr.next(dims);
                 }
                 is_text = true;
@@ -157,6 +163,7 @@ fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsErr
                 if n == 0 {
                     n = dims.cells();
                 }
+                let ge = ge || char_attrs.charset == CHARSET_GE;
                 for _ in 0..n {
                     screen.set_char(addr, ch, ge, char_attrs);
                     addr = addr.next(dims);
