@@ -190,8 +190,9 @@ impl Keyboard {
         move_to(screen, next)
     }
 
-    /// DUP: store the DUP character, then tab to the next unprotected field (the host fills
-    /// the rest of the field from the record above; the terminal only marks the position).
+    /// DUP: store the DUP character, then tab to the next unprotected field. What a DUP means
+    /// (usually "repeat this field from the previous record") is the application's business;
+    /// the terminal only stores the character and moves on.
     fn dup(self, screen: &mut Screen) -> KeyOutcome {
         let at = screen.cursor();
         if let Err(e) = self.store(screen, at, DUP, false) {
