@@ -75,6 +75,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     eprintln!("host error: {e}");
                 }
             }
+            if strict && !report.comparable {
+                eprintln!(
+                    "{}: the trace records no client bytes; only the screen can be compared",
+                    file.display()
+                );
+            }
             if let Some(m) = &report.mismatch {
                 eprintln!("{}: {m}", file.display());
                 return Ok(ExitCode::from(1));

@@ -71,6 +71,9 @@ pub struct ReplayReport {
     pub expected: Vec<u8>,
     /// In strict mode, the first difference.
     pub mismatch: Option<Mismatch>,
+    /// Whether the trace records any client bytes to compare with (generated traces hold
+    /// only the host side).
+    pub comparable: bool,
     /// Every event the session reported.
     pub events: Vec<SessionEvent>,
     /// The session at the end, for further inspection.
@@ -142,16 +145,33 @@ pub fn terminal_config(trace: &Trace, model: Option<Model>) -> TerminalConfig {
                 );
             }
         }
+        // What the client said about itself is the best record of how it was configured
+        // (x3270 takes USER from the environment when no setting names it).
         if let Some(rest) = text.strip_prefix("SENT SB NEW-ENVIRON IS ") {
-            cfg.devname = cfg
-                .devname
-                .take()
-                .or_else(|| environ_value(rest, "DEVNAME"));
             cfg.user = cfg.user.take().or_else(|| environ_value(rest, "USER"));
+            if cfg.user.is_none() && rest.contains("VAR \"USER\"") {
+                // USER sent with an empty value (the note prints no VALUE then).
+                cfg.user = Some(String::new());
+            }
+            cfg.applid = cfg
+                .applid
+                .take()
+                .or_else(|| environ_value(rest, "IBMAPPLID"));
+            if cfg.devname.is_none() {
+                cfg.devname = environ_value(rest, "DEVNAME");
+            }
         }
     }
-    if let Some(user) = trace.header.settings.get("user").filter(|u| !u.is_empty()) {
-        cfg.user = Some(user.clone());
+    if cfg.applid.as_deref() == Some("None") {
+        cfg.applid = None;
+    }
+    if let Some(template) = trace
+        .header
+        .settings
+        .get("devName")
+        .filter(|d| !d.is_empty())
+    {
+        cfg.devname = Some(template.clone());
     }
     cfg
 }
@@ -166,6 +186,11 @@ fn command_line_host(trace: &Trace) -> Option<String> {
 
 /// The LU part of an x3270 host string: `[L:][N:]...[LU[,LU]@]host[:port]`.
 fn lu_from_target(target: &str) -> Option<String> {
+    if let Some((_, query)) = target.split_once("?lu=") {
+        // URL form: tn3270://host:port?lu=NAME
+        let lu = query.split('&').next().unwrap_or(query);
+        return (!lu.is_empty()).then(|| lu.to_owned());
+    }
     let (lu, _) = target.rsplit_once('@')?;
     let lu = lu.rsplit(':').next().unwrap_or(lu);
     let first = lu.split(',').next().unwrap_or(lu);
@@ -287,11 +312,13 @@ pub fn replay(trace: &Trace, options: &ReplayOptions) -> ReplayReport {
     } else {
         None
     };
+    let comparable = !expected.is_empty();
     ReplayReport {
         rows: session.text_rows(),
         sent,
         expected,
-        mismatch,
+        mismatch: if comparable { mismatch } else { None },
+        comparable,
         events,
         session,
     }
@@ -335,6 +362,10 @@ mod tests {
         );
         assert_eq!(lu_from_target("lu1,lu2@h").as_deref(), Some("lu1"));
         assert_eq!(lu_from_target("host:23"), None);
+        assert_eq!(
+            lu_from_target("tn3270://127.0.0.1:8021?lu=foo").as_deref(),
+            Some("foo")
+        );
     }
 
     #[test]

@@ -117,11 +117,19 @@ impl Session {
         let e = Tn3270eNegotiator::new(tn3270e_config(&cfg));
         let mut parser = TelnetParser::new();
         parser.set_strip_cr_nul(true);
-        let environ = Environ::x3270(
+        let mut environ = Environ::x3270(
             cfg.user.as_deref().map(str::as_bytes),
             cfg.applid.as_deref().map(str::as_bytes),
             cfg.devname.as_deref().map(str::as_bytes),
         );
+        let cp = cfg.code_page.cgcsgid();
+        environ.on_request = vec![
+            (
+                b"CODEPAGE".to_vec(),
+                format!("{:03}", cp & 0xFFFF).into_bytes(),
+            ),
+            (b"CHARSET".to_vec(), format!("{:03}", cp >> 16).into_bytes()),
+        ];
         Session {
             options: OptionTable::new(option_policy(&cfg)),
             e_on: false,
@@ -366,7 +374,11 @@ impl Session {
                 // The response goes out before any reply the record provokes (a Query
                 // Reply, a read), as x3270 sends it.
                 let mark = self.transmit.len();
-                let result = if body.is_empty() { Ok(()) } else { self.data_3270(body) };
+                let result = if body.is_empty() {
+                    Ok(())
+                } else {
+                    self.data_3270(body)
+                };
                 if h.request_flag & tn3270e::request_flag::KEYBOARD_RESTORE != 0 {
                     // CONTENTION-RESOLUTION: the host hands the keyboard back.
                     self.unlock();
@@ -555,7 +567,9 @@ impl Session {
         let mut ctx = QueryContext::new(self.screen.alternate_dims());
         ctx.default_size = self.screen.default_dims();
         ctx.cgcsgid = self.cfg.code_page.cgcsgid();
-        ctx.color = self.cfg.model.color;
+        // x3270 advertises the full colour set for 3278 models too (bid-bug.trc), so
+        // hosts send colour; the TUI decides how to show it.
+        ctx.color = true;
         ctx
     }
 
@@ -686,6 +700,8 @@ impl Session {
                 // (Re)starting TN3270E: the host will ask for the device type next.
                 self.e.reset();
                 self.e_on = true;
+                // A new TN3270E conversation numbers its records from zero again.
+                self.xmit_seq = 0;
             } else if !on && self.e_on {
                 // The host turned TN3270E off: carry on with plain TN3270 negotiation.
                 self.e_on = false;
@@ -865,9 +881,9 @@ impl Session {
             && self.e_active()
             && self.e.functions().contains(tn3270e::Function::Sysreq)
         {
-            // RFC 2355 SYSREQ function: the key is signalled with IAC IP, and the host
-            // switches between the LU-LU and SSCP-LU sessions.
-            telnet::write_command(telnet::Command::InterruptProcess, &mut self.transmit);
+            // RFC 2355 SYSREQ function: the key is signalled with IAC AO (as x3270 does in
+            // sscp-lu.trc), and the host switches between the LU-LU and SSCP-LU sessions.
+            telnet::write_command(telnet::Command::AbortOutput, &mut self.transmit);
             return;
         }
         if self.mode == Mode::SscpLu {

@@ -1033,6 +1033,9 @@ pub struct Environ {
     pub user: Option<Vec<u8>>,
     /// USERVARs with fixed values, in the order a "send everything" answer lists them.
     pub uservars: Vec<(Vec<u8>, Vec<u8>)>,
+    /// USERVARs answered only when the host names them (not in a "send everything"
+    /// reply), such as CODEPAGE and CHARSET: x3270 before 4.6 never volunteered them.
+    pub on_request: Vec<(Vec<u8>, Vec<u8>)>,
     /// USERVAR DEVNAME, listed after the other USERVARs.
     pub devname: Option<Devname>,
 }
@@ -1050,6 +1053,7 @@ impl Environ {
                     applid.unwrap_or(b"None").to_vec(),
                 ),
             ],
+            on_request: Vec::new(),
             devname: devname.map(Devname::new),
         }
     }
@@ -1086,6 +1090,7 @@ impl Environ {
             EnvKind::UserVar => self
                 .uservars
                 .iter()
+                .chain(&self.on_request)
                 .find(|(n, _)| n == name)
                 .map(|(_, v)| v.clone()),
         }

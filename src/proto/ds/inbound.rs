@@ -7,6 +7,7 @@
 
 use crate::proto::addr::{AddressMode, BufferAddr};
 use crate::proto::attr::{ExtAttrs, xa};
+use crate::proto::ds::apply::CHARSET_GE;
 use crate::proto::ds::parse::code;
 use crate::proto::key::Aid;
 use crate::proto::screen::{NULL, Screen};
@@ -122,8 +123,17 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
         }),
         _ => None,
     };
+    // Characters in a field whose character set is GE (SFE charset 0xF1) are GE characters
+    // unless they carry a character set of their own.
+    let mut field_ge = screen
+        .cells()
+        .iter()
+        .rev()
+        .find(|c| c.is_field_attr())
+        .is_some_and(|c| c.ext.charset == CHARSET_GE);
     for cell in screen.cells() {
         if let Some(fa) = cell.attr() {
+            field_ge = cell.ext.charset == CHARSET_GE;
             if *reply_mode == ReplyMode::Field {
                 out.extend_from_slice(&[code::SF, fa.wire_byte()]);
             } else {
@@ -153,7 +163,7 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
         if let Some(t) = sa.as_mut() {
             t.emit(out, cell.ext);
         }
-        if cell.is_ge() {
+        if cell.is_ge() || (field_ge && cell.ext.charset == 0) {
             out.push(code::GE);
         }
         out.push(cell.byte());
