@@ -8,6 +8,7 @@
 //! reported with its offset. Time is virtual: each burst advances a clock by a millisecond,
 //! so runs are repeatable.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use crate::proto::addr::Dimensions;
@@ -56,7 +57,10 @@ fn hex_or_end(b: &[u8]) -> String {
     if b.is_empty() {
         "nothing more".to_owned()
     } else {
-        b.iter().map(|x| format!("{x:02x}")).collect()
+        b.iter().fold(String::new(), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        })
     }
 }
 

@@ -14,17 +14,17 @@ use crate::proto::key::{Aid, Key};
 use crate::proto::screen::{NULL, Screen};
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-enum Esc {
+enum Escape {
     #[default]
     None,
-    Esc,
+    Started,
     Csi,
 }
 
 /// The NVT display and line editor.
 #[derive(Clone, Debug, Default)]
 pub struct Nvt {
-    esc: Esc,
+    esc: Escape,
     line: Vec<u8>,
     last_was_cr: bool,
 }
@@ -35,14 +35,14 @@ impl Nvt {
         let text = String::from_utf8_lossy(bytes);
         for ch in text.chars() {
             match (self.esc, ch) {
-                (Esc::None, '\u{1b}') => self.esc = Esc::Esc,
-                (Esc::Esc, '[') => self.esc = Esc::Csi,
-                (Esc::Esc, _) => self.esc = Esc::None,
-                (Esc::Csi, c) if c.is_ascii_alphabetic() || c == '@' || c == '~' => {
-                    self.esc = Esc::None;
+                (Escape::None, '\u{1b}') => self.esc = Escape::Started,
+                (Escape::Started, '[') => self.esc = Escape::Csi,
+                (Escape::Started, _) => self.esc = Escape::None,
+                (Escape::Csi, c) if c.is_ascii_alphabetic() || c == '@' || c == '~' => {
+                    self.esc = Escape::None;
                 }
-                (Esc::Csi, _) => {}
-                (Esc::None, c) => self.put(screen, c, cp),
+                (Escape::Csi, _) => {}
+                (Escape::None, c) => self.put(screen, c, cp),
             }
         }
         if screen.index_is_stale() {

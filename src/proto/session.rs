@@ -745,11 +745,9 @@ impl Session {
                         }
                     }
                     Tn3270eEvent::Negotiated { .. } => {
-                        let cp = self.cfg.code_page;
                         let text = |b: &[u8]| b.iter().map(|&c| char::from(c)).collect::<String>();
                         let terminal_type = self.e.device_type().map(text).unwrap_or_default();
                         let lu = self.e.device_name().map(text);
-                        let _ = cp;
                         self.oia.lu.clone_from(&lu);
                         self.oia.terminal_type = Some(terminal_type.clone());
                         self.events
@@ -818,10 +816,10 @@ impl Session {
                     self.typeahead.clear();
                     self.keyboard.insert = false;
                 }
-                (LockReason::TimeWait | LockReason::System, _) => {
-                    if self.typeahead.len() < TYPEAHEAD_LIMIT {
-                        self.typeahead.push_back(key);
-                    }
+                (LockReason::TimeWait | LockReason::System, _)
+                    if self.typeahead.len() < TYPEAHEAD_LIMIT =>
+                {
+                    self.typeahead.push_back(key);
                 }
                 _ => {}
             }

@@ -525,6 +525,7 @@ fn environ_escapes_and_unknowns() {
     let mut environ = Environ {
         user: Some(vec![b'u', ENV_ESC]),
         uservars: vec![(vec![b'A', ENV_VALUE, b'B'], vec![IAC])],
+        on_request: Vec::new(),
         devname: None,
     };
     let mut out = Vec::new();
