@@ -102,7 +102,6 @@ pub struct Session {
     last_aid: Aid,
     xmit_seq: u16,
     tls_pending: bool,
-    ever_3270: bool,
     /// Where host output ended on an SSCP-LU screen: the operator's input starts there.
     sscp_start: BufferAddr,
     nvt: crate::proto::nvt::Nvt,
@@ -154,7 +153,6 @@ impl Session {
             last_aid: Aid::NoAid,
             xmit_seq: 0,
             tls_pending: false,
-            ever_3270: false,
             sscp_start: BufferAddr::ZERO,
             nvt: crate::proto::nvt::Nvt::default(),
             now: None,
@@ -259,28 +257,17 @@ impl Session {
             });
             return;
         }
+        // The parser is moved out for the duration of the feed so that the event handler can
+        // borrow the rest of the session mutably.
         let mut parser = std::mem::take(&mut self.parser);
-        let mut rest = data;
-        while !rest.is_empty() {
-            let mut consumed = rest.len();
-            let mut stop = false;
-            parser.feed(rest, &mut |ev| {
-                if stop {
-                    return;
-                }
+        parser.feed(data, &mut |ev| {
+            // After STARTTLS FOLLOWS the bytes belong to TLS, not telnet. A server waits for
+            // our ClientHello, so nothing should follow in the same read; if something does,
+            // it is dropped rather than misread as telnet.
+            if !self.tls_pending {
                 self.on_telnet(ev);
-                if self.tls_pending {
-                    stop = true;
-                }
-            });
-            if stop {
-                // Anything after STARTTLS FOLLOWS belongs to TLS; the parser saw it but we
-                // drop what it produced. (A server waits for our ClientHello, so in practice
-                // nothing follows.)
-                consumed = rest.len();
             }
-            rest = &rest[consumed..];
-        }
+        });
         self.parser = parser;
         self.sync_oia();
     }
@@ -464,7 +451,6 @@ impl Session {
 
     /// One 3270 data-stream record (plain TN3270, or the body of a TN3270E 3270-DATA).
     fn data_3270(&mut self, record: &[u8]) -> Result<(), DsError> {
-        self.ever_3270 = true;
         self.oia.last_host_activity = self.now;
         let rec = Record::parse(record)?;
         match rec.command {
@@ -841,9 +827,6 @@ impl Session {
             self.send_aid(aid, now);
             return;
         }
-        if self.mode == Mode::SscpLu && key == Key::Aid(Aid::Enter) {
-            return;
-        }
         match self
             .keyboard
             .apply(&mut self.screen, key, self.cfg.code_page)
@@ -937,10 +920,8 @@ impl Session {
     fn unlock(&mut self) {
         self.last_aid = Aid::NoAid;
         let was_locked = self.oia.lock.is_some();
-        if matches!(self.oia.lock, Some(LockReason::Operator(_))) {
-            // The host's restore does not clear an operator error on a real 3270; x3270
-            // clears it too (the host has moved on). Follow x3270.
-        }
+        // A keyboard restore from the host also clears an operator error, as x3270 does:
+        // the host has moved on, and the operator should not have to press Reset.
         self.oia.lock = None;
         let response_time = match (self.aid_sent_at.take(), self.now) {
             (Some(at), Some(now)) => Some(now.saturating_duration_since(at)),
