@@ -10,6 +10,8 @@
 //! [`screen`] (cells and fields), [`keyboard`] (operator keys under field rules), [`oia`]
 //! (the operator information area), [`codepage`] (EBCDIC <-> Unicode).
 
+#![deny(clippy::disallowed_methods)]
+
 pub mod addr;
 pub mod attr;
 pub mod codepage;

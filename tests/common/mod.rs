@@ -1,0 +1,360 @@
+//! Shared helpers for the tests that meet real hosts: starting mainframe-mocker and
+//! Hercules on free loopback ports, driving s3270 (the reference client), and a small
+//! blocking driver that moves bytes between a socket and a sans-IO `Session`.
+//!
+//! Every process started here is killed by PID when its guard drops. A test whose program
+//! is missing prints `skipped: ...` and returns; `.ci/run` installs all of them, so CI always
+//! runs these tests.
+#![allow(
+    dead_code,
+    clippy::missing_panics_doc,
+    clippy::unwrap_used,
+    clippy::panic
+)]
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use r3270::proto::{Key, Session, TerminalConfig};
+
+/// Find a program on PATH or in the CI virtual environment.
+pub fn find_program(name: &str) -> Option<PathBuf> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(".ci/venv/bin")
+        .join(name);
+    if venv.is_file() {
+        return Some(venv);
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|p| p.join(name))
+            .find(|p| p.is_file())
+    })
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released for the host to take).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A child process killed (by PID) when dropped.
+pub struct Guard {
+    pub child: Child,
+    pub log: PathBuf,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        // Hercules can hang in shutdown after a rejected connection: TERM, then KILL.
+        let pid = self.child.id().to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for_log(log: &Path, needle: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if std::fs::read_to_string(log).is_ok_and(|s| s.contains(needle)) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("r3270-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name)
+}
+
+/// Start mainframe-mocker's demo on a free port. `extra` adds flags (e.g. `--no-tn3270e`).
+pub fn start_mfmock(extra: &[&str]) -> Option<(Guard, u16)> {
+    let Some(prog) = find_program("mfmock") else {
+        println!("skipped: mfmock (mainframe-mocker) not installed");
+        return None;
+    };
+    for _ in 0..3 {
+        let port = free_port();
+        let log = temp_path(&format!("mfmock-{port}.log"));
+        let child = Command::new(&prog)
+            .args(["demo", "--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(extra)
+            .stdin(Stdio::null())
+            .stdout(std::fs::File::create(&log).unwrap())
+            .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+            .spawn()
+            .unwrap();
+        let guard = Guard {
+            child,
+            log: log.clone(),
+        };
+        let ready = format!("event=listening host=127.0.0.1 port={port}");
+        if wait_for_log(&log, &ready, Duration::from_secs(20))
+            || wait_for_log(
+                &log.with_extension("err"),
+                &ready,
+                Duration::from_millis(10),
+            )
+        {
+            return Some((guard, port));
+        }
+    }
+    panic!("mfmock did not start listening");
+}
+
+/// Start Hercules with `devices` 3270 devices from 0010 on a free port.
+pub fn start_hercules(devices: u16) -> Option<(Guard, u16)> {
+    let Some(prog) = find_program("hercules") else {
+        println!("skipped: hercules not installed");
+        return None;
+    };
+    let port = free_port();
+    let conf = temp_path(&format!("hercules-{port}.cnf"));
+    std::fs::write(
+        &conf,
+        format!(
+            "CPUSERIAL 002623\nCPUMODEL 3090\nMAINSIZE 16\nXPNDSIZE 0\nNUMCPU 1\n\
+             ARCHMODE S/370\nCNSLPORT 127.0.0.1:{port}\n0010.{devices} 3270\n"
+        ),
+    )
+    .unwrap();
+    let log = temp_path(&format!("hercules-{port}.log"));
+    let child = Command::new(prog)
+        .arg("-f")
+        .arg(&conf)
+        .arg("-d")
+        .current_dir(conf.parent().unwrap())
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Guard {
+        child,
+        log: log.clone(),
+    };
+    let ready = format!("Waiting for console connection on port {port}");
+    assert!(
+        wait_for_log(&log, &ready, Duration::from_secs(30)),
+        "hercules did not start"
+    );
+    Some((guard, port))
+}
+
+/// s3270, the reference client, driven through its stdin/stdout action protocol.
+pub struct S3270 {
+    guard: Guard,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl S3270 {
+    /// Start s3270 with extra options (e.g. `-model 3279-2`); `None` if not installed.
+    pub fn start(args: &[&str]) -> Option<Self> {
+        let Some(prog) = find_program("s3270") else {
+            println!("skipped: s3270 not installed");
+            return None;
+        };
+        let mut child = Command::new(prog)
+            .args(["-clear", "aidWait"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Some(S3270 {
+            guard: Guard {
+                child,
+                log: PathBuf::new(),
+            },
+            stdin,
+            stdout,
+        })
+    }
+
+    /// Run one action; returns its `data:` lines, or Err with them if it said `error`.
+    pub fn run(&mut self, action: &str) -> Result<Vec<String>, Vec<String>> {
+        writeln!(self.stdin, "{action}").unwrap();
+        self.stdin.flush().unwrap();
+        let mut data = Vec::new();
+        loop {
+            let mut line = String::new();
+            assert!(
+                self.stdout.read_line(&mut line).unwrap() > 0,
+                "s3270 exited during {action}"
+            );
+            let line = line.trim_end_matches(['\n', '\r']);
+            if let Some(d) = line.strip_prefix("data: ") {
+                data.push(d.to_owned());
+            } else if line == "data:" {
+                data.push(String::new());
+            } else if line == "ok" {
+                return Ok(data);
+            } else if line == "error" {
+                return Err(data);
+            }
+        }
+    }
+
+    /// `Ascii()`: the screen text, one string per row.
+    pub fn screen(&mut self) -> Vec<String> {
+        self.run("Ascii()").unwrap()
+    }
+
+    /// Press an AID and wait (bounded) for the host to unlock the keyboard, then a little
+    /// more for any further record.
+    pub fn aid(&mut self, action: &str) {
+        self.run(action).unwrap();
+        let _ = self.run("Wait(10,Unlock)");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// A blocking driver for a sans-IO `Session` over a real TCP socket: the smallest possible
+/// runtime, for tests only (the real one is the tokio runtime of the connections issue).
+pub struct Driver {
+    pub session: Session,
+    stream: TcpStream,
+    pub closed: bool,
+}
+
+impl Driver {
+    pub fn connect(port: u16, cfg: TerminalConfig) -> Self {
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_millis(50)))
+            .unwrap();
+        stream.set_nodelay(true).unwrap();
+        Driver {
+            session: Session::new(cfg),
+            stream,
+            closed: false,
+        }
+    }
+
+    fn flush(&mut self) {
+        while let Some(b) = self.session.poll_transmit() {
+            self.stream.write_all(&b).unwrap();
+        }
+        while self.session.poll_event().is_some() {}
+    }
+
+    /// Move bytes until `done(session)` has held for `quiet` with no input, or `timeout`.
+    /// Returns whether `done` held at the end.
+    pub fn pump_until(
+        &mut self,
+        timeout: Duration,
+        quiet: Duration,
+        done: impl Fn(&Session) -> bool,
+    ) -> bool {
+        let deadline = Instant::now() + timeout;
+        let mut last_input = Instant::now();
+        let mut buf = vec![0u8; 65536];
+        self.flush();
+        while Instant::now() < deadline && !self.closed {
+            match self.stream.read(&mut buf) {
+                Ok(0) => self.closed = true,
+                Ok(n) => {
+                    self.session.handle_input(Instant::now(), &buf[..n]);
+                    last_input = Instant::now();
+                    self.flush();
+                }
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    if done(&self.session) && last_input.elapsed() >= quiet {
+                        return true;
+                    }
+                }
+                Err(_) => self.closed = true,
+            }
+        }
+        done(&self.session)
+    }
+
+    /// Wait for the first screen: keyboard unlocked and quiet.
+    pub fn wait_ready(&mut self) -> bool {
+        self.pump_until(Duration::from_secs(15), Duration::from_millis(300), |s| {
+            !s.is_locked() && s.mode().is_3270()
+        })
+    }
+
+    pub fn key(&mut self, key: Key) {
+        self.session.handle_key(key, Instant::now());
+        self.flush();
+    }
+
+    pub fn text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(Key::Char(c));
+        }
+    }
+
+    /// Press an AID key and wait (bounded) for the host's unlocking answer.
+    pub fn aid(&mut self, key: Key) -> bool {
+        self.key(key);
+        self.pump_until(Duration::from_secs(10), Duration::from_millis(300), |s| {
+            !s.is_locked()
+        })
+    }
+}
+
+/// Blank out what legitimately differs between two connections to the same host: a
+/// `dd/mm/yy hh:mm` clock (mainframe-mocker's header) and the device number Hercules gave
+/// each connection.
+pub fn mask_clock(rows: &[String]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            for label in ["Device number     : ", "Subchannel        : "] {
+                if let Some(i) = r.find(label) {
+                    let mut out = r.clone();
+                    let start = i + label.len();
+                    out.replace_range(start..(start + 4).min(r.len()), "####");
+                    return out;
+                }
+            }
+            let b = r.as_bytes();
+            let mut out = r.clone();
+            for i in 0..b.len().saturating_sub(13) {
+                let w = &b[i..i + 14];
+                let d = |k: usize| w[k].is_ascii_digit();
+                if d(0)
+                    && d(1)
+                    && w[2] == b'/'
+                    && d(3)
+                    && d(4)
+                    && w[5] == b'/'
+                    && d(6)
+                    && d(7)
+                    && w[8] == b' '
+                    && d(9)
+                    && d(10)
+                    && w[11] == b':'
+                    && d(12)
+                    && d(13)
+                {
+                    out.replace_range(i..i + 14, "dd/mm/yy hh:mm");
+                }
+            }
+            out
+        })
+        .collect()
+}
