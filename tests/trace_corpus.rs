@@ -269,8 +269,9 @@ const STRICT_EXCEPTIONS: &[(&str, &str)] = &[
         "s3270/bid-ta.trc",
         // Hand edited: the first host burst carries DO TN3270E, DEVICE-TYPE IS and
         // FUNCTIONS IS together, before the client asked (it never sends DEVICE-TYPE
-        // REQUEST). x3270 takes the unsolicited DEVICE-TYPE IS; r3270's negotiator ignores
-        // it, never enters TN3270E, and answers the typed 'a' and Enter as NVT.
+        // REQUEST). x3270 takes the unsolicited DEVICE-TYPE IS and sends FUNCTIONS REQUEST;
+        // r3270's negotiator ignores it, never finishes TN3270E, sends nothing more and
+        // drops the 3270 records (the screen stays blank).
         "hand-edited trace: TN3270E replies arrive before the requests",
     ),
     (
