@@ -789,6 +789,15 @@ impl Session {
 
     fn set_mode(&mut self, mode: Mode) {
         if self.mode != mode {
+            if self.mode.is_3270() && !mode.is_3270() {
+                // Leaving 3270 mode (for NVT, or to renegotiate), x3270 resets its NVT
+                // emulator, which clears the screen to the default size
+                // (s3270/tn3270e-renegotiate.trc: the VM logon screen must not stay under the
+                // NVT menu).
+                self.screen.erase(false);
+                self.nvt = crate::proto::nvt::Nvt::default();
+                self.events.push_back(SessionEvent::ScreenChanged);
+            }
             self.mode = mode;
             if mode.is_3270() && self.oia.lock == Some(LockReason::NotConnected) {
                 // A 3270 keyboard is locked until the host's first write restores it, as x3270
@@ -1074,5 +1083,27 @@ mod tests {
                 .any(|e| matches!(e, SessionEvent::HostError { .. })),
             "{events:?}"
         );
+    }
+
+    #[test]
+    fn leaving_3270_mode_clears_the_screen() {
+        let mut s = Session::new(TerminalConfig::default());
+        let t = now();
+        // Plain TN3270: DO/WILL BINARY and EOR, then an Erase/Write of "A", and "B" on row 2.
+        s.handle_input(
+            t,
+            &[
+                0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x19, 0xff, 0xfb, 0x19,
+            ],
+        );
+        s.handle_input(t, &[0xf5, 0xc3, 0xc1, 0x11, 0xc1, 0x50, 0xc2, 0xff, 0xef]);
+        assert_eq!(s.mode(), Mode::Tn3270);
+        assert!(s.text_rows()[0].starts_with('A'));
+        assert!(s.text_rows()[1].starts_with('B'));
+        // The host turns BINARY off: NVT text follows on a clean screen.
+        s.handle_input(t, &[0xff, 0xfc, 0x00, 0xff, 0xfe, 0x00]);
+        s.handle_input(t, b"hi");
+        assert_eq!(s.text_rows()[0].trim_end(), "hi");
+        assert!(s.text_rows()[1..].iter().all(|r| r.trim().is_empty()));
     }
 }
