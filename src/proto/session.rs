@@ -306,7 +306,9 @@ impl Session {
     }
 
     fn on_data(&mut self, bytes: &[u8]) {
-        if self.in_3270_transport() {
+        // Once we said WILL TN3270E, data is TN3270E records even before the functions are
+        // agreed (x3270 buffers it too); it is never NVT text.
+        if self.in_3270_transport() || self.e_on {
             if self.record.len() + bytes.len() > self.max_record {
                 if !self.record_overflow {
                     self.events.push_back(SessionEvent::HostError {
@@ -340,6 +342,16 @@ impl Session {
             if let Err(err) = self.data_3270(&record) {
                 self.host_error(&err, false);
             }
+        } else if !record.is_empty() {
+            // A record before TN3270E negotiation finished: x3270 drops it with "EOR received
+            // when not in 3270 mode, ignored" (b3270/ignore_eor.trc).
+            self.events.push_back(SessionEvent::HostError {
+                message: format!(
+                    "{}-byte record before 3270 mode was negotiated; ignored",
+                    record.len()
+                ),
+                negative_response: false,
+            });
         }
         self.record = record;
         self.record.clear();
@@ -763,6 +775,15 @@ impl Session {
 
     fn set_mode(&mut self, mode: Mode) {
         if self.mode != mode {
+            if self.mode.is_3270() && !mode.is_3270() {
+                // Leaving 3270 mode (for NVT, or to renegotiate), x3270 resets its NVT
+                // emulator, which clears the screen to the default size
+                // (s3270/tn3270e-renegotiate.trc: the VM logon screen must not stay under the
+                // NVT menu).
+                self.screen.erase(false);
+                self.nvt = crate::proto::nvt::Nvt::default();
+                self.events.push_back(SessionEvent::ScreenChanged);
+            }
             self.mode = mode;
             if mode.is_3270() && self.oia.lock == Some(LockReason::NotConnected) {
                 // A 3270 keyboard is locked until the host's first write restores it, as x3270
@@ -1010,4 +1031,60 @@ fn option_policy(cfg: &TerminalConfig) -> telnet::OptionPolicy {
     }
     p.local = local;
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> Instant {
+        #[allow(clippy::disallowed_methods)]
+        Instant::now()
+    }
+
+    #[test]
+    fn records_before_tn3270e_functions_are_agreed_are_ignored() {
+        let mut s = Session::new(TerminalConfig::default());
+        let t = now();
+        // DO TN3270E, SEND DEVICE-TYPE, DEVICE-TYPE IS ...: the functions are never agreed.
+        s.handle_input(t, &[0xff, 0xfd, 0x28]);
+        s.handle_input(t, &[0xff, 0xfa, 0x28, 0x08, 0x02, 0xff, 0xf0]);
+        s.handle_input(t, b"\xff\xfa\x28\x02\x04IBM-3278-2-E\x01LU1\xff\xf0");
+        while s.poll_transmit().is_some() {}
+        while s.poll_event().is_some() {}
+        // A 3270-DATA record with an Erase/Write of "A": x3270 ignores it at the EOR.
+        s.handle_input(t, &[0, 0, 0, 0, 0, 0xf5, 0xc3, 0xc1, 0xff, 0xef]);
+        assert!(s.poll_transmit().is_none());
+        assert_ne!(s.mode(), Mode::Nvt);
+        assert!(s.text_rows().iter().all(|r| r.trim().is_empty()));
+        let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(e, SessionEvent::HostError { .. })),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn leaving_3270_mode_clears_the_screen() {
+        let mut s = Session::new(TerminalConfig::default());
+        let t = now();
+        // Plain TN3270: DO/WILL BINARY and EOR, then an Erase/Write of "A", and "B" on row 2.
+        s.handle_input(
+            t,
+            &[
+                0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x19, 0xff, 0xfb, 0x19,
+            ],
+        );
+        s.handle_input(t, &[0xf5, 0xc3, 0xc1, 0x11, 0xc1, 0x50, 0xc2, 0xff, 0xef]);
+        assert_eq!(s.mode(), Mode::Tn3270);
+        assert!(s.text_rows()[0].starts_with('A'));
+        assert!(s.text_rows()[1].starts_with('B'));
+        // The host turns BINARY off: NVT text follows on a clean screen.
+        s.handle_input(t, &[0xff, 0xfc, 0x00, 0xff, 0xfe, 0x00]);
+        s.handle_input(t, b"hi");
+        assert_eq!(s.text_rows()[0].trim_end(), "hi");
+        assert!(s.text_rows()[1..].iter().all(|r| r.trim().is_empty()));
+    }
 }
