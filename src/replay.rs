@@ -177,6 +177,30 @@ pub fn terminal_config(trace: &Trace, model: Option<Model>) -> TerminalConfig {
     {
         cfg.devname = Some(template.clone());
     }
+    // x3270's `oversize=COLSxROWS` setting.
+    if let Some((cols, rows)) = trace
+        .header
+        .settings
+        .get("oversize")
+        .and_then(|o| o.split_once('x'))
+        .and_then(|(c, r)| Some((c.parse::<u16>().ok()?, r.parse::<u16>().ok()?)))
+    {
+        let d = Dimensions::new(rows, cols);
+        if d.is_valid() && cfg.terminal_type.is_none() {
+            cfg.oversize = Some(d);
+        }
+    }
+    // A script may set the template before connecting: `Set("devname", "bar=")`.
+    if let Some(template) = trace.actions().find_map(|(_, name, args, _)| {
+        (name.eq_ignore_ascii_case("Set")
+            && args
+                .first()
+                .is_some_and(|a| a.eq_ignore_ascii_case("devname")))
+        .then(|| args.get(1).cloned())
+        .flatten()
+    }) {
+        cfg.devname = Some(template);
+    }
     cfg
 }
 

@@ -318,7 +318,12 @@ impl Tn3270eNegotiator {
                 Tn3270eEvent::InProgress
             }
             [DEVICE_TYPE, IS, rest @ ..] => {
-                if self.state != NegotiationState::ExpectDeviceTypeIs {
+                // Some servers announce the device type before we asked (bid-ta.trc); x3270
+                // takes it, and so do we. Anywhere else in the exchange it is ignored.
+                if !matches!(
+                    self.state,
+                    NegotiationState::ExpectDeviceTypeIs | NegotiationState::ExpectSendDeviceType
+                ) {
                     return Tn3270eEvent::Ignored;
                 }
                 let (device_type, device_name) = match rest.iter().position(|&b| b == CONNECT) {
