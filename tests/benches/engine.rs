@@ -11,6 +11,9 @@
 //! The screens are built by a small encoder below: every row has several fields, each an SFE
 //! with a field attribute, a foreground colour and a highlight, and text fills the rest.
 
+// A bench is test code: a broken fixture should stop it loudly.
+#![allow(clippy::expect_used)]
+
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -181,6 +184,8 @@ fn bench_apply(c: &mut Criterion) {
 
 fn bench_session(c: &mut Criterion) {
     let mut g = c.benchmark_group("session_ew");
+    // The session only records the time it is given; any instant will do.
+    #[allow(clippy::disallowed_methods)]
     let now = Instant::now();
     for shape in &SHAPES {
         let wire = frame(&encode_screen(shape, false));
