@@ -24,12 +24,17 @@ const FLAG_GE: u8 = 0x02;
 const NO_FIELD: u16 = u16::MAX;
 
 /// One screen position.
+///
+/// The layout is fixed (`repr(C)`) with the byte last on purpose: a run of text stores cells
+/// that differ only in their byte, so the flags and attributes are one 8-byte store and the
+/// byte a second one (with the byte first, each cell took five stores).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(C)]
 pub struct Cell {
-    byte: u8,
     flags: u8,
     /// Extended attributes: of the character (from SA), or of the field when this is an FA.
     pub ext: ExtAttrs,
+    byte: u8,
 }
 
 impl Cell {
@@ -246,6 +251,97 @@ impl Screen {
         }
     }
 
+    /// Store a run of characters from `addr` on, wrapping from the last cell to the first,
+    /// and return the address after the last one. The result is exactly that of
+    /// [`Screen::set_char`] and [`BufferAddr::next`] once per byte, which is how a Write's
+    /// text used to be stored; doing it a contiguous slice at a time instead lets the
+    /// compiler drop the per-cell bounds check and wrap test, which made text (most of every
+    /// full-screen write) the hottest loop of `apply_write`.
+    pub fn write_chars(
+        &mut self,
+        addr: BufferAddr,
+        bytes: &[u8],
+        ge: bool,
+        ext: ExtAttrs,
+    ) -> BufferAddr {
+        let template = Cell::character(NULL, ge, ext);
+        self.store_runs(addr, bytes.len(), |cells, done| {
+            // Copying a prepared cell and patching its byte is cheaper than building each
+            // cell field by field; the flags of the cells overwritten are gathered in the
+            // same pass (cheaper than a separate scan).
+            let mut old_flags = 0;
+            for (c, &b) in cells.iter_mut().zip(&bytes[done..]) {
+                old_flags |= c.flags;
+                *c = template;
+                c.byte = b;
+            }
+            old_flags & FLAG_FA != 0
+        })
+    }
+
+    /// Store `count` copies of one character from `addr` on (Repeat to Address), wrapping,
+    /// and return the address after the last one; see [`Screen::write_chars`].
+    pub fn fill_chars(
+        &mut self,
+        addr: BufferAddr,
+        count: usize,
+        byte: u8,
+        ge: bool,
+        ext: ExtAttrs,
+    ) -> BufferAddr {
+        let cell = Cell::character(byte, ge, ext);
+        self.store_runs(addr, count, |cells, _| {
+            let overwrote_attr = cells.iter().any(Cell::is_field_attr);
+            cells.fill(cell);
+            overwrote_attr
+        })
+    }
+
+    /// The walk behind [`Screen::write_chars`] and [`Screen::fill_chars`]: hands `store`
+    /// each contiguous stretch of the `len` cells from `addr` on (splitting where the buffer
+    /// wraps) with the number of cells already stored; `store` says whether it overwrote a
+    /// field attribute, which marks the index stale. Returns the address after the last cell.
+    fn store_runs(
+        &mut self,
+        addr: BufferAddr,
+        mut len: usize,
+        mut store: impl FnMut(&mut [Cell], usize) -> bool,
+    ) -> BufferAddr {
+        let n = self.cells.len();
+        let mut i = addr.index();
+        let mut done = 0;
+        if len == 0 {
+            return addr;
+        }
+        if i >= n {
+            // Only an address from a screen of another size gets here: `set_char` ignores
+            // the first byte and `next` wraps to 0, so do the same.
+            if n == 0 {
+                return BufferAddr::ZERO;
+            }
+            done = 1;
+            len -= 1;
+            i = 0;
+        }
+        let mut overwrote_attr = false;
+        while len > 0 {
+            // The contiguous stretch up to the end of the buffer; `i < n`, so it is in range.
+            let chunk = len.min(n - i);
+            overwrote_attr |= store(&mut self.cells[i..i + chunk], done);
+            done += chunk;
+            len -= chunk;
+            i += chunk;
+            if i == n {
+                i = 0;
+            }
+        }
+        if overwrote_attr {
+            // As in `set_char`: data over an FA removes that field.
+            self.index_stale = true;
+        }
+        BufferAddr::new(i, self.dims).unwrap_or(BufferAddr::ZERO)
+    }
+
     /// Replace only the character of a non-FA cell, keeping its character attributes (what
     /// the keyboard does when an operator types).
     pub fn set_byte_keep_attrs(&mut self, addr: BufferAddr, byte: u8, ge: bool) {
@@ -283,24 +379,24 @@ impl Screen {
     /// Rebuild the field index. Call after a batch of changes to field attributes; lookups
     /// stay correct (but slower) until then.
     pub fn rebuild_fields(&mut self) {
+        // One pass over the cells fills both the attribute list and the per-cell index (it
+        // used to be a pass for each plus a clearing memset of the index): every full-screen
+        // write ends here, so it is a good part of the cost of a write. Cells before the
+        // first FA belong to the last field (the buffer wraps), so start from that one.
+        let to_u16 = |i: usize| u16::try_from(i).unwrap_or(NO_FIELD);
+        let mut current = self
+            .cells
+            .iter()
+            .rposition(Cell::is_field_attr)
+            .map_or(NO_FIELD, to_u16);
         self.attrs.clear();
-        for (i, c) in self.cells.iter().enumerate() {
+        self.field_of.resize(self.cells.len(), NO_FIELD);
+        for (i, (c, slot)) in self.cells.iter().zip(&mut self.field_of).enumerate() {
             if c.is_field_attr() {
-                self.attrs.push(u16::try_from(i).unwrap_or(NO_FIELD));
+                current = to_u16(i);
+                self.attrs.push(current);
             }
-        }
-        let n = self.cells.len();
-        self.field_of.clear();
-        self.field_of.resize(n, NO_FIELD);
-        if let Some(&last) = self.attrs.last() {
-            // Cells before the first FA belong to the last field (the buffer wraps).
-            let mut current = last;
-            for (i, slot) in self.field_of.iter_mut().enumerate() {
-                if self.cells[i].is_field_attr() {
-                    current = u16::try_from(i).unwrap_or(NO_FIELD);
-                }
-                *slot = current;
-            }
+            *slot = current;
         }
         self.index_stale = false;
     }
@@ -534,6 +630,112 @@ mod tests {
         assert_eq!(s.next_unprotected(addr(0, &s)), Some(addr(101, &s)));
         assert!(s.is_protected_at(addr(10, &s)));
         assert!(!s.is_protected_at(addr(101, &s)));
+    }
+
+    /// What `write_chars` replaced: `set_char` and `next` once per byte.
+    fn write_bytewise(
+        s: &mut Screen,
+        mut a: BufferAddr,
+        bytes: &[u8],
+        ext: ExtAttrs,
+    ) -> BufferAddr {
+        for &b in bytes {
+            s.set_char(a, b, false, ext);
+            a = a.next(s.dims());
+        }
+        a
+    }
+
+    fn formatted() -> Screen {
+        let mut s = Screen::new(Dimensions::new(4, 10), Dimensions::new(4, 10));
+        s.set_field_attr(addr(5, &s), FieldAttr::from_byte(0x60), ExtAttrs::DEFAULT);
+        s.set_field_attr(addr(38, &s), FieldAttr::from_byte(0x40), ExtAttrs::DEFAULT);
+        s.rebuild_fields();
+        s
+    }
+
+    #[test]
+    fn bulk_text_matches_bytewise_stores() {
+        let ext = ExtAttrs {
+            fg: 0xF2,
+            highlight: 0xF1,
+            ..ExtAttrs::DEFAULT
+        };
+        let text: Vec<u8> = (0..95u8).map(|i| 0xC1 + i % 9).collect();
+        // Short runs, runs that wrap past the last cell, runs over one or both FAs, and
+        // runs longer than the whole 40-cell buffer (wrapping more than once).
+        for start in [0, 3, 6, 30, 36, 39] {
+            for len in [0, 1, 2, 4, 10, 39, 40, 41, 95] {
+                let mut bulk = formatted();
+                let mut bytewise = formatted();
+                let a = addr(start, &bulk);
+                let end = bulk.write_chars(a, &text[..len], false, ext);
+                let expected = write_bytewise(&mut bytewise, a, &text[..len], ext);
+                assert_eq!(end, expected, "start {start} len {len}");
+                assert_eq!(bulk.cells(), bytewise.cells(), "start {start} len {len}");
+                assert_eq!(
+                    bulk.index_is_stale(),
+                    bytewise.index_is_stale(),
+                    "start {start} len {len}"
+                );
+                bulk.rebuild_fields();
+                bytewise.rebuild_fields();
+                assert_eq!(bulk.fields(), bytewise.fields(), "start {start} len {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn bulk_text_over_an_attribute_removes_the_field() {
+        let mut s = formatted();
+        let end = s.write_chars(addr(36, &s), b"\xC1\xC2\xC3\xC4", false, ExtAttrs::DEFAULT);
+        assert_eq!(end, addr(0, &s), "wrapped past the last cell");
+        assert!(s.index_is_stale(), "the FA at 38 was overwritten");
+        assert_eq!(s.cell(addr(38, &s)).byte(), 0xC3);
+        s.rebuild_fields();
+        assert_eq!(s.fields().len(), 1);
+        let mut clean = formatted();
+        clean.write_chars(addr(0, &clean), b"\xC1\xC2", false, ExtAttrs::DEFAULT);
+        assert!(!clean.index_is_stale(), "no FA touched, index still valid");
+    }
+
+    #[test]
+    fn bulk_fill_matches_bytewise_stores() {
+        for start in [0, 4, 37] {
+            for count in [0, 1, 3, 10, 40] {
+                let mut bulk = formatted();
+                let mut bytewise = formatted();
+                let a = addr(start, &bulk);
+                let end = bulk.fill_chars(a, count, 0xC1, true, ExtAttrs::DEFAULT);
+                let mut expected = a;
+                for _ in 0..count {
+                    bytewise.set_char(expected, 0xC1, true, ExtAttrs::DEFAULT);
+                    expected = expected.next(bytewise.dims());
+                }
+                assert_eq!(end, expected, "start {start} count {count}");
+                assert_eq!(
+                    bulk.cells(),
+                    bytewise.cells(),
+                    "start {start} count {count}"
+                );
+                assert_eq!(bulk.index_is_stale(), bytewise.index_is_stale());
+            }
+        }
+    }
+
+    #[test]
+    fn bulk_text_at_an_address_of_another_size_acts_as_bytewise() {
+        // An address from the larger alternate screen, used on the default one.
+        let big = Dimensions::new(43, 80);
+        let mut bulk = Screen::new(Dimensions::MODEL_2, big);
+        let mut bytewise = bulk.clone();
+        let a = BufferAddr::new(3000, big).unwrap();
+        let end = bulk.write_chars(a, b"\xC1\xC2\xC3", false, ExtAttrs::DEFAULT);
+        assert_eq!(
+            end,
+            write_bytewise(&mut bytewise, a, b"\xC1\xC2\xC3", ExtAttrs::DEFAULT)
+        );
+        assert_eq!(bulk.cells(), bytewise.cells());
     }
 
     #[test]

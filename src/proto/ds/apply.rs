@@ -98,10 +98,10 @@ fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsErr
                 // Character set 0xF1 selected by SA is the GE (APL) set: such characters are
                 // GE characters, exactly as if each had its own GE order.
                 let ge = char_attrs.charset == CHARSET_GE;
-                for &b in bytes {
-                    screen.set_char(addr, b, ge, char_attrs);
-                    addr = addr.next(dims);
-                }
+                // One bulk store rather than `set_char` + `next` per byte: text is most of a
+                // full-screen write, and the per-byte form paid a bounds check, a wrap test
+                // and a field-attribute test for every cell.
+                addr = screen.write_chars(addr, bytes, ge, char_attrs);
                 is_text = true;
             }
             Order::Ge(b) => {
@@ -164,10 +164,8 @@ fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsErr
                     n = dims.cells();
                 }
                 let ge = ge || char_attrs.charset == CHARSET_GE;
-                for _ in 0..n {
-                    screen.set_char(addr, ch, ge, char_attrs);
-                    addr = addr.next(dims);
-                }
+                // Bulk fill, for the same reason as text above.
+                addr = screen.fill_chars(addr, n, ch, ge, char_attrs);
                 is_text = true;
             }
             Order::Eua(stop) => {
