@@ -285,7 +285,6 @@ fn unexpected_and_malformed_payloads_are_ignored() {
     for payload in [
         &[][..],
         &[SEND],
-        &[DEVICE_TYPE, IS, b'X'],
         &[DEVICE_TYPE, REJECT, REASON, 1],
         &[FUNCTIONS, IS, 0],
         &[FUNCTIONS, REQUEST, 0],
@@ -457,4 +456,26 @@ fn bind_image_malformed() {
     assert_eq!(bind.max_primary_ru, None);
     assert_eq!(bind.default_size(), Dimensions::MODEL_2);
     assert_eq!(bind.alternate_size(), None);
+}
+
+#[test]
+fn unsolicited_device_type_is_is_accepted() {
+    // bid-ta.trc: the server announces the device type before we asked; x3270 takes it and
+    // goes on with FUNCTIONS REQUEST, and so do we.
+    let mut n = Tn3270eNegotiator::new(Tn3270eConfig::new(b"IBM-DYNAMIC"));
+    let mut out = Vec::new();
+    let mut payload = vec![DEVICE_TYPE, IS];
+    payload.extend_from_slice(b"IBM-DYNAMIC");
+    payload.push(CONNECT);
+    payload.extend_from_slice(b"QDOT0084");
+    assert_eq!(
+        n.handle_subnegotiation(&payload, &mut out),
+        Tn3270eEvent::InProgress
+    );
+    assert_eq!(n.device_name(), Some(&b"QDOT0084"[..]));
+    assert_eq!(*n.state(), NegotiationState::ExpectFunctionsIs);
+    assert_eq!(
+        out,
+        [0xff, 0xfa, 40, FUNCTIONS, REQUEST, 0, 2, 4, 5, 0xff, 0xf0]
+    );
 }
