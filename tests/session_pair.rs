@@ -1371,3 +1371,20 @@ fn oversized_record_is_dropped_and_the_session_goes_on() {
     assert!(p.row(0).starts_with("SMALL"));
     assert_eq!(p.client.mode(), Mode::Tn3270);
 }
+
+#[test]
+fn nvt_utf8_split_across_reads() {
+    let script = Script {
+        negotiate: false,
+        ..Script::default()
+    };
+    let mut p = Pair::new(TerminalConfig::default(), script);
+    // "café" with the two bytes of the é in different TCP reads.
+    p.host_send(b"caf\xC3".to_vec());
+    p.host_send(b"\xA9!".to_vec());
+    assert_eq!(p.client.mode(), Mode::Nvt);
+    assert!(p.row(0).starts_with("café! "), "{:?}", p.row(0));
+    // A byte that can never start or continue UTF-8 is still shown as one replacement.
+    p.host_send(b"\r\nx\x80y".to_vec());
+    assert!(p.row(1).starts_with("x?y "), "{:?}", p.row(1));
+}
