@@ -27,12 +27,37 @@ pub struct Nvt {
     esc: Escape,
     line: Vec<u8>,
     last_was_cr: bool,
+    /// The start of a UTF-8 sequence cut off at the end of the last chunk of host output.
+    utf8_tail: Vec<u8>,
 }
 
 impl Nvt {
     /// Show host output (ASCII / UTF-8 bytes) on the screen at the cursor.
+    /// Host output arrives in any chunking: a UTF-8 sequence cut at the end of `bytes` is kept
+    /// for the next call instead of being shown as replacement characters.
     pub fn output(&mut self, screen: &mut Screen, bytes: &[u8], cp: CodePage) {
-        let text = String::from_utf8_lossy(bytes);
+        let mut joined = std::mem::take(&mut self.utf8_tail);
+        joined.extend_from_slice(bytes);
+        let mut rest = joined.as_slice();
+        let mut text = String::with_capacity(rest.len());
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(s) => {
+                    text.push_str(s);
+                    break;
+                }
+                Err(e) => {
+                    let (good, bad) = rest.split_at(e.valid_up_to());
+                    text.push_str(std::str::from_utf8(good).unwrap_or_default());
+                    let Some(n) = e.error_len() else {
+                        self.utf8_tail = bad.to_vec();
+                        break;
+                    };
+                    text.push(char::REPLACEMENT_CHARACTER);
+                    rest = &bad[n..];
+                }
+            }
+        }
         for ch in text.chars() {
             match (self.esc, ch) {
                 (Escape::None, '\u{1b}') => self.esc = Escape::Started,
