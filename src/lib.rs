@@ -5,7 +5,17 @@
 //!   OIA). It never touches sockets, clocks or threads and builds with no default features.
 //! - [`trace`] reads x3270 trace files, and [`replay`] drives a [`proto::Session`] through one,
 //!   as the golden tests and `r3270 replay` do.
+//! - With the default `tui` feature: [`runtime`] puts sessions on real sockets (tokio, TLS),
+//!   [`headless`] is the scriptable `r3270 screen` client, and [`demo`] is the built-in demo
+//!   host (`r3270 serve-demo`, `r3270 --demo`).
 
 pub mod proto;
 pub mod replay;
 pub mod trace;
+
+#[cfg(feature = "tui")]
+pub mod demo;
+#[cfg(feature = "tui")]
+pub mod headless;
+#[cfg(feature = "tui")]
+pub mod runtime;

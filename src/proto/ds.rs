@@ -6,6 +6,7 @@
 //! Query Reply structured fields.
 
 pub mod apply;
+pub mod build;
 pub mod inbound;
 pub mod parse;
 pub mod query;

@@ -1,0 +1,1 @@
+//! The headless client `r3270 screen` (being written).

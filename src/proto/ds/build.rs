@@ -1,0 +1,1 @@
+//! Building outbound 3270 records (being written).

@@ -1,0 +1,1 @@
+//! The tokio runtime: connections, TLS, timers (being written).
