@@ -46,6 +46,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+pub mod writer;
+
 /// A parsed trace: what the header says about the client, and the events in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
