@@ -31,7 +31,8 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad arguments or keys, unreadable files (nothing was sent).
 pub const EXIT_USAGE: u8 = 2;
-/// Exit status: the screen was printed, but the keyboard stayed locked after an AID.
+/// Exit status: the screen was printed, but the keyboard stayed locked after an AID (or
+/// never unlocked after the host's first screen).
 pub const EXIT_LOCKED: u8 = 3;
 
 const AFTER_HELP: &str = "\
@@ -53,7 +54,8 @@ EXIT STATUS
   1  no usable session: cannot connect, TLS failure, no first screen within --timeout, or
      the connection failed during the keys
   2  bad arguments or keys (rejected before connecting), unreadable files
-  3  the screen was printed, but the keyboard stayed locked after an AID";
+  3  the screen was printed, but the keyboard stayed locked after an AID (or never
+     unlocked after the first screen)";
 
 /// `r3270 screen`.
 #[derive(clap::Args, Debug)]
@@ -300,14 +302,23 @@ pub async fn run(args: &Args) -> u8 {
         client.set_trace(t);
     }
     let secs = args.timeout.as_secs_f64();
+    let mut first_locked = false;
     match client.wait_ready(args.timeout).await {
         Wait::Ready => {}
+        Wait::TimedOut if client.drawn() => {
+            // "Until --timeout": go on with what the host drew, but say so, and let the
+            // exit status tell a script the keyboard never unlocked.
+            let lock = client.session().oia().lock.map_or("", |l| l.label());
+            eprintln!(
+                "r3270: the keyboard stayed locked ({lock}) for {secs}s after the first screen"
+            );
+            first_locked = true;
+        }
         Wait::TimedOut => {
-            let s = client.session();
-            let what = if s.mode() == Mode::Negotiating {
+            let what = if client.session().mode() == Mode::Negotiating {
                 "the host never finished telnet negotiation"
             } else {
-                "the host never drew a screen and unlocked the keyboard"
+                "the host never drew a screen"
             };
             eprintln!("r3270: timed out after {secs}s: {what}");
             report_host_errors(&client);
@@ -329,7 +340,7 @@ pub async fn run(args: &Args) -> u8 {
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
-    } else if outcome.unanswered.is_empty() {
+    } else if outcome.unanswered.is_empty() && !first_locked {
         EXIT_OK
     } else {
         EXIT_LOCKED

@@ -117,6 +117,11 @@ impl Client {
         &self.host_errors
     }
 
+    /// Whether the host has drawn anything on the screen yet.
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
     /// How many times the host rang the alarm.
     pub fn alarms(&self) -> usize {
         self.alarms
@@ -233,12 +238,12 @@ impl Client {
                     let _ = t.host(&bytes);
                 }
                 self.tracker.feed(&bytes);
+                self.last_input = Instant::now();
+                self.session.handle_input(std::time::Instant::now(), &bytes);
                 if !self.session.mode().is_3270() {
                     // NVT text has no records; only 3270 data can be cut mid-record.
                     self.tracker.reset();
                 }
-                self.last_input = Instant::now();
-                self.session.handle_input(std::time::Instant::now(), &bytes);
                 self.flush();
             }
             Some(ConnEvent::TlsEstablished { verified }) => {
