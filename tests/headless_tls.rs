@@ -65,7 +65,6 @@ fn direct_tls_verified_refused_and_insecure() {
         refused.stderr
     );
     assert!(refused.stdout.is_empty());
-    println!("without --cafile: {}", refused.stderr.trim());
 
     let insecure = r3270(
         &["screen", "--timeout", "20", "--status", "--insecure", &host],
