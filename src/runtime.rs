@@ -20,6 +20,9 @@ pub mod host;
 pub mod record;
 pub mod tls;
 
+#[cfg(test)]
+mod tests;
+
 pub use client::{Client, QUIET, Wait};
 pub use connection::{Command, ConnEvent, ConnectOptions, Connection};
 pub use error::ConnectionError;
