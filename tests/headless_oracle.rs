@@ -256,3 +256,47 @@ fn tran_signoff_matches_s3270() {
         ],
     );
 }
+
+/// `--trace` writes the x3270 format: the reader takes it back, `r3270 replay` of it
+/// draws the screen `r3270 screen` printed, and the password typed into the non-display
+/// field never appears in it.
+#[test]
+fn trace_round_trip_without_the_password() {
+    let Some((_host, port)) = start_mfmock(TN3270E) else {
+        return;
+    };
+    let dir = common::temp_dir("trace");
+    let file = dir.join("session.trc");
+    let run = r3270(
+        &[
+            "screen",
+            "--trace",
+            file.to_str().unwrap(),
+            &format!("127.0.0.1:{port}"),
+            "=DEMO",
+            "Tab",
+            "=SECRET",
+            "Enter",
+        ],
+        HANG_GUARD,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stdout.contains("IS INCORRECT"), "{}", run.stdout);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let trace = r3270::trace::Trace::parse(&text).unwrap();
+    assert_eq!(trace.header.model.as_deref(), Some("3279-2-E"));
+    let client: Vec<u8> = trace.client_bytes().flatten().copied().collect();
+    let ebcdic = |s: &str| -> Vec<u8> {
+        s.chars()
+            .map(|c| r3270::proto::CodePage::default().from_unicode(c).unwrap())
+            .collect()
+    };
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    assert!(has(&client, &ebcdic("DEMO")), "the user id is recorded");
+    assert!(!has(&client, &ebcdic("SECRET")), "the password must not be");
+    assert!(has(&client, &[0x5C; 6]), "it is recorded as asterisks");
+    let replay = r3270(&["replay", file.to_str().unwrap()], HANG_GUARD);
+    assert_eq!(replay.code, Some(0), "{}", replay.stderr);
+    assert_eq!(replay.stdout, run.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+}
