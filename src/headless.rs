@@ -113,7 +113,7 @@ pub struct Args {
     /// Write the data stream to FILE in the x3270 trace format.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The host: [L:][N:][LU@]host[:port].
+    /// The host: `[L:][N:][LU@]host[:port]`.
     #[arg(value_name = "HOST[:PORT]")]
     pub host: HostSpec,
     /// Keys to apply, in order (see KEYS below).
