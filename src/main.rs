@@ -1,7 +1,8 @@
 //! The r3270 command line.
 //!
 //! Subcommands grow with the issues: `replay` drives the protocol engine through an x3270
-//! trace; sockets, the headless client, the demo host and the TUI come next.
+//! trace; `screen` is the headless client (`r3270::headless`); the demo host and the TUI
+//! come next.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +41,11 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
+    /// Connect to a host, apply keys, print the final screen (like s3270's Ascii()).
+    ///
+    /// Waits until the host has drawn a screen and unlocked the keyboard (or --timeout),
+    /// applies the KEYs in order, and prints the screen one row per line.
+    Screen(Box<r3270::headless::Args>),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Screen(args) => Ok(r3270::headless::main(&args)),
         Command::Replay {
             file,
             model,

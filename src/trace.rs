@@ -2,7 +2,8 @@
 //!
 //! This module owns the text format only; it knows nothing of telnet or the 3270 data stream.
 //! The core is [`Trace::parse`], which works on a `&str` and never panics;
-//! [`Trace::from_path`] is a convenience that reads a file first.
+//! [`Trace::from_path`] is a convenience that reads a file first. The [`writer`] submodule
+//! writes the same format for live sessions (`r3270 screen --trace`).
 //!
 //! # The format
 //!
@@ -45,6 +46,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+pub mod writer;
 
 /// A parsed trace: what the header says about the client, and the events in file order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

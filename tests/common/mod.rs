@@ -52,6 +52,10 @@ pub struct Guard {
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        // Already exited (and reaped): its PID may belong to someone else by now.
+        if let Ok(Some(_)) = self.child.try_wait() {
+            return;
+        }
         // Hercules can hang in shutdown after a rejected connection: TERM, then KILL.
         let pid = self.child.id().to_string();
         let _ = Command::new("kill").args(["-TERM", &pid]).status();
@@ -357,4 +361,147 @@ pub fn mask_clock(rows: &[String]) -> Vec<String> {
             out
         })
         .collect()
+}
+
+/// What one run of the built `r3270` binary produced.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit status (`None` if it was killed by a signal).
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// The screen rows printed on stdout.
+    pub fn rows(&self) -> Vec<String> {
+        self.stdout.lines().map(str::to_owned).collect()
+    }
+}
+
+/// Run `r3270 ARGS...`. A run that outlives `hang_guard` is killed (by PID) and reported as
+/// a hang; the guard only catches hangs and is far above any normal run.
+pub fn r3270(args: &[&str], hang_guard: Duration) -> Run {
+    let out = temp_path(&format!("r3270-{}.out", unique()));
+    let err = out.with_extension("err");
+    let child = Command::new(env!("CARGO_BIN_EXE_r3270"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(std::fs::File::create(&out).unwrap())
+        .stderr(std::fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let mut guard = Guard {
+        child,
+        log: out.clone(),
+    };
+    let deadline = Instant::now() + hang_guard;
+    let status = loop {
+        if let Some(status) = guard.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "r3270 {} did not exit (hang); stderr so far:\n{}",
+            args.join(" "),
+            std::fs::read_to_string(&err).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let run = Run {
+        code: status.code(),
+        stdout: std::fs::read_to_string(&out).unwrap(),
+        stderr: std::fs::read_to_string(&err).unwrap(),
+    };
+    let _ = std::fs::remove_file(&out);
+    let _ = std::fs::remove_file(&err);
+    assert!(
+        !run.stderr.contains("panicked"),
+        "r3270 panicked:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// A process-wide counter for unique temporary names.
+pub fn unique() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A fresh temporary directory for one test's files.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = temp_path(&format!("{name}-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The s3270 action for an `r3270 screen` KEY argument, and whether it is an AID.
+pub fn s3270_action(key: &str) -> (String, bool) {
+    if let Some(text) = key.strip_prefix('=') {
+        return (format!("String(\"{text}\")"), false);
+    }
+    if let Some(rc) = key.strip_prefix("cursor:") {
+        return (format!("MoveCursor({rc})"), false);
+    }
+    let lower = key.to_ascii_lowercase();
+    for (prefix, action) in [("pf", "PF"), ("pa", "PA")] {
+        if let Some(n) = lower.strip_prefix(prefix) {
+            if n.parse::<u8>().is_ok() {
+                return (format!("{action}({n})"), true);
+            }
+        }
+    }
+    let aid = matches!(lower.as_str(), "enter" | "clear" | "sysreq" | "attn");
+    (format!("{key}()"), aid)
+}
+
+/// A test CA and a server certificate for `127.0.0.1` (IP SAN) and `localhost`, as PEM
+/// files in a fresh temporary directory.
+pub struct TestPki {
+    pub dir: PathBuf,
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+pub fn make_pki() -> TestPki {
+    use rcgen::{
+        BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+        KeyUsagePurpose,
+    };
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "r3270 test CA");
+    ca_params.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = params.signed_by(&key, &ca).unwrap();
+    let dir = temp_dir("pki");
+    let pki = TestPki {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("server.pem"),
+        key: dir.join("server.key"),
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+        dir,
+    };
+    std::fs::write(&pki.ca, ca.pem()).unwrap();
+    std::fs::write(&pki.cert, &pki.cert_pem).unwrap();
+    std::fs::write(&pki.key, &pki.key_pem).unwrap();
+    pki
 }

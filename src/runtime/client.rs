@@ -1,0 +1,350 @@
+//! A scripted driver: one `Session` on one connection, for the headless client and tests.
+//!
+//! [`Client`] owns its [`Session`] and the [`Connection`] handle and follows the polling
+//! contract of `docs/ARCHITECTURE.md`: every chunk from the host goes to `handle_input`,
+//! `poll_transmit` and `poll_event` are drained after every call, `SessionEvent::StartTls`
+//! hands the handshake to the connection task and its result goes back through
+//! `handle_tls_established`, and `handle_timeout` is called when `poll_timeout` asks. It
+//! has no user interface and prints nothing; the TUI will have its own loop over many
+//! sessions.
+
+use std::io::Write;
+use std::time::{Duration, SystemTime};
+
+use tokio::time::Instant;
+
+use crate::proto::{Key, LockReason, Mode, Session, SessionEvent, TerminalConfig};
+use crate::runtime::connection::{ConnEvent, ConnectOptions, Connection};
+use crate::runtime::error::ConnectionError;
+use crate::runtime::host::HostSpec;
+use crate::runtime::record::RecordTracker;
+use crate::trace::writer::TraceWriter;
+
+/// How long the host must stay silent after unlocking before a screen counts as final
+/// (hosts often send a second record right after the one that unlocks).
+pub const QUIET: Duration = Duration::from_millis(200);
+
+/// How a wait ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// The condition held and the host was quiet.
+    Ready,
+    /// The time ran out first.
+    TimedOut,
+    /// The connection ended first ([`Client::ended`] says why).
+    Ended,
+}
+
+/// A trace sink the client writes both directions to.
+pub type Trace = TraceWriter<Box<dyn Write + Send>>;
+
+/// One session on one connection, driven by a script.
+pub struct Client {
+    session: Session,
+    conn: Connection,
+    ended: Option<ConnectionError>,
+    /// The host has drawn something since the connection opened.
+    drawn: bool,
+    last_input: Instant,
+    tracker: RecordTracker,
+    trace: Option<Trace>,
+    host_errors: Vec<String>,
+    alarms: usize,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("peer", &self.conn.peer())
+            .field("mode", &self.session.mode())
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Connect and create the session. The host spec's `LU@` and `N:` override `cfg`.
+    pub async fn connect(
+        spec: &HostSpec,
+        opts: &ConnectOptions,
+        mut cfg: TerminalConfig,
+    ) -> Result<Self, ConnectionError> {
+        if let Some(lu) = &spec.lu {
+            cfg.lu = Some(lu.clone());
+        }
+        if !spec.tn3270e {
+            cfg.tn3270e = false;
+        }
+        let conn = Connection::open(spec, opts).await?;
+        let mut session = Session::new(cfg);
+        if let Some(verified) = conn.direct_tls() {
+            session.set_secure(verified);
+        }
+        Ok(Client {
+            session,
+            conn,
+            ended: None,
+            drawn: false,
+            last_input: Instant::now(),
+            tracker: RecordTracker::default(),
+            trace: None,
+            host_errors: Vec::new(),
+            alarms: 0,
+        })
+    }
+
+    /// Record every byte, both ways, from now on.
+    pub fn set_trace(&mut self, trace: Trace) {
+        self.trace = Some(trace);
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// The address connected to.
+    pub fn peer(&self) -> std::net::SocketAddr {
+        self.conn.peer()
+    }
+
+    /// Why the connection ended, once it has.
+    pub fn ended(&self) -> Option<&ConnectionError> {
+        self.ended.as_ref()
+    }
+
+    /// Malformed host data the session reported (and survived), oldest first.
+    pub fn host_errors(&self) -> &[String] {
+        &self.host_errors
+    }
+
+    /// Whether the host has drawn anything on the screen yet.
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
+    /// How many times the host rang the alarm.
+    pub fn alarms(&self) -> usize {
+        self.alarms
+    }
+
+    /// Press one key (typed characters are `Key::Char`). AIDs are sent at once; use
+    /// [`Client::aid`] to also wait for the answer.
+    pub fn key(&mut self, key: Key) {
+        self.session.handle_key(key, std::time::Instant::now());
+        self.flush();
+    }
+
+    /// Type text at the cursor under field rules.
+    pub fn text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.key(Key::Char(c));
+        }
+    }
+
+    /// Wait until the host has drawn a screen, the keyboard is unlocked and the host has
+    /// been quiet for [`QUIET`].
+    pub async fn wait_ready(&mut self, timeout: Duration) -> Wait {
+        self.pump(Instant::now() + timeout, |c| {
+            c.drawn && !c.session.is_locked() && c.session.mode() != Mode::Negotiating
+        })
+        .await
+    }
+
+    /// Press an AID key (or Attn) and wait for the host to unlock the keyboard, then for
+    /// [`QUIET`]. False if the keyboard did not unlock in time (the host never answered, the
+    /// connection ended while locked, or the AID was refused locally).
+    pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> bool {
+        self.press_and_wait(Key::Aid(aid), timeout).await
+    }
+
+    /// [`Client::aid`] for any key that may lock the keyboard (Attn included).
+    pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> bool {
+        self.key(key);
+        if matches!(self.session.oia().lock, Some(LockReason::Operator(_))) {
+            // Refused by field rules (e.g. a mandatory field): nothing went to the host.
+            return false;
+        }
+        self.pump(Instant::now() + timeout, |c| !c.session.is_locked())
+            .await
+            == Wait::Ready
+    }
+
+    /// Let time pass while still serving the connection.
+    pub async fn pause(&mut self, duration: Duration) {
+        let deadline = Instant::now() + duration;
+        while Instant::now() < deadline && self.ended.is_none() {
+            self.step(deadline).await;
+        }
+    }
+
+    /// Orderly disconnect: the task flushes what was queued, then shuts the stream down.
+    pub async fn close(mut self) {
+        self.conn.close();
+        // Drain until the task has gone so the close really happened before we return.
+        while self.conn.next_event().await.is_some() {}
+        if let Some(t) = &mut self.trace {
+            let _ = t.note(SystemTime::now(), "disconnected");
+            let _ = t.flush();
+        }
+    }
+
+    /// Serve the connection until `done` holds and the host has been quiet for [`QUIET`],
+    /// the deadline passes, or the connection ends.
+    async fn pump(&mut self, deadline: Instant, done: fn(&Client) -> bool) -> Wait {
+        loop {
+            let holds = done(self);
+            let now = Instant::now();
+            if holds && now >= self.last_input + QUIET {
+                return Wait::Ready;
+            }
+            if self.ended.is_some() {
+                // The last screen before a hang-up still counts (sign-off screens do this).
+                return if holds { Wait::Ready } else { Wait::Ended };
+            }
+            if now >= deadline {
+                return Wait::TimedOut;
+            }
+            let wake = if holds {
+                deadline.min(self.last_input + QUIET)
+            } else {
+                deadline
+            };
+            self.step(wake).await;
+        }
+    }
+
+    /// Handle one event from the connection, or the session's timer, or wake at `until`.
+    async fn step(&mut self, until: Instant) {
+        let timer = self
+            .session
+            .poll_timeout()
+            .map_or(until, |t| Instant::from_std(t).min(until));
+        tokio::select! {
+            ev = self.conn.next_event(), if self.ended.is_none() => self.on_event(ev),
+            () = tokio::time::sleep_until(timer) => {
+                let now = std::time::Instant::now();
+                if self.session.poll_timeout().is_some_and(|t| t <= now) {
+                    self.session.handle_timeout(now);
+                    self.flush();
+                }
+            }
+        }
+    }
+
+    fn on_event(&mut self, ev: Option<ConnEvent>) {
+        match ev {
+            Some(ConnEvent::Data(bytes)) => {
+                if let Some(t) = &mut self.trace {
+                    let _ = t.host(&bytes);
+                }
+                self.tracker.feed(&bytes);
+                self.last_input = Instant::now();
+                self.session.handle_input(std::time::Instant::now(), &bytes);
+                if !self.session.mode().is_3270() {
+                    // NVT text has no records; only 3270 data can be cut mid-record.
+                    self.tracker.reset();
+                }
+                self.flush();
+            }
+            Some(ConnEvent::TlsEstablished { verified }) => {
+                if let Some(t) = &mut self.trace {
+                    let _ = t.note(SystemTime::now(), "TLS established");
+                }
+                self.session.handle_tls_established(verified);
+                self.flush();
+            }
+            Some(ConnEvent::Closed) => {
+                let bytes = self.tracker.open_bytes();
+                self.end(if bytes > 0 {
+                    ConnectionError::ClosedMidRecord { bytes }
+                } else {
+                    ConnectionError::HostClosed
+                });
+            }
+            Some(ConnEvent::Error(ConnectionError::Reset { .. })) => {
+                let mid_record = self.tracker.open_bytes() > 0;
+                self.end(ConnectionError::Reset { mid_record });
+            }
+            Some(ConnEvent::Error(e)) => self.end(e),
+            None => self.end(ConnectionError::TaskGone),
+        }
+    }
+
+    fn end(&mut self, e: ConnectionError) {
+        if let Some(t) = &mut self.trace {
+            let _ = t.note(SystemTime::now(), &format!("connection ended: {e}"));
+            let _ = t.flush();
+        }
+        if self.ended.is_none() {
+            self.ended = Some(e);
+        }
+    }
+
+    /// The polling contract: bytes first, in order, then events.
+    fn flush(&mut self) {
+        while let Some(bytes) = self.session.poll_transmit() {
+            if self.trace.is_some() {
+                let redacted = redact(self.session.screen(), &bytes);
+                if let Some(t) = &mut self.trace {
+                    let _ = t.client(&redacted);
+                }
+            }
+            if self.ended.is_none() {
+                if let Err(e) = self.conn.send(bytes) {
+                    self.end(e);
+                }
+            }
+        }
+        while let Some(ev) = self.session.poll_event() {
+            match ev {
+                SessionEvent::StartTls => {
+                    if let Err(e) = self.conn.start_tls() {
+                        self.end(e);
+                    }
+                }
+                SessionEvent::ScreenChanged => self.drawn = true,
+                SessionEvent::Alarm => self.alarms += 1,
+                SessionEvent::HostError { message, .. } => self.host_errors.push(message),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// EBCDIC `*`, written over non-display input in traces.
+const REDACTED: u8 = 0x5C;
+/// The Set Buffer Address order, which starts each field in a Read Modified reply.
+const SBA: u8 = 0x11;
+
+/// The bytes to record for a client burst: what the operator typed into non-display
+/// (password) fields is overwritten, because secrets must never reach a trace. A Read
+/// Modified reply puts each modified field after `SBA <address of its first position>`;
+/// the data runs to the next SBA or IAC. The bytes on the wire are not touched.
+fn redact<'a>(screen: &crate::proto::Screen, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+    let dims = screen.dims();
+    let mode = crate::proto::AddressMode::for_dimensions(dims);
+    let mut out = std::borrow::Cow::Borrowed(bytes);
+    for f in screen.fields() {
+        if !f.attr.is_non_display() || f.attr.is_protected() {
+            continue;
+        }
+        let [a1, a2] = f.start(dims).encode(mode);
+        let mut i = 0;
+        while let Some(at) = out
+            .get(i..)
+            .and_then(|rest| rest.windows(3).position(|w| w == [SBA, a1, a2]))
+        {
+            let mut j = i + at + 3;
+            let buf = out.to_mut();
+            while let Some(b) = buf.get_mut(j) {
+                if *b == SBA || *b == 0xFF {
+                    break;
+                }
+                *b = REDACTED;
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    out
+}

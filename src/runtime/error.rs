@@ -1,0 +1,65 @@
+//! The errors of the connection layer, worded for the person at the terminal.
+//!
+//! Each variant is one thing a user can act on: a name that does not resolve, a port nobody
+//! listens on, a certificate that does not verify (and why, in the TLS library's words), a
+//! host that hung up. This module only describes failures; it does no I/O.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Why a connection could not be made, or ended.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectionError {
+    #[error("cannot find host `{host}`: {reason}")]
+    NameNotFound { host: String, reason: String },
+    #[error("connection to {addr} refused (is a TN3270 server listening on that port?)")]
+    Refused { addr: SocketAddr },
+    #[error("connection to {host}:{port} timed out after {}s", .after.as_secs_f32())]
+    ConnectTimeout {
+        host: String,
+        port: u16,
+        after: Duration,
+    },
+    #[error("cannot connect to {addr}: {source}")]
+    Connect {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot read {what} {}: {source}", .path.display())]
+    ReadFile {
+        what: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("TLS setup: {0}")]
+    TlsSetup(String),
+    #[error(
+        "the certificate of {host} could not be verified: {reason} \
+         (trust its CA with --cafile, or accept it unverified with --insecure)"
+    )]
+    CertificateVerification { host: String, reason: String },
+    #[error("TLS handshake with {host} failed: {reason}")]
+    TlsHandshake { host: String, reason: String },
+    #[error("the host asked for STARTTLS on a connection that is already encrypted")]
+    AlreadyTls,
+    #[error("the host closed the connection")]
+    HostClosed,
+    #[error(
+        "the host closed the connection in the middle of a record ({bytes} bytes of it received)"
+    )]
+    ClosedMidRecord { bytes: usize },
+    #[error("the connection was reset by the host{}", if *.mid_record { " in the middle of a record" } else { "" })]
+    Reset { mid_record: bool },
+    #[error("connection error: {0}")]
+    Io(#[source] std::io::Error),
+    #[error("the connection task ended unexpectedly")]
+    TaskGone,
+}
+
+impl ConnectionError {
+    /// Whether this is the orderly end of a session rather than a failure.
+    pub fn is_host_close(&self) -> bool {
+        matches!(self, ConnectionError::HostClosed)
+    }
+}
