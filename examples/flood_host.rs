@@ -22,9 +22,9 @@ fn negotiate(stream: &mut TcpStream) -> std::io::Result<()> {
     stream.write_all(&[IAC, 0xFD, 24])?;
     stream.write_all(&[IAC, 0xFA, 24, 1, IAC, 0xF0])?;
     stream.write_all(&[IAC, 0xFD, 25, IAC, 0xFB, 25, IAC, 0xFD, 0, IAC, 0xFB, 0])?;
-    stream.set_read_timeout(Some(Duration::from_millis(200)))?;
+    stream.set_read_timeout(Some(Duration::from_millis(30)))?;
     let mut buf = [0u8; 4096];
-    // Read until the client has been quiet for 200 ms.
+    // Read until the client has been quiet for 30 ms.
     while let Ok(n) = stream.read(&mut buf) {
         if n == 0 {
             break;
