@@ -646,7 +646,7 @@ impl App {
             ("Green", Color::Green),
             ("Turquoise", Color::Turquoise),
             ("Yellow", Color::Yellow),
-            ("White", Color::White),
+            ("White", Color::NeutralWhite),
         ];
         for (i, (name, c)) in colours.iter().enumerate() {
             p.label(4 + i as u16, 2, name, Style::Custom(*c, 0));
@@ -666,7 +666,12 @@ impl App {
             ("Intensify", highlight::INTENSIFY),
         ];
         for (i, (name, h)) in highlights.iter().enumerate() {
-            p.label(4 + i as u16, 41, name, Style::Custom(Color::White, *h));
+            p.label(
+                4 + i as u16,
+                41,
+                name,
+                Style::Custom(Color::NeutralWhite, *h),
+            );
         }
         p.label(12, 1, "Character attributes (Set Attribute)", Style::Title);
         p.runs(
@@ -680,7 +685,7 @@ impl App {
                 (" ", Color::Green, 0),
                 ("pink-underscore", Color::Pink, highlight::UNDERSCORE),
                 (" ", Color::Green, 0),
-                ("white-blink", Color::White, highlight::BLINK),
+                ("white-blink", Color::NeutralWhite, highlight::BLINK),
             ],
         );
         p.label(15, 1, "An input field:", Style::Label);

@@ -61,7 +61,7 @@ impl Style {
     fn look(self) -> (Color, u8, bool) {
         match self {
             Style::Text => (Color::Green, 0, false),
-            Style::Title | Style::Info => (Color::White, 0, true),
+            Style::Title | Style::Info => (Color::NeutralWhite, 0, true),
             Style::Label => (Color::Turquoise, 0, false),
             Style::Value | Style::Warning => (Color::Yellow, 0, true),
             Style::Keys => (Color::Blue, 0, false),
@@ -209,7 +209,7 @@ impl Painter {
             Input::Command => fa::BRIGHT,
         };
         let color = if kind == Input::Command {
-            Color::White
+            Color::NeutralWhite
         } else {
             Color::Turquoise
         };
