@@ -342,3 +342,37 @@ fn starttls() {
     assert!(tls.starts_with("secure"), "{tls}");
     walk(&mut s, &e("connected-tn3270e", 24, 80));
 }
+
+/// `r3270::demo::start` in this process (what `r3270 --demo` does), with r3270's own engine
+/// as the client: a free port is chosen, two connections at once get their own LU and state,
+/// and sign-off closes only its own connection.
+#[test]
+fn in_process_start_serves_concurrent_sessions() {
+    use common::Driver;
+    use r3270::demo::server::{ServerOptions, start};
+    use r3270::proto::{Aid, Key, TerminalConfig};
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (addr, server) = rt.block_on(start(ServerOptions::default())).unwrap();
+    assert!(addr.ip().is_loopback() && addr.port() != 0);
+    let mut a = Driver::connect(addr.port(), TerminalConfig::default());
+    let mut b = Driver::connect(addr.port(), TerminalConfig::default());
+    assert!(a.wait_ready() && b.wait_ready());
+    let lu = |d: &Driver| d.session.tn3270e().device_name().map(<[u8]>::to_vec);
+    assert!(lu(&a).is_some() && lu(&a) != lu(&b));
+    for d in [&mut a, &mut b] {
+        d.text("demo");
+        d.key(Key::Tab);
+        d.text("demo");
+        assert!(d.aid(Key::Aid(Aid::Enter)));
+        assert!(d.session.text_rows().join("\n").contains("Main menu"));
+    }
+    a.text("x");
+    a.aid(Key::Aid(Aid::Enter));
+    a.pump_until(Duration::from_secs(5), Duration::ZERO, |_| false);
+    assert!(a.closed, "the host closed after sign-off");
+    b.text("2");
+    assert!(b.aid(Key::Aid(Aid::Enter)));
+    assert!(b.session.text_rows().join("\n").contains("Parts catalogue"));
+    rt.block_on(server.shutdown());
+}
