@@ -16,7 +16,7 @@
 //! parsed, answered or ignored. The one shared thing is the [`LuPool`], which the caller owns
 //! and passes in, so two connections never get the same LU name.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -32,20 +32,14 @@ use crate::proto::telnet::{
 use crate::proto::tn3270e::{self, DataType, Function, FunctionSet, Header, command as tc};
 
 use super::app::{App, Reply, Terminal, WallClock};
+pub use super::lu::LuPool;
+use super::lu::reason;
 
 /// The largest record accepted from a client; anything longer is dropped. A full 62x160 Read
 /// Modified is about 10 KiB.
 const MAX_RECORD: usize = 64 * 1024;
 /// How many FUNCTIONS REQUEST rounds the host plays before settling on what it supports.
 const MAX_FUNCTION_ROUNDS: u8 = 4;
-
-/// RFC 2355 reason codes for DEVICE-TYPE REJECT.
-mod reason {
-    pub const DEVICE_IN_USE: u8 = 1;
-    pub const INV_ASSOCIATE: u8 = 2;
-    pub const INV_NAME: u8 = 3;
-    pub const INV_DEVICE_TYPE: u8 = 4;
-}
 
 /// How the host behaves.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -69,67 +63,6 @@ impl Default for HostConfig {
             functions: FunctionSet::EMPTY.with(Function::Responses),
             query_timeout: Duration::from_secs(3),
         }
-    }
-}
-
-/// LU names in use, shared by every connection of one server. Names are handed out as
-/// `DEMO0001`, `DEMO0002`, ... skipping any in use; a client may ask for a name of its own.
-#[derive(Debug, Default)]
-pub struct LuPool {
-    in_use: BTreeSet<String>,
-    next: u32,
-}
-
-impl LuPool {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A pool ready to share between connections.
-    pub fn shared() -> Arc<Mutex<LuPool>> {
-        Arc::new(Mutex::new(LuPool::new()))
-    }
-
-    /// Claims `requested` if it is free, or the next counter name.
-    pub fn claim(&mut self, requested: Option<&str>) -> Result<String, u8> {
-        if let Some(name) = requested {
-            let name = name.to_ascii_uppercase();
-            let valid = (1..=8).contains(&name.len())
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'@' | b'#' | b'$'));
-            if !valid {
-                return Err(reason::INV_NAME);
-            }
-            if !self.in_use.insert(name.clone()) {
-                return Err(reason::DEVICE_IN_USE);
-            }
-            return Ok(name);
-        }
-        loop {
-            self.next = if self.next >= 9999 { 1 } else { self.next + 1 };
-            let name = format!("DEMO{:04}", self.next);
-            if self.in_use.insert(name.clone()) {
-                return Ok(name);
-            }
-            if self.in_use.len() >= 9999 {
-                return Err(reason::DEVICE_IN_USE);
-            }
-        }
-    }
-
-    /// Gives a name back.
-    pub fn release(&mut self, name: &str) {
-        self.in_use.remove(name);
-    }
-
-    /// How many names are in use.
-    pub fn len(&self) -> usize {
-        self.in_use.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.in_use.is_empty()
     }
 }
 
