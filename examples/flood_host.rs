@@ -87,7 +87,10 @@ fn main() -> std::io::Result<()> {
         std::process::exit(2);
     }
     let listener = TcpListener::bind(&addr)?;
-    println!("flood host listening on {} ({count} records per connection)", listener.local_addr()?);
+    println!(
+        "flood host listening on {} ({count} records per connection)",
+        listener.local_addr()?
+    );
     for stream in listener.incoming() {
         match stream {
             Ok(s) => {

@@ -1,14 +1,16 @@
 //! The r3270 command line.
 //!
 //! Subcommands grow with the issues: `replay` drives the protocol engine through an x3270
-//! trace; `screen` is the headless client (`r3270::headless`); the demo host and the TUI
-//! come next.
+//! trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
+//! built-in demo host and `--demo` starts it in-process and connects to it. The interactive
+//! TUI comes next.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use r3270::demo::server::{ServerOptions, TlsIdentity};
 use r3270::proto::Model;
 use r3270::replay::{ReplayOptions, replay};
 use r3270::trace::Trace;
@@ -16,8 +18,11 @@ use r3270::trace::Trace;
 #[derive(Parser)]
 #[command(name = "r3270", version, about = "A TN3270/TN3270E terminal emulator")]
 struct Cli {
+    /// Start the built-in demo host in this process (on a free port) and connect to it.
+    #[arg(long)]
+    demo: bool,
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Subcommand)]
@@ -46,6 +51,28 @@ enum Command {
     /// Waits until the host has drawn a screen and unlocked the keyboard (or --timeout),
     /// applies the KEYs in order, and prints the screen one row per line.
     Screen(Box<r3270::headless::Args>),
+    /// Run the built-in demo host (a practice TN3270/TN3270E application) until Ctrl-C.
+    ///
+    /// It listens on 127.0.0.1 only and prints `r3270 demo host listening on
+    /// 127.0.0.1:PORT` when ready. Sign on as DEMO with password DEMO; docs/DEMO.md
+    /// describes every screen.
+    ServeDemo {
+        /// The port; 0 picks a free one (printed).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Offer plain TN3270 only (no TN3270E).
+        #[arg(long)]
+        no_tn3270e: bool,
+        /// PEM certificate for TLS (direct TLS, or STARTTLS with --starttls).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// PEM (PKCS#8) private key of --tls-cert.
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
+        /// Offer STARTTLS on the plain port instead of direct TLS (needs --tls-cert).
+        #[arg(long, requires = "tls_cert")]
+        starttls: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,8 +87,38 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+    let Some(command) = cli.command else {
+        if cli.demo {
+            return demo_in_process();
+        }
+        anyhow::bail!("nothing to do: give a subcommand (see --help) or --demo");
+    };
+    match command {
         Command::Screen(args) => Ok(r3270::headless::main(&args)),
+        Command::ServeDemo {
+            port,
+            no_tn3270e,
+            tls_cert,
+            tls_key,
+            starttls,
+        } => {
+            let tls = match (tls_cert, tls_key) {
+                (Some(cert), Some(key)) => {
+                    Some(TlsIdentity::from_files(&cert, &key).with_context(|| {
+                        format!("cannot read {} or {}", cert.display(), key.display())
+                    })?)
+                }
+                _ => None,
+            };
+            let opts = ServerOptions {
+                port,
+                tn3270e: !no_tn3270e,
+                tls,
+                starttls,
+                ..ServerOptions::default()
+            };
+            serve_demo(opts)
+        }
         Command::Replay {
             file,
             model,
@@ -95,4 +152,53 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `r3270 serve-demo`: the demo host until Ctrl-C.
+fn serve_demo(opts: ServerOptions) -> anyhow::Result<ExitCode> {
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let (addr, server) = r3270::demo::start(opts)
+            .await
+            .context("cannot start the demo host")?;
+        announce(addr);
+        tokio::signal::ctrl_c()
+            .await
+            .context("cannot wait for Ctrl-C")?;
+        server.shutdown().await;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Prints the line scripts read the port from.
+fn announce(addr: std::net::SocketAddr) {
+    use std::io::Write;
+    println!("r3270 demo host listening on {addr}");
+    let _ = std::io::stdout().flush();
+}
+
+/// `r3270 --demo`: the demo host in this process, and r3270's headless client connected to
+/// it, printing the sign-on screen. Until the interactive TUI lands, `r3270 serve-demo` and
+/// `r3270 screen` drive the demo key by key (the hint printed says how).
+fn demo_in_process() -> anyhow::Result<ExitCode> {
+    #[derive(Parser)]
+    struct ScreenOnly {
+        #[command(flatten)]
+        args: r3270::headless::Args,
+    }
+    let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    rt.block_on(async {
+        let (addr, server) = r3270::demo::start(ServerOptions::default())
+            .await
+            .context("cannot start the demo host")?;
+        let screen = ScreenOnly::try_parse_from(["r3270", &addr.to_string()])
+            .context("cannot build the client's arguments")?;
+        let code = r3270::headless::run(&screen.args).await;
+        server.shutdown().await;
+        eprintln!(
+            "This was r3270's built-in demo host (sign on as DEMO / DEMO). To drive it key by \
+             key:\n  r3270 serve-demo --port 3270 &\n  r3270 screen 127.0.0.1:3270 =DEMO Tab =DEMO Enter"
+        );
+        Ok(ExitCode::from(code))
+    })
 }

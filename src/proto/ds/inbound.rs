@@ -5,9 +5,10 @@
 //! TN3270E header and IAC EOR are added by the session. Non-display fields are sent like any
 //! other (the host needs the password); redaction for logs happens elsewhere.
 
-use crate::proto::addr::{AddressMode, BufferAddr};
+use crate::proto::addr::{AddressMode, BufferAddr, Dimensions};
 use crate::proto::attr::{ExtAttrs, xa};
 use crate::proto::ds::apply::CHARSET_GE;
+use crate::proto::ds::parse::DsError;
 use crate::proto::ds::parse::code;
 use crate::proto::key::Aid;
 use crate::proto::screen::{NULL, Screen};
@@ -170,6 +171,145 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
     }
 }
 
+/// One field of an inbound Read Modified record: where its data starts (the address after
+/// the SBA, i.e. the field's first data position) and its data bytes as sent (EBCDIC, nulls
+/// already left out by the terminal; Graphic Escape pairs kept as `0x08, char`; Set Attribute
+/// orders of character reply mode dropped).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InboundField {
+    pub addr: BufferAddr,
+    pub data: Vec<u8>,
+}
+
+/// An inbound record as the host sees it (GA23-0059 "Inbound Data Stream").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound {
+    /// The attention identifier.
+    pub aid: Aid,
+    /// The cursor address; `None` in a short read (PA keys, Clear), which is the AID alone.
+    pub cursor: Option<BufferAddr>,
+    /// The modified fields, in the order sent. Data before the first SBA (an unformatted
+    /// screen sends its whole buffer that way) is reported as a field at address 0.
+    pub fields: Vec<InboundField>,
+}
+
+/// The AID an inbound AID byte names (the inverse of [`Aid::code`]).
+fn aid_from_code(b: u8) -> Option<Aid> {
+    const PF: [u8; 24] = [
+        0xF1, 0xF2, 0xF3, 0xF4, 0xF5, 0xF6, 0xF7, 0xF8, 0xF9, 0x7A, 0x7B, 0x7C, 0xC1, 0xC2, 0xC3,
+        0xC4, 0xC5, 0xC6, 0xC7, 0xC8, 0xC9, 0x4A, 0x4B, 0x4C,
+    ];
+    if let Some(i) = PF.iter().position(|&c| c == b) {
+        return Some(Aid::Pf(i as u8 + 1));
+    }
+    Some(match b {
+        0x7D => Aid::Enter,
+        0x6C => Aid::Pa(1),
+        0x6E => Aid::Pa(2),
+        0x6B => Aid::Pa(3),
+        0x6D => Aid::Clear,
+        0xF0 => Aid::SysReq,
+        0x7E => Aid::SelectorPen,
+        0x60 => Aid::NoAid,
+        0x88 => Aid::StructuredField,
+        _ => return None,
+    })
+}
+
+/// Parse an inbound Read Modified / Read Modified All record (the 3270 record alone: no
+/// TN3270E header, telnet escaping already undone), for the host side of a connection.
+///
+/// `dims` is the screen size the host last wrote in; addresses beyond it are an error, as is
+/// an unknown AID or an order cut short. A structured-field record (AID X'88', e.g. a Query
+/// Reply) is returned with its AID only: its payload is for [`super::sf`]-style parsing by the
+/// caller. Error offsets count from the AID byte.
+pub fn parse_inbound(record: &[u8], dims: Dimensions) -> Result<Inbound, DsError> {
+    let (&aid_byte, rest) = record.split_first().ok_or(DsError::Empty)?;
+    let aid = aid_from_code(aid_byte).ok_or(DsError::Invalid {
+        what: "AID",
+        offset: 0,
+    })?;
+    let mut inbound = Inbound {
+        aid,
+        cursor: None,
+        fields: Vec::new(),
+    };
+    if aid == Aid::StructuredField || rest.is_empty() {
+        return Ok(inbound);
+    }
+    let decode = |b: &[u8], offset: usize| -> Result<BufferAddr, DsError> {
+        match *b {
+            [b1, b2, ..] => {
+                let raw = BufferAddr::decode_raw(b1, b2);
+                BufferAddr::new(usize::from(raw), dims).ok_or(DsError::BadAddress {
+                    addr: raw,
+                    offset,
+                    cells: dims.cells(),
+                })
+            }
+            _ => Err(DsError::Truncated { order: 0, offset }),
+        }
+    };
+    inbound.cursor = Some(decode(rest, 1)?);
+    let mut i = 3;
+    let mut current: Option<InboundField> = None;
+    while let Some(&b) = record.get(i) {
+        match b {
+            code::SBA => {
+                let addr =
+                    decode(record.get(i + 1..).unwrap_or_default(), i).map_err(|e| match e {
+                        DsError::Truncated { .. } => DsError::Truncated {
+                            order: code::SBA,
+                            offset: i,
+                        },
+                        other => other,
+                    })?;
+                inbound.fields.extend(current.take());
+                current = Some(InboundField {
+                    addr,
+                    data: Vec::new(),
+                });
+                i += 3;
+            }
+            code::SA => {
+                if record.len() < i + 3 {
+                    return Err(DsError::Truncated {
+                        order: code::SA,
+                        offset: i,
+                    });
+                }
+                i += 3;
+            }
+            code::GE => {
+                let ch = *record.get(i + 1).ok_or(DsError::Truncated {
+                    order: code::GE,
+                    offset: i,
+                })?;
+                current
+                    .get_or_insert_with(|| InboundField {
+                        addr: BufferAddr::ZERO,
+                        data: Vec::new(),
+                    })
+                    .data
+                    .extend_from_slice(&[code::GE, ch]);
+                i += 2;
+            }
+            _ => {
+                current
+                    .get_or_insert_with(|| InboundField {
+                        addr: BufferAddr::ZERO,
+                        data: Vec::new(),
+                    })
+                    .data
+                    .push(b);
+                i += 1;
+            }
+        }
+    }
+    inbound.fields.extend(current);
+    Ok(inbound)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,5 +409,103 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, vec![0x7D, 0x26, 0xBF]);
+    }
+
+    #[test]
+    fn parse_inbound_reads_back_read_modified() {
+        let s = screen_with(&[
+            0xF5, 0xC2, 0x1D, 0x60, 0xC1, 0x1D, 0xC1, 0xC2, 0x00, 0xC3, 0x1D, 0x60, 0x1D, 0x41,
+            0xC4, 0x11, 0x40, 0xC3, 0x13,
+        ]);
+        for (aid, kind) in [
+            (Aid::Enter, ReadKind::Modified),
+            (Aid::Pf(8), ReadKind::Modified),
+            (Aid::Pf(24), ReadKind::Modified),
+            (Aid::Pa(2), ReadKind::ModifiedAll),
+        ] {
+            let mut out = Vec::new();
+            read_modified(&s, aid, kind, &ReplyMode::Field, &mut out);
+            let inbound = parse_inbound(&out, s.dims()).unwrap();
+            assert_eq!(inbound.aid, aid);
+            assert_eq!(inbound.cursor, Some(s.cursor()));
+            let expected: Vec<InboundField> = s
+                .fields()
+                .iter()
+                .filter(|f| f.attr.is_modified())
+                .map(|f| InboundField {
+                    addr: f.start(s.dims()),
+                    data: f
+                        .positions(s.dims())
+                        .map(|a| s.cell(a).byte())
+                        .filter(|&b| b != NULL)
+                        .collect(),
+                })
+                .collect();
+            assert_eq!(inbound.fields, expected);
+            assert_eq!(inbound.fields.len(), 2);
+            assert_eq!(inbound.fields[0].data, vec![0xC2, 0xC3]);
+        }
+    }
+
+    #[test]
+    fn parse_inbound_short_reads_and_errors() {
+        let s = screen_with(&[0xF5, 0xC2, 0x1D, 0xC1, 0xC2]);
+        for aid in [Aid::Clear, Aid::Pa(1), Aid::Pa(3)] {
+            let mut out = Vec::new();
+            read_modified(&s, aid, ReadKind::Modified, &ReplyMode::Field, &mut out);
+            let inbound = parse_inbound(&out, s.dims()).unwrap();
+            assert_eq!((inbound.aid, inbound.cursor), (aid, None));
+            assert!(inbound.fields.is_empty());
+        }
+        let d = Dimensions::MODEL_2;
+        assert_eq!(parse_inbound(&[], d), Err(DsError::Empty));
+        assert!(matches!(
+            parse_inbound(&[0x01], d),
+            Err(DsError::Invalid { .. })
+        ));
+        assert!(matches!(
+            parse_inbound(&[0x7D, 0x40], d),
+            Err(DsError::Truncated { .. })
+        ));
+        assert!(matches!(
+            parse_inbound(&[0x7D, 0x40, 0x40, 0x11, 0x40], d),
+            Err(DsError::Truncated {
+                order: 0x11,
+                offset: 3
+            })
+        ));
+        assert!(matches!(
+            parse_inbound(&[0x7D, 0x3F, 0xFF], d),
+            Err(DsError::BadAddress { .. })
+        ));
+        let q = parse_inbound(&[0x88, 0x00, 0x04, 0x81, 0xFF], d).unwrap();
+        assert_eq!((q.aid, q.cursor), (Aid::StructuredField, None));
+    }
+
+    #[test]
+    fn parse_inbound_unformatted_ge_sa_and_14_bit() {
+        let s = screen_with(&[0xF5, 0xC2, 0xC1, 0x00, 0xC2]);
+        let mut out = Vec::new();
+        read_modified(
+            &s,
+            Aid::Enter,
+            ReadKind::Modified,
+            &ReplyMode::Field,
+            &mut out,
+        );
+        let inbound = parse_inbound(&out, s.dims()).unwrap();
+        assert_eq!(inbound.fields[0].addr, BufferAddr::ZERO);
+        assert!(inbound.fields[0].data.starts_with(&[0xC1, 0xC2]));
+        // Character reply mode: SA orders are dropped, GE pairs kept.
+        let rec = [
+            0x7D, 0x40, 0x41, 0x11, 0x40, 0x41, 0x28, 0x42, 0xF2, 0xC1, 0x08, 0xAD,
+        ];
+        let inbound = parse_inbound(&rec, Dimensions::MODEL_2).unwrap();
+        assert_eq!(inbound.fields[0].data, vec![0xC1, 0x08, 0xAD]);
+        let big = Dimensions::new(62, 160);
+        let rec = [0x7D, 0x26, 0xBF, 0x11, 0x26, 0xBE, 0xC1];
+        let inbound = parse_inbound(&rec, big).unwrap();
+        assert_eq!(inbound.cursor.map(BufferAddr::index), Some(0x26BF));
+        assert_eq!(inbound.fields[0].addr.index(), 0x26BE);
     }
 }
