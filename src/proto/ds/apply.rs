@@ -347,7 +347,7 @@ mod tests {
     fn ra_to_same_address_fills_buffer() {
         let mut s = s24();
         run(&mut s, &[0xF5, 0xC3, 0x3C, 0x40, 0x40, 0xC1]).unwrap();
-        assert!(s.cells().iter().all(|c| c.byte() == 0xC1));
+        assert!(s.cells().all(|c| c.byte() == 0xC1));
     }
 
     #[test]
