@@ -184,10 +184,28 @@ fn field_attr_positions(flags: &[u8], out: &mut Vec<u16>) {
     }
 }
 
-/// Whether any of `flags` has `FLAG_FA`. An OR over the whole slice rather than a
-/// short-circuiting search: the slices are short runs of text, and the OR vectorises.
+/// The OR of all `flags`: every flag that any of the cells has.
+///
+/// Text runs are short (a field's worth), so rather than a search that stops at the first
+/// FA this ORs eight bytes at a time into one word and folds it at the end: a few
+/// instructions for a typical run, where a byte loop took one iteration per cell.
+fn or_flags(flags: &[u8]) -> u8 {
+    let mut words = flags.chunks_exact(8);
+    let mut acc = 0u64;
+    for word in &mut words {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        acc |= u64::from_le_bytes(w);
+    }
+    acc |= acc >> 32;
+    acc |= acc >> 16;
+    acc |= acc >> 8;
+    words.remainder().iter().fold(acc as u8, |a, &f| a | f)
+}
+
+/// Whether any of `flags` has `FLAG_FA`.
 fn any_field_attr(flags: &[u8]) -> bool {
-    flags.iter().fold(0, |acc, &f| acc | f) & FLAG_FA != 0
+    or_flags(flags) & FLAG_FA != 0
 }
 
 /// A field: its attribute position, attribute, extended attributes, and the data positions it
@@ -245,6 +263,12 @@ pub struct Screen {
     /// Addresses of every FA, ascending.
     attrs: Vec<u16>,
     index_stale: bool,
+    /// Every cell from this index on is blank (NULL, no flags, default attributes), as an
+    /// erase leaves it. A full-screen write stores each cell once, in ascending order, into
+    /// blank cells: knowing they are blank lets a text run skip the attribute fill and the
+    /// test for overwritten field attributes (see `write_chars`), and lets the next erase
+    /// clear only the cells before it. Every store raises it past the cell it writes.
+    clean_from: usize,
 }
 
 impl Screen {
@@ -263,6 +287,7 @@ impl Screen {
             field_of: Vec::new(),
             attrs: Vec::new(),
             index_stale: false,
+            clean_from: 0,
         };
         s.erase(false);
         s
@@ -306,13 +331,21 @@ impl Screen {
             self.default_dims
         };
         let n = self.dims.cells();
-        // `clear` + `resize` is a memset of each array (no reallocation once they have grown).
-        self.chars.clear();
-        self.chars.resize(n, NULL);
-        self.flags.clear();
-        self.flags.resize(n, 0);
-        self.ext.clear();
-        self.ext.resize(n, PackedExt::default());
+        if self.len() == n {
+            // Same size: only the cells before `clean_from` can be other than blank.
+            let dirty = ..self.clean_from.min(n);
+            self.chars[dirty].fill(NULL);
+            self.flags[dirty].fill(0);
+            self.ext[dirty].fill(PackedExt::default());
+        } else {
+            self.chars.clear();
+            self.chars.resize(n, NULL);
+            self.flags.clear();
+            self.flags.resize(n, 0);
+            self.ext.clear();
+            self.ext.resize(n, PackedExt::default());
+        }
+        self.clean_from = 0;
         // A fresh index of a screen without attributes maps every cell to NO_FIELD already;
         // only reset it when it may hold something else.
         if self.index_stale || !self.attrs.is_empty() || self.field_of.len() != n {
@@ -335,6 +368,8 @@ impl Screen {
             self.flags.resize(n, 0);
             self.ext.drain(..cols);
             self.ext.resize(n, PackedExt::default());
+            // The blank cells moved up a row with the rest, and the new last row is blank.
+            self.clean_from = self.clean_from.saturating_sub(cols);
             self.index_stale = true;
         }
     }
@@ -395,6 +430,7 @@ impl Screen {
             self.chars[i] = fa.bits();
             self.flags[i] = FLAG_FA;
             self.ext[i] = PackedExt::pack(ext);
+            self.mark_written(i + 1);
             self.index_stale = true;
         }
     }
@@ -409,6 +445,7 @@ impl Screen {
             self.chars[i] = byte;
             self.flags[i] = ge_flag(ge);
             self.ext[i] = PackedExt::pack(ext);
+            self.mark_written(i + 1);
         }
     }
 
@@ -427,11 +464,8 @@ impl Screen {
         let flag = ge_flag(ge);
         let ext = PackedExt::pack(ext);
         self.store_runs(addr, bytes.len(), |s, range, done| {
-            let overwrote_attr = any_field_attr(&s.flags[range.clone()]);
             s.chars[range.clone()].copy_from_slice(&bytes[done..done + range.len()]);
-            s.flags[range.clone()].fill(flag);
-            s.ext[range].fill(ext);
-            overwrote_attr
+            s.store_flags_and_ext(range, flag, ext)
         })
     }
 
@@ -448,12 +482,46 @@ impl Screen {
         let flag = ge_flag(ge);
         let ext = PackedExt::pack(ext);
         self.store_runs(addr, count, |s, range, _| {
-            let overwrote_attr = any_field_attr(&s.flags[range.clone()]);
             s.chars[range.clone()].fill(byte);
-            s.flags[range.clone()].fill(flag);
-            s.ext[range].fill(ext);
-            overwrote_attr
+            s.store_flags_and_ext(range, flag, ext)
         })
+    }
+
+    /// Record that cells before `end` may no longer be blank.
+    fn mark_written(&mut self, end: usize) {
+        self.clean_from = self.clean_from.max(end);
+    }
+
+    /// Whether every cell of `range` is blank (see `clean_from`).
+    fn is_blank(&self, range: &std::ops::Range<usize>) -> bool {
+        range.start >= self.clean_from
+    }
+
+    /// Set the flags and attributes of the characters stored in `range`; returns whether a
+    /// field attribute was overwritten.
+    ///
+    /// Nearly all text is plain characters with default attributes written into blank
+    /// cells (an Erase/Write fills an erased screen), and then there is nothing to store
+    /// and no attribute to look for: skipping both saves most of the per-run work. Else,
+    /// cells with no flags to clear and no GE flag to set skip the flag fill.
+    fn store_flags_and_ext(
+        &mut self,
+        range: std::ops::Range<usize>,
+        flag: u8,
+        ext: PackedExt,
+    ) -> bool {
+        let old_flags = if self.is_blank(&range) {
+            0
+        } else {
+            or_flags(&self.flags[range.clone()])
+        };
+        if old_flags != 0 || flag != 0 {
+            self.flags[range.clone()].fill(flag);
+        }
+        if ext != PackedExt::default() || !self.is_blank(&range) {
+            self.ext[range].fill(ext);
+        }
+        old_flags & FLAG_FA != 0
     }
 
     /// The walk behind [`Screen::write_chars`] and [`Screen::fill_chars`]: hands `store`
@@ -487,6 +555,7 @@ impl Screen {
             // The contiguous stretch up to the end of the buffer; `i < n`, so it is in range.
             let chunk = len.min(n - i);
             overwrote_attr |= store(self, i..i + chunk, done);
+            self.mark_written(i + chunk);
             done += chunk;
             len -= chunk;
             i += chunk;
@@ -508,12 +577,16 @@ impl Screen {
         if i < self.len() && !self.is_fa_at(i) {
             self.chars[i] = byte;
             self.flags[i] = ge_flag(ge);
+            self.mark_written(i + 1);
         }
     }
 
     /// Mutable access to a cell's extended attributes (Modify Field, Set Attribute); the
     /// change is stored when the returned guard is dropped.
     pub fn ext_mut(&mut self, addr: BufferAddr) -> Option<ExtMut<'_>> {
+        if addr.index() < self.len() {
+            self.mark_written(addr.index() + 1);
+        }
         self.ext.get_mut(addr.index()).map(|slot| ExtMut {
             ext: slot.unpack(),
             slot,
@@ -525,6 +598,7 @@ impl Screen {
         let i = addr.index();
         if self.is_fa_at(i) {
             self.chars[i] = fa.bits();
+            self.mark_written(i + 1);
         }
     }
 
@@ -902,6 +976,195 @@ mod tests {
             bulk.cells().collect::<Vec<_>>(),
             bytewise.cells().collect::<Vec<_>>()
         );
+    }
+
+    /// A straightforward screen model: one `Cell` per position, stored one at a time.
+    struct Reference {
+        cells: Vec<Cell>,
+        cols: usize,
+    }
+
+    impl Reference {
+        fn new(s: &Screen) -> Self {
+            Reference {
+                cells: s.cells().collect(),
+                cols: usize::from(s.dims().cols),
+            }
+        }
+
+        fn store(&mut self, i: usize, c: Cell) {
+            if let Some(slot) = self.cells.get_mut(i) {
+                *slot = c;
+            }
+        }
+
+        /// The governing attribute of every cell, by a backward search from each.
+        fn field_attrs(&self) -> Vec<Option<usize>> {
+            let n = self.cells.len();
+            (0..n)
+                .map(|i| {
+                    (0..n)
+                        .map(|k| (i + n - k) % n)
+                        .find(|&j| self.cells[j].is_field_attr())
+                })
+                .collect()
+        }
+    }
+
+    /// A small deterministic generator (no dependency, same sequence every run).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+    }
+
+    /// Random sequences of every kind of store, erase and scroll, on the screen and on the
+    /// reference: cells and field index must agree after each step. This exercises the
+    /// blank-cell shortcuts of `write_chars` / `fill_chars` and the partial clearing in
+    /// `erase`, whatever order the cells are written in.
+    #[test]
+    #[allow(clippy::many_single_char_names)]
+    fn stores_match_a_cell_by_cell_reference() {
+        let exts = [
+            ExtAttrs::DEFAULT,
+            ExtAttrs {
+                fg: 0xF2,
+                highlight: 0xF1,
+                ..ExtAttrs::DEFAULT
+            },
+            ExtAttrs {
+                charset: 0xF1,
+                validation: 0x04,
+                ..ExtAttrs::DEFAULT
+            },
+        ];
+        let mut rng = Lcg(7);
+        for _ in 0..200 {
+            let mut s = Screen::new(Dimensions::new(4, 10), Dimensions::new(3, 7));
+            let mut r = Reference::new(&s);
+            for step in 0..40 {
+                let n = s.dims().cells();
+                let i = rng.below(n);
+                let a = addr(i, &s);
+                let ext = exts[rng.below(exts.len())];
+                let ge = rng.below(4) == 0;
+                match rng.below(9) {
+                    0 | 1 => {
+                        let len = rng.below(2 * n + 2);
+                        let text: Vec<u8> = (0..len).map(|k| 0xC1 + (k % 9) as u8).collect();
+                        let end = s.write_chars(a, &text, ge, ext);
+                        for (k, &b) in text.iter().enumerate() {
+                            r.store((i + k) % n, Cell::character(b, ge, ext));
+                        }
+                        assert_eq!(end.index(), (i + len) % n);
+                    }
+                    2 => {
+                        let count = rng.below(2 * n + 2);
+                        let end = s.fill_chars(a, count, 0xE7, ge, ext);
+                        for k in 0..count {
+                            r.store((i + k) % n, Cell::character(0xE7, ge, ext));
+                        }
+                        assert_eq!(end.index(), (i + count) % n);
+                    }
+                    3 | 4 => {
+                        let fa = FieldAttr::from_byte(if rng.below(2) == 0 { 0x60 } else { 0x41 });
+                        s.set_field_attr(a, fa, ext);
+                        r.store(i, Cell::field_attr(fa, ext));
+                    }
+                    5 => {
+                        s.set_char(a, 0xD1, ge, ext);
+                        r.store(i, Cell::character(0xD1, ge, ext));
+                    }
+                    6 => {
+                        *s.ext_mut(a).unwrap() = ext;
+                        r.cells[i].ext = ext;
+                        s.set_byte_keep_attrs(a, 0xD2, ge);
+                        if !r.cells[i].is_field_attr() {
+                            r.store(i, Cell::character(0xD2, ge, r.cells[i].ext));
+                        }
+                    }
+                    7 => {
+                        s.scroll_up();
+                        r.cells.drain(..r.cols);
+                        r.cells.resize(n, Cell::default());
+                    }
+                    _ => {
+                        let alternate = rng.below(2) == 0;
+                        s.erase(alternate);
+                        r = Reference::new(&s);
+                        assert!(r.cells.iter().all(|c| *c == Cell::default()));
+                    }
+                }
+                assert_eq!(s.cells().collect::<Vec<_>>(), r.cells, "step {step}");
+                if s.index_is_stale() {
+                    s.rebuild_fields();
+                }
+                let n = s.dims().cells();
+                let got: Vec<_> = (0..n)
+                    .map(|k| s.field_attr_addr(addr(k, &s)).map(BufferAddr::index))
+                    .collect();
+                assert_eq!(got, r.field_attrs(), "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn fill_of_the_whole_buffer_over_attributes_and_ge() {
+        let mut s = formatted();
+        s.write_chars(addr(0, &s), b"\xC1", true, ExtAttrs::DEFAULT);
+        let ext = ExtAttrs {
+            fg: 0xF4,
+            ..ExtAttrs::DEFAULT
+        };
+        let end = s.fill_chars(addr(7, &s), 40, 0xC2, false, ext);
+        assert_eq!(end, addr(7, &s));
+        assert!(s.cells().all(|c| c == Cell::character(0xC2, false, ext)));
+        s.rebuild_fields();
+        assert!(!s.is_formatted());
+    }
+
+    #[test]
+    fn attribute_scan_and_flag_or_agree_with_byte_loops() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for flag in [FLAG_FA, FLAG_GE, FLAG_FA | FLAG_GE] {
+                    let mut flags = vec![0u8; len];
+                    flags[pos] = flag;
+                    if pos + 3 < len {
+                        flags[pos + 3] = FLAG_FA;
+                    }
+                    let mut got = Vec::new();
+                    field_attr_positions(&flags, &mut got);
+                    let want: Vec<u16> = (0..len)
+                        .filter(|&i| flags[i] & FLAG_FA != 0)
+                        .map(|i| u16::try_from(i).unwrap())
+                        .collect();
+                    assert_eq!(got, want, "len {len} pos {pos}");
+                    assert_eq!(or_flags(&flags), flags.iter().fold(0, |a, &f| a | f));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_attributes_round_trip() {
+        let e = ExtAttrs {
+            fg: 1,
+            bg: 2,
+            highlight: 3,
+            charset: 4,
+            outline: 5,
+            transparency: 6,
+            validation: 0xFF,
+        };
+        assert_eq!(PackedExt::pack(e).unpack(), e);
+        assert_eq!(PackedExt::pack(ExtAttrs::DEFAULT), PackedExt::default());
     }
 
     #[test]
