@@ -400,11 +400,17 @@ impl Screen {
     /// One cell. Addresses come from this screen, so they are in range; an address from a
     /// screen of another size reads as a blank cell rather than panicking.
     pub fn cell(&self, addr: BufferAddr) -> Cell {
+        // One `get` per array rather than a length test and three indexings: the arrays
+        // have the same length, but the compiler cannot know it, and this is the accessor
+        // every reader (Read Modified, rendering, the keyboard) goes through.
         let i = addr.index();
-        if i < self.len() {
-            self.cell_at(i)
-        } else {
-            Cell::default()
+        match (self.chars.get(i), self.flags.get(i), self.ext.get(i)) {
+            (Some(&byte), Some(&flags), Some(ext)) => Cell {
+                flags,
+                ext: ext.unpack(),
+                byte,
+            },
+            _ => Cell::default(),
         }
     }
 
