@@ -118,7 +118,7 @@ impl Keyboard {
             }
             _ => {}
         }
-        if screen.cells().is_empty() {
+        if screen.cells().len() == 0 {
             return KeyOutcome::Done;
         }
         let dims = screen.dims();
@@ -173,7 +173,7 @@ impl Keyboard {
         if byte < FIRST_GRAPHIC {
             return KeyOutcome::Error(OperatorError::NotInCodePage);
         }
-        if screen.cells().is_empty() {
+        if screen.cells().len() == 0 {
             return KeyOutcome::Done;
         }
         self.store_and_advance(screen, byte, ge)
@@ -473,7 +473,8 @@ fn erase_input(screen: &mut Screen) {
             screen.replace_attr(f.attr_addr, f.attr.with_mdt(false));
         }
     } else {
-        for i in 0..screen.cells().len() {
+        let n = screen.cells().len();
+        for i in 0..n {
             if let Some(a) = BufferAddr::new(i, dims) {
                 screen.set_byte_keep_attrs(a, NULL, false);
             }
@@ -644,7 +645,7 @@ mod tests {
     fn picture(s: &Screen) -> String {
         let cols = usize::from(s.dims().cols);
         let mut out = String::new();
-        for (i, cell) in s.cells().iter().enumerate() {
+        for (i, cell) in s.cells().enumerate() {
             if i > 0 && i % cols == 0 {
                 out.push('/');
             }
@@ -697,10 +698,10 @@ mod tests {
 
     /// Apply a key that must be refused and check that nothing at all changed.
     fn refused(kb: &mut Keyboard, s: &mut Screen, k: Key, e: OperatorError) {
-        let before = (s.cells().to_vec(), s.cursor(), *kb);
+        let before = (s.cells().collect::<Vec<_>>(), s.cursor(), *kb);
         assert_eq!(key(kb, s, k), err(e), "{k:?}");
         assert_eq!(
-            (s.cells().to_vec(), s.cursor(), *kb),
+            (s.cells().collect::<Vec<_>>(), s.cursor(), *kb),
             before,
             "{k:?} changed something"
         );
@@ -848,12 +849,12 @@ mod tests {
                 refused(&mut kb, &mut s, Key::Erase, OperatorError::Protected);
             }
         }
-        let before = s.cells().to_vec();
+        let before = s.cells().collect::<Vec<_>>();
         assert_eq!(
             kb.type_ebcdic(&mut s, 0xC1, false),
             err(OperatorError::Protected)
         );
-        assert_eq!(s.cells(), before.as_slice());
+        assert_eq!(s.cells().collect::<Vec<_>>(), before);
     }
 
     #[test]
@@ -1515,11 +1516,11 @@ mod tests {
         ) {
             let mut kb = Keyboard { insert };
             for op in &ops {
-                let before = (s.cells().to_vec(), s.cursor());
+                let before = (s.cells().collect::<Vec<_>>(), s.cursor());
                 let out = run(&mut kb, &mut s, op);
                 prop_assert!(s.cursor().index() < s.cells().len());
                 if let KeyOutcome::Error(_) = out {
-                    prop_assert_eq!(&(s.cells().to_vec(), s.cursor()), &before, "{:?}", op);
+                    prop_assert_eq!(&(s.cells().collect::<Vec<_>>(), s.cursor()), &before, "{:?}", op);
                 }
             }
         }

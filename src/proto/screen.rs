@@ -23,13 +23,9 @@ const FLAG_FA: u8 = 0x01;
 const FLAG_GE: u8 = 0x02;
 const NO_FIELD: u16 = u16::MAX;
 
-/// One screen position.
-///
-/// The layout is fixed (`repr(C)`) with the byte last on purpose: a run of text stores cells
-/// that differ only in their byte, so the flags and attributes are one 8-byte store and the
-/// byte a second one (with the byte first, each cell took five stores).
+/// One screen position, as [`Screen::cell`] and [`Screen::cells`] hand it out. The screen
+/// itself keeps the parts of a cell in separate arrays (see [`Screen`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-#[repr(C)]
 pub struct Cell {
     flags: u8,
     /// Extended attributes: of the character (from SA), or of the field when this is an FA.
@@ -51,7 +47,7 @@ impl Cell {
     pub const fn character(byte: u8, ge: bool, ext: ExtAttrs) -> Self {
         Cell {
             byte,
-            flags: if ge { FLAG_GE } else { 0 },
+            flags: ge_flag(ge),
             ext,
         }
     }
@@ -85,6 +81,133 @@ impl Cell {
     }
 }
 
+const fn ge_flag(ge: bool) -> u8 {
+    if ge { FLAG_GE } else { 0 }
+}
+
+/// The seven extended-attribute bytes of a cell packed into one word, as the screen stores
+/// them: filling a run of cells is then one 8-byte store per cell (which the compiler turns
+/// into vector stores), where the 7-byte struct took three stores per cell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct PackedExt(u64);
+
+impl PackedExt {
+    const fn pack(e: ExtAttrs) -> Self {
+        PackedExt(u64::from_le_bytes([
+            e.fg,
+            e.bg,
+            e.highlight,
+            e.charset,
+            e.outline,
+            e.transparency,
+            e.validation,
+            0,
+        ]))
+    }
+
+    const fn unpack(self) -> ExtAttrs {
+        let [
+            fg,
+            bg,
+            highlight,
+            charset,
+            outline,
+            transparency,
+            validation,
+            _,
+        ] = self.0.to_le_bytes();
+        ExtAttrs {
+            fg,
+            bg,
+            highlight,
+            charset,
+            outline,
+            transparency,
+            validation,
+        }
+    }
+}
+
+/// Mutable access to one cell's extended attributes ([`Screen::ext_mut`]): the screen stores
+/// them packed, so this holds an unpacked copy and stores it back when dropped.
+#[derive(Debug)]
+pub struct ExtMut<'a> {
+    slot: &'a mut PackedExt,
+    ext: ExtAttrs,
+}
+
+impl std::ops::Deref for ExtMut<'_> {
+    type Target = ExtAttrs;
+    fn deref(&self) -> &ExtAttrs {
+        &self.ext
+    }
+}
+
+impl std::ops::DerefMut for ExtMut<'_> {
+    fn deref_mut(&mut self) -> &mut ExtAttrs {
+        &mut self.ext
+    }
+}
+
+impl Drop for ExtMut<'_> {
+    fn drop(&mut self) {
+        *self.slot = PackedExt::pack(self.ext);
+    }
+}
+
+/// Append the index of every cell whose flags have `FLAG_FA` to `out`, ascending.
+///
+/// Eight flag bytes are tested at a time (a field attribute is rare: a few per row), and
+/// each word with hits yields them by its set bits, which makes the scan behind
+/// [`Screen::rebuild_fields`] a fraction of a byte-by-byte one.
+fn field_attr_positions(flags: &[u8], out: &mut Vec<u16>) {
+    const FA_BITS: u64 = u64::from_ne_bytes([FLAG_FA; 8]);
+    let to_u16 = |i: usize| u16::try_from(i).unwrap_or(NO_FIELD);
+    let mut words = flags.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        let mut hits = u64::from_le_bytes(w) & FA_BITS;
+        while hits != 0 {
+            // The lowest set bit belongs to the first byte (in little-endian order) with
+            // the flag; clear it and go on to the next.
+            out.push(to_u16(base + (hits.trailing_zeros() / 8) as usize));
+            hits &= hits - 1;
+        }
+        base += 8;
+    }
+    for (i, &f) in words.remainder().iter().enumerate() {
+        if f & FLAG_FA != 0 {
+            out.push(to_u16(base + i));
+        }
+    }
+}
+
+/// The OR of all `flags`: every flag that any of the cells has.
+///
+/// Text runs are short (a field's worth), so rather than a search that stops at the first
+/// FA this ORs eight bytes at a time into one word and folds it at the end: a few
+/// instructions for a typical run, where a byte loop took one iteration per cell.
+fn or_flags(flags: &[u8]) -> u8 {
+    let mut words = flags.chunks_exact(8);
+    let mut acc = 0u64;
+    for word in &mut words {
+        let mut w = [0; 8];
+        w.copy_from_slice(word);
+        acc |= u64::from_le_bytes(w);
+    }
+    acc |= acc >> 32;
+    acc |= acc >> 16;
+    acc |= acc >> 8;
+    words.remainder().iter().fold(acc as u8, |a, &f| a | f)
+}
+
+/// Whether any of `flags` has `FLAG_FA`.
+fn any_field_attr(flags: &[u8]) -> bool {
+    or_flags(flags) & FLAG_FA != 0
+}
+
 /// A field: its attribute position, attribute, extended attributes, and the data positions it
 /// governs (from the cell after the attribute up to the next attribute).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,19 +239,36 @@ impl Field {
 }
 
 /// The presentation space.
+///
+/// The cells are stored as a structure of arrays (characters, flags, packed extended
+/// attributes; all the same length) rather than an array of [`Cell`]s: a run of text is then
+/// a copy into `chars` and two fills, an erase a few memsets, and the field index is rebuilt
+/// from a scan of the one-byte flags. With one array of 9-byte cells each text cell took five
+/// stores, which made storing text the largest part of a full-screen write.
 #[derive(Clone, Debug)]
 pub struct Screen {
     default_dims: Dimensions,
     alternate_dims: Dimensions,
     dims: Dimensions,
     alternate: bool,
-    cells: Vec<Cell>,
+    /// The character of each cell; for an FA cell, the field attribute bits.
+    chars: Vec<u8>,
+    /// `FLAG_FA` / `FLAG_GE` of each cell.
+    flags: Vec<u8>,
+    /// The extended attributes of each cell.
+    ext: Vec<PackedExt>,
     cursor: BufferAddr,
     /// For each cell, the address of the governing FA (or [`NO_FIELD`]).
     field_of: Vec<u16>,
     /// Addresses of every FA, ascending.
     attrs: Vec<u16>,
     index_stale: bool,
+    /// Every cell from this index on is blank (NULL, no flags, default attributes), as an
+    /// erase leaves it. A full-screen write stores each cell once, in ascending order, into
+    /// blank cells: knowing they are blank lets a text run skip the attribute fill and the
+    /// test for overwritten field attributes (see `write_chars`), and lets the next erase
+    /// clear only the cells before it. Every store raises it past the cell it writes.
+    clean_from: usize,
 }
 
 impl Screen {
@@ -140,11 +280,14 @@ impl Screen {
             alternate_dims: alternate,
             dims: default,
             alternate: false,
-            cells: Vec::new(),
+            chars: Vec::new(),
+            flags: Vec::new(),
+            ext: Vec::new(),
             cursor: BufferAddr::ZERO,
             field_of: Vec::new(),
             attrs: Vec::new(),
             index_stale: false,
+            clean_from: 0,
         };
         s.erase(false);
         s
@@ -188,10 +331,27 @@ impl Screen {
             self.default_dims
         };
         let n = self.dims.cells();
-        self.cells.clear();
-        self.cells.resize(n, Cell::default());
-        self.field_of.clear();
-        self.field_of.resize(n, NO_FIELD);
+        if self.len() == n {
+            // Same size: only the cells before `clean_from` can be other than blank.
+            let dirty = ..self.clean_from.min(n);
+            self.chars[dirty].fill(NULL);
+            self.flags[dirty].fill(0);
+            self.ext[dirty].fill(PackedExt::default());
+        } else {
+            self.chars.clear();
+            self.chars.resize(n, NULL);
+            self.flags.clear();
+            self.flags.resize(n, 0);
+            self.ext.clear();
+            self.ext.resize(n, PackedExt::default());
+        }
+        self.clean_from = 0;
+        // A fresh index of a screen without attributes maps every cell to NO_FIELD already;
+        // only reset it when it may hold something else.
+        if self.index_stale || !self.attrs.is_empty() || self.field_of.len() != n {
+            self.field_of.clear();
+            self.field_of.resize(n, NO_FIELD);
+        }
         self.attrs.clear();
         self.index_stale = false;
         self.cursor = BufferAddr::ZERO;
@@ -200,22 +360,58 @@ impl Screen {
     /// Scroll the whole screen up one row, blanking the last (NVT and SSCP-LU output).
     pub fn scroll_up(&mut self) {
         let cols = usize::from(self.dims.cols);
-        if self.cells.len() >= cols {
-            self.cells.drain(..cols);
-            self.cells.resize(self.dims.cells(), Cell::default());
+        let n = self.dims.cells();
+        if self.chars.len() >= cols {
+            self.chars.drain(..cols);
+            self.chars.resize(n, NULL);
+            self.flags.drain(..cols);
+            self.flags.resize(n, 0);
+            self.ext.drain(..cols);
+            self.ext.resize(n, PackedExt::default());
+            // The blank cells moved up a row with the rest, and the new last row is blank.
+            self.clean_from = self.clean_from.saturating_sub(cols);
             self.index_stale = true;
         }
     }
 
-    /// All cells, row by row.
-    pub fn cells(&self) -> &[Cell] {
-        &self.cells
+    /// The number of cells (`rows * cols` of the current size).
+    fn len(&self) -> usize {
+        self.chars.len()
+    }
+
+    /// The cell at index `i` (which must be in range).
+    fn cell_at(&self, i: usize) -> Cell {
+        Cell {
+            flags: self.flags[i],
+            ext: self.ext[i].unpack(),
+            byte: self.chars[i],
+        }
+    }
+
+    fn is_fa_at(&self, i: usize) -> bool {
+        self.flags.get(i).is_some_and(|&f| f & FLAG_FA != 0)
+    }
+
+    /// All cells, row by row (built by value: the screen does not store [`Cell`]s).
+    pub fn cells(&self) -> impl DoubleEndedIterator<Item = Cell> + ExactSizeIterator + '_ {
+        (0..self.len()).map(|i| self.cell_at(i))
     }
 
     /// One cell. Addresses come from this screen, so they are in range; an address from a
     /// screen of another size reads as a blank cell rather than panicking.
     pub fn cell(&self, addr: BufferAddr) -> Cell {
-        self.cells.get(addr.index()).copied().unwrap_or_default()
+        // One `get` per array rather than a length test and three indexings: the arrays
+        // have the same length, but the compiler cannot know it, and this is the accessor
+        // every reader (Read Modified, rendering, the keyboard) goes through.
+        let i = addr.index();
+        match (self.chars.get(i), self.flags.get(i), self.ext.get(i)) {
+            (Some(&byte), Some(&flags), Some(ext)) => Cell {
+                flags,
+                ext: ext.unpack(),
+                byte,
+            },
+            _ => Cell::default(),
+        }
     }
 
     pub fn cursor(&self) -> BufferAddr {
@@ -228,35 +424,42 @@ impl Screen {
 
     /// Move the cursor (ignored if the address is not on this screen).
     pub fn set_cursor(&mut self, addr: BufferAddr) {
-        if addr.index() < self.cells.len() {
+        if addr.index() < self.len() {
             self.cursor = addr;
         }
     }
 
     /// Store a field attribute.
     pub fn set_field_attr(&mut self, addr: BufferAddr, fa: FieldAttr, ext: ExtAttrs) {
-        if let Some(c) = self.cells.get_mut(addr.index()) {
-            *c = Cell::field_attr(fa, ext);
+        let i = addr.index();
+        if i < self.len() {
+            self.chars[i] = fa.bits();
+            self.flags[i] = FLAG_FA;
+            self.ext[i] = PackedExt::pack(ext);
+            self.mark_written(i + 1);
             self.index_stale = true;
         }
     }
 
     /// Store a character, replacing whatever was there (an FA overwritten by data is gone).
     pub fn set_char(&mut self, addr: BufferAddr, byte: u8, ge: bool, ext: ExtAttrs) {
-        if let Some(c) = self.cells.get_mut(addr.index()) {
-            if c.is_field_attr() {
+        let i = addr.index();
+        if i < self.len() {
+            if self.flags[i] & FLAG_FA != 0 {
                 self.index_stale = true;
             }
-            *c = Cell::character(byte, ge, ext);
+            self.chars[i] = byte;
+            self.flags[i] = ge_flag(ge);
+            self.ext[i] = PackedExt::pack(ext);
+            self.mark_written(i + 1);
         }
     }
 
     /// Store a run of characters from `addr` on, wrapping from the last cell to the first,
     /// and return the address after the last one. The result is exactly that of
-    /// [`Screen::set_char`] and [`BufferAddr::next`] once per byte, which is how a Write's
-    /// text used to be stored; doing it a contiguous slice at a time instead lets the
-    /// compiler drop the per-cell bounds check and wrap test, which made text (most of every
-    /// full-screen write) the hottest loop of `apply_write`.
+    /// [`Screen::set_char`] and [`BufferAddr::next`] once per byte; doing it a contiguous
+    /// stretch at a time makes it a copy and two fills (text is most of every full-screen
+    /// write).
     pub fn write_chars(
         &mut self,
         addr: BufferAddr,
@@ -264,18 +467,11 @@ impl Screen {
         ge: bool,
         ext: ExtAttrs,
     ) -> BufferAddr {
-        let template = Cell::character(NULL, ge, ext);
-        self.store_runs(addr, bytes.len(), |cells, done| {
-            // Copying a prepared cell and patching its byte is cheaper than building each
-            // cell field by field; the flags of the cells overwritten are gathered in the
-            // same pass (cheaper than a separate scan).
-            let mut old_flags = 0;
-            for (c, &b) in cells.iter_mut().zip(&bytes[done..]) {
-                old_flags |= c.flags;
-                *c = template;
-                c.byte = b;
-            }
-            old_flags & FLAG_FA != 0
+        let flag = ge_flag(ge);
+        let ext = PackedExt::pack(ext);
+        self.store_runs(addr, bytes.len(), |s, range, done| {
+            s.chars[range.clone()].copy_from_slice(&bytes[done..done + range.len()]);
+            s.store_flags_and_ext(range, flag, ext)
         })
     }
 
@@ -289,25 +485,62 @@ impl Screen {
         ge: bool,
         ext: ExtAttrs,
     ) -> BufferAddr {
-        let cell = Cell::character(byte, ge, ext);
-        self.store_runs(addr, count, |cells, _| {
-            let overwrote_attr = cells.iter().any(Cell::is_field_attr);
-            cells.fill(cell);
-            overwrote_attr
+        let flag = ge_flag(ge);
+        let ext = PackedExt::pack(ext);
+        self.store_runs(addr, count, |s, range, _| {
+            s.chars[range.clone()].fill(byte);
+            s.store_flags_and_ext(range, flag, ext)
         })
     }
 
+    /// Record that cells before `end` may no longer be blank.
+    fn mark_written(&mut self, end: usize) {
+        self.clean_from = self.clean_from.max(end);
+    }
+
+    /// Whether every cell of `range` is blank (see `clean_from`).
+    fn is_blank(&self, range: &std::ops::Range<usize>) -> bool {
+        range.start >= self.clean_from
+    }
+
+    /// Set the flags and attributes of the characters stored in `range`; returns whether a
+    /// field attribute was overwritten.
+    ///
+    /// Nearly all text is plain characters with default attributes written into blank
+    /// cells (an Erase/Write fills an erased screen), and then there is nothing to store
+    /// and no attribute to look for: skipping both saves most of the per-run work. Else,
+    /// cells with no flags to clear and no GE flag to set skip the flag fill.
+    fn store_flags_and_ext(
+        &mut self,
+        range: std::ops::Range<usize>,
+        flag: u8,
+        ext: PackedExt,
+    ) -> bool {
+        let old_flags = if self.is_blank(&range) {
+            0
+        } else {
+            or_flags(&self.flags[range.clone()])
+        };
+        if old_flags != 0 || flag != 0 {
+            self.flags[range.clone()].fill(flag);
+        }
+        if ext != PackedExt::default() || !self.is_blank(&range) {
+            self.ext[range].fill(ext);
+        }
+        old_flags & FLAG_FA != 0
+    }
+
     /// The walk behind [`Screen::write_chars`] and [`Screen::fill_chars`]: hands `store`
-    /// each contiguous stretch of the `len` cells from `addr` on (splitting where the buffer
+    /// each contiguous range of the `len` cells from `addr` on (splitting where the buffer
     /// wraps) with the number of cells already stored; `store` says whether it overwrote a
     /// field attribute, which marks the index stale. Returns the address after the last cell.
     fn store_runs(
         &mut self,
         addr: BufferAddr,
         mut len: usize,
-        mut store: impl FnMut(&mut [Cell], usize) -> bool,
+        mut store: impl FnMut(&mut Self, std::ops::Range<usize>, usize) -> bool,
     ) -> BufferAddr {
-        let n = self.cells.len();
+        let n = self.len();
         let mut i = addr.index();
         let mut done = 0;
         if len == 0 {
@@ -327,7 +560,8 @@ impl Screen {
         while len > 0 {
             // The contiguous stretch up to the end of the buffer; `i < n`, so it is in range.
             let chunk = len.min(n - i);
-            overwrote_attr |= store(&mut self.cells[i..i + chunk], done);
+            overwrote_attr |= store(self, i..i + chunk, done);
+            self.mark_written(i + chunk);
             done += chunk;
             len -= chunk;
             i += chunk;
@@ -345,32 +579,39 @@ impl Screen {
     /// Replace only the character of a non-FA cell, keeping its character attributes (what
     /// the keyboard does when an operator types).
     pub fn set_byte_keep_attrs(&mut self, addr: BufferAddr, byte: u8, ge: bool) {
-        if let Some(c) = self.cells.get_mut(addr.index()) {
-            if !c.is_field_attr() {
-                c.byte = byte;
-                c.flags = if ge { FLAG_GE } else { 0 };
-            }
+        let i = addr.index();
+        if i < self.len() && !self.is_fa_at(i) {
+            self.chars[i] = byte;
+            self.flags[i] = ge_flag(ge);
+            self.mark_written(i + 1);
         }
     }
 
-    /// Mutable access to a cell's extended attributes (Modify Field, Set Attribute).
-    pub fn ext_mut(&mut self, addr: BufferAddr) -> Option<&mut ExtAttrs> {
-        self.cells.get_mut(addr.index()).map(|c| &mut c.ext)
+    /// Mutable access to a cell's extended attributes (Modify Field, Set Attribute); the
+    /// change is stored when the returned guard is dropped.
+    pub fn ext_mut(&mut self, addr: BufferAddr) -> Option<ExtMut<'_>> {
+        if addr.index() < self.len() {
+            self.mark_written(addr.index() + 1);
+        }
+        self.ext.get_mut(addr.index()).map(|slot| ExtMut {
+            ext: slot.unpack(),
+            slot,
+        })
     }
 
     /// Replace the attribute of an existing FA cell (Modify Field, MDT changes).
     pub fn replace_attr(&mut self, addr: BufferAddr, fa: FieldAttr) {
-        if let Some(c) = self.cells.get_mut(addr.index()) {
-            if c.is_field_attr() {
-                c.byte = fa.bits();
-            }
+        let i = addr.index();
+        if self.is_fa_at(i) {
+            self.chars[i] = fa.bits();
+            self.mark_written(i + 1);
         }
     }
 
     /// Whether any field attribute is on the screen.
     pub fn is_formatted(&self) -> bool {
         if self.index_stale {
-            self.cells.iter().any(Cell::is_field_attr)
+            any_field_attr(&self.flags)
         } else {
             !self.attrs.is_empty()
         }
@@ -379,25 +620,23 @@ impl Screen {
     /// Rebuild the field index. Call after a batch of changes to field attributes; lookups
     /// stay correct (but slower) until then.
     pub fn rebuild_fields(&mut self) {
-        // One pass over the cells fills both the attribute list and the per-cell index (it
-        // used to be a pass for each plus a clearing memset of the index): every full-screen
-        // write ends here, so it is a good part of the cost of a write. Cells before the
-        // first FA belong to the last field (the buffer wraps), so start from that one.
-        let to_u16 = |i: usize| u16::try_from(i).unwrap_or(NO_FIELD);
-        let mut current = self
-            .cells
-            .iter()
-            .rposition(Cell::is_field_attr)
-            .map_or(NO_FIELD, to_u16);
+        // Every full-screen write ends here. The attributes are found by a word-at-a-time
+        // scan of the flags, and the index is filled a field at a time with `fill` (a
+        // memset-like loop), rather than a test and a store per cell.
         self.attrs.clear();
-        self.field_of.resize(self.cells.len(), NO_FIELD);
-        for (i, (c, slot)) in self.cells.iter().zip(&mut self.field_of).enumerate() {
-            if c.is_field_attr() {
-                current = to_u16(i);
-                self.attrs.push(current);
-            }
-            *slot = current;
+        field_attr_positions(&self.flags, &mut self.attrs);
+        let n = self.len();
+        self.field_of.resize(n, NO_FIELD);
+        // Cells before the first FA belong to the last field (the buffer wraps).
+        let mut current = self.attrs.last().copied().unwrap_or(NO_FIELD);
+        let mut start = 0;
+        for &a in &self.attrs {
+            let a_index = usize::from(a);
+            self.field_of[start..a_index].fill(current);
+            current = a;
+            start = a_index;
         }
+        self.field_of[start..].fill(current);
         self.index_stale = false;
     }
 
@@ -409,7 +648,7 @@ impl Screen {
     /// The address of the field attribute governing `addr` (the FA itself for an FA cell),
     /// or `None` on an unformatted screen.
     pub fn field_attr_addr(&self, addr: BufferAddr) -> Option<BufferAddr> {
-        if addr.index() >= self.cells.len() {
+        if addr.index() >= self.len() {
             return None;
         }
         if !self.index_stale {
@@ -419,8 +658,8 @@ impl Screen {
                 .flatten();
         }
         let mut a = addr;
-        for _ in 0..self.cells.len() {
-            if self.cell(a).is_field_attr() {
+        for _ in 0..self.len() {
+            if self.is_fa_at(a.index()) {
                 return Some(a);
             }
             a = a.prev(self.dims);
@@ -462,8 +701,8 @@ impl Screen {
             return BufferAddr::new(usize::from(a), self.dims);
         }
         let mut a = addr.next(self.dims);
-        for _ in 0..self.cells.len() {
-            if self.cell(a).is_field_attr() {
+        for _ in 0..self.len() {
+            if self.is_fa_at(a.index()) {
                 return Some(a);
             }
             a = a.next(self.dims);
@@ -474,8 +713,8 @@ impl Screen {
     /// Every field, in buffer order starting from the first attribute.
     pub fn fields(&self) -> Vec<Field> {
         if self.index_stale {
-            (0..self.cells.len())
-                .filter(|&i| self.cells[i].is_field_attr())
+            (0..self.len())
+                .filter(|&i| self.is_fa_at(i))
                 .filter_map(|i| BufferAddr::new(i, self.dims))
                 .map(|a| self.field_from_attr(a))
                 .collect()
@@ -513,7 +752,7 @@ impl Screen {
 
     fn attr_count(&self) -> usize {
         if self.index_stale {
-            self.cells.iter().filter(|c| c.is_field_attr()).count()
+            self.flags.iter().filter(|&&f| f & FLAG_FA != 0).count()
         } else {
             self.attrs.len()
         }
@@ -529,9 +768,9 @@ impl Screen {
 
     /// Reset the MDT of every field (WCC reset-MDT).
     pub fn reset_all_mdt(&mut self) {
-        for c in &mut self.cells {
-            if c.is_field_attr() {
-                c.byte &= !FieldAttr::MDT;
+        for (c, &f) in self.chars.iter_mut().zip(&self.flags) {
+            if f & FLAG_FA != 0 {
+                *c &= !FieldAttr::MDT;
             }
         }
     }
@@ -557,11 +796,11 @@ impl Screen {
         let mut hidden = false;
         // Walk the buffer once, tracking whether the current field is non-display; cells
         // before the first attribute belong to the last field (the buffer wraps).
-        if let Some(last) = self.cells.iter().rev().find(|c| c.is_field_attr()) {
+        if let Some(last) = self.cells().rev().find(Cell::is_field_attr) {
             hidden = last.attr().is_some_and(FieldAttr::is_non_display);
         }
         let mut line = String::with_capacity(cols);
-        for (i, cell) in self.cells.iter().enumerate() {
+        for (i, cell) in self.cells().enumerate() {
             let ch = if let Some(fa) = cell.attr() {
                 hidden = fa.is_non_display();
                 ' '
@@ -672,7 +911,11 @@ mod tests {
                 let end = bulk.write_chars(a, &text[..len], false, ext);
                 let expected = write_bytewise(&mut bytewise, a, &text[..len], ext);
                 assert_eq!(end, expected, "start {start} len {len}");
-                assert_eq!(bulk.cells(), bytewise.cells(), "start {start} len {len}");
+                assert_eq!(
+                    bulk.cells().collect::<Vec<_>>(),
+                    bytewise.cells().collect::<Vec<_>>(),
+                    "start {start} len {len}"
+                );
                 assert_eq!(
                     bulk.index_is_stale(),
                     bytewise.index_is_stale(),
@@ -714,8 +957,8 @@ mod tests {
                 }
                 assert_eq!(end, expected, "start {start} count {count}");
                 assert_eq!(
-                    bulk.cells(),
-                    bytewise.cells(),
+                    bulk.cells().collect::<Vec<_>>(),
+                    bytewise.cells().collect::<Vec<_>>(),
                     "start {start} count {count}"
                 );
                 assert_eq!(bulk.index_is_stale(), bytewise.index_is_stale());
@@ -735,7 +978,199 @@ mod tests {
             end,
             write_bytewise(&mut bytewise, a, b"\xC1\xC2\xC3", ExtAttrs::DEFAULT)
         );
-        assert_eq!(bulk.cells(), bytewise.cells());
+        assert_eq!(
+            bulk.cells().collect::<Vec<_>>(),
+            bytewise.cells().collect::<Vec<_>>()
+        );
+    }
+
+    /// A straightforward screen model: one `Cell` per position, stored one at a time.
+    struct Reference {
+        cells: Vec<Cell>,
+        cols: usize,
+    }
+
+    impl Reference {
+        fn new(s: &Screen) -> Self {
+            Reference {
+                cells: s.cells().collect(),
+                cols: usize::from(s.dims().cols),
+            }
+        }
+
+        fn store(&mut self, i: usize, c: Cell) {
+            if let Some(slot) = self.cells.get_mut(i) {
+                *slot = c;
+            }
+        }
+
+        /// The governing attribute of every cell, by a backward search from each.
+        fn field_attrs(&self) -> Vec<Option<usize>> {
+            let n = self.cells.len();
+            (0..n)
+                .map(|i| {
+                    (0..n)
+                        .map(|k| (i + n - k) % n)
+                        .find(|&j| self.cells[j].is_field_attr())
+                })
+                .collect()
+        }
+    }
+
+    /// A small deterministic generator (no dependency, same sequence every run).
+    struct Lcg(u64);
+
+    impl Lcg {
+        fn below(&mut self, n: usize) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((self.0 >> 33) as usize) % n.max(1)
+        }
+    }
+
+    /// Random sequences of every kind of store, erase and scroll, on the screen and on the
+    /// reference: cells and field index must agree after each step. This exercises the
+    /// blank-cell shortcuts of `write_chars` / `fill_chars` and the partial clearing in
+    /// `erase`, whatever order the cells are written in.
+    #[test]
+    #[allow(clippy::many_single_char_names)]
+    fn stores_match_a_cell_by_cell_reference() {
+        let exts = [
+            ExtAttrs::DEFAULT,
+            ExtAttrs {
+                fg: 0xF2,
+                highlight: 0xF1,
+                ..ExtAttrs::DEFAULT
+            },
+            ExtAttrs {
+                charset: 0xF1,
+                validation: 0x04,
+                ..ExtAttrs::DEFAULT
+            },
+        ];
+        let mut rng = Lcg(7);
+        for _ in 0..200 {
+            let mut s = Screen::new(Dimensions::new(4, 10), Dimensions::new(3, 7));
+            let mut r = Reference::new(&s);
+            for step in 0..40 {
+                let n = s.dims().cells();
+                let i = rng.below(n);
+                let a = addr(i, &s);
+                let ext = exts[rng.below(exts.len())];
+                let ge = rng.below(4) == 0;
+                match rng.below(9) {
+                    0 | 1 => {
+                        let len = rng.below(2 * n + 2);
+                        let text: Vec<u8> = (0..len).map(|k| 0xC1 + (k % 9) as u8).collect();
+                        let end = s.write_chars(a, &text, ge, ext);
+                        for (k, &b) in text.iter().enumerate() {
+                            r.store((i + k) % n, Cell::character(b, ge, ext));
+                        }
+                        assert_eq!(end.index(), (i + len) % n);
+                    }
+                    2 => {
+                        let count = rng.below(2 * n + 2);
+                        let end = s.fill_chars(a, count, 0xE7, ge, ext);
+                        for k in 0..count {
+                            r.store((i + k) % n, Cell::character(0xE7, ge, ext));
+                        }
+                        assert_eq!(end.index(), (i + count) % n);
+                    }
+                    3 | 4 => {
+                        let fa = FieldAttr::from_byte(if rng.below(2) == 0 { 0x60 } else { 0x41 });
+                        s.set_field_attr(a, fa, ext);
+                        r.store(i, Cell::field_attr(fa, ext));
+                    }
+                    5 => {
+                        s.set_char(a, 0xD1, ge, ext);
+                        r.store(i, Cell::character(0xD1, ge, ext));
+                    }
+                    6 => {
+                        *s.ext_mut(a).unwrap() = ext;
+                        r.cells[i].ext = ext;
+                        s.set_byte_keep_attrs(a, 0xD2, ge);
+                        if !r.cells[i].is_field_attr() {
+                            r.store(i, Cell::character(0xD2, ge, r.cells[i].ext));
+                        }
+                    }
+                    7 => {
+                        s.scroll_up();
+                        r.cells.drain(..r.cols);
+                        r.cells.resize(n, Cell::default());
+                    }
+                    _ => {
+                        let alternate = rng.below(2) == 0;
+                        s.erase(alternate);
+                        r = Reference::new(&s);
+                        assert!(r.cells.iter().all(|c| *c == Cell::default()));
+                    }
+                }
+                assert_eq!(s.cells().collect::<Vec<_>>(), r.cells, "step {step}");
+                if s.index_is_stale() {
+                    s.rebuild_fields();
+                }
+                let n = s.dims().cells();
+                let got: Vec<_> = (0..n)
+                    .map(|k| s.field_attr_addr(addr(k, &s)).map(BufferAddr::index))
+                    .collect();
+                assert_eq!(got, r.field_attrs(), "step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn fill_of_the_whole_buffer_over_attributes_and_ge() {
+        let mut s = formatted();
+        s.write_chars(addr(0, &s), b"\xC1", true, ExtAttrs::DEFAULT);
+        let ext = ExtAttrs {
+            fg: 0xF4,
+            ..ExtAttrs::DEFAULT
+        };
+        let end = s.fill_chars(addr(7, &s), 40, 0xC2, false, ext);
+        assert_eq!(end, addr(7, &s));
+        assert!(s.cells().all(|c| c == Cell::character(0xC2, false, ext)));
+        s.rebuild_fields();
+        assert!(!s.is_formatted());
+    }
+
+    #[test]
+    fn attribute_scan_and_flag_or_agree_with_byte_loops() {
+        for len in 0..40 {
+            for pos in 0..len {
+                for flag in [FLAG_FA, FLAG_GE, FLAG_FA | FLAG_GE] {
+                    let mut flags = vec![0u8; len];
+                    flags[pos] = flag;
+                    if pos + 3 < len {
+                        flags[pos + 3] = FLAG_FA;
+                    }
+                    let mut got = Vec::new();
+                    field_attr_positions(&flags, &mut got);
+                    let want: Vec<u16> = (0..len)
+                        .filter(|&i| flags[i] & FLAG_FA != 0)
+                        .map(|i| u16::try_from(i).unwrap())
+                        .collect();
+                    assert_eq!(got, want, "len {len} pos {pos}");
+                    assert_eq!(or_flags(&flags), flags.iter().fold(0, |a, &f| a | f));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_attributes_round_trip() {
+        let e = ExtAttrs {
+            fg: 1,
+            bg: 2,
+            highlight: 3,
+            charset: 4,
+            outline: 5,
+            transparency: 6,
+            validation: 0xFF,
+        };
+        assert_eq!(PackedExt::pack(e).unpack(), e);
+        assert_eq!(PackedExt::pack(ExtAttrs::DEFAULT), PackedExt::default());
     }
 
     #[test]

@@ -347,7 +347,61 @@ mod tests {
     fn ra_to_same_address_fills_buffer() {
         let mut s = s24();
         run(&mut s, &[0xF5, 0xC3, 0x3C, 0x40, 0x40, 0xC1]).unwrap();
-        assert!(s.cells().iter().all(|c| c.byte() == 0xC1));
+        assert!(s.cells().all(|c| c.byte() == 0xC1));
+    }
+
+    #[test]
+    fn text_and_ra_wrap_past_the_last_cell_over_attributes() {
+        let mut s = s24();
+        // SF at 1918 and at 2, then from 1917 text of 5 wraps over both attributes to 2,
+        // then RA from 3 all the way round (stop = 3) over what is left.
+        run(
+            &mut s,
+            &[
+                0xF5, 0xC3, 0x11, 0x5D, 0x7E, 0x1D, 0x60, 0x11, 0x40, 0xC2, 0x1D, 0x40, 0x11, 0x5D,
+                0x7D, 0xC1, 0xC2, 0xC3, 0xC4, 0xC5, 0x13,
+            ],
+        )
+        .unwrap();
+        let b = |s: &Screen, i| s.cell(BufferAddr::new(i, s.dims()).unwrap()).byte();
+        assert_eq!([b(&s, 1917), b(&s, 1918), b(&s, 1919)], [0xC1, 0xC2, 0xC3]);
+        assert_eq!([b(&s, 0), b(&s, 1)], [0xC4, 0xC5]);
+        assert_eq!(s.fields().len(), 1, "the FA at 1918 was overwritten");
+        assert_eq!(s.cursor().index(), 2);
+        run(
+            &mut s,
+            &[0xF1, 0xC3, 0x11, 0x40, 0xC3, 0x3C, 0x40, 0xC3, 0xC6],
+        )
+        .unwrap();
+        assert!(s.cells().all(|c| c.byte() == 0xC6 && !c.is_field_attr()));
+        assert!(!s.is_formatted());
+        assert!(!s.index_is_stale());
+    }
+
+    #[test]
+    fn eua_across_fields_matches_a_cell_by_cell_reference() {
+        let mut s = s24();
+        // Text everywhere, then fields: unprotected at 100, protected at 300, unprotected
+        // at 1900 (its field wraps to the start of the buffer).
+        run(&mut s, &[0xF5, 0xC3, 0x3C, 0x40, 0x40, 0xC1]).unwrap();
+        run(
+            &mut s,
+            &[
+                0xF1, 0xC3, 0x11, 0x41, 0xE4, 0x1D, 0x40, 0x11, 0x44, 0x6C, 0x1D, 0x60, 0x11, 0x5D,
+                0x6C, 0x1D, 0x40,
+            ],
+        )
+        .unwrap();
+        let before: Vec<_> = s.cells().collect();
+        // EUA from 1910 to 200: across the wrap, through two unprotected fields.
+        run(&mut s, &[0xF1, 0xC3, 0x11, 0x5D, 0x76, 0x12, 0x43, 0x48]).unwrap();
+        let unprotected = |i: usize| (101..300).contains(&i) || !(100..=1900).contains(&i);
+        for (i, (old, new)) in before.iter().zip(s.cells()).enumerate() {
+            let erased = !(200..1910).contains(&i) && !old.is_field_attr() && unprotected(i);
+            let want = if erased { NULL } else { old.byte() };
+            assert_eq!(new.byte(), want, "cell {i}");
+            assert_eq!(new.attr(), old.attr(), "cell {i}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::proto::ds::apply::CHARSET_GE;
 use crate::proto::ds::parse::DsError;
 use crate::proto::ds::parse::code;
 use crate::proto::key::Aid;
-use crate::proto::screen::{NULL, Screen};
+use crate::proto::screen::{Cell, NULL, Screen};
 
 /// How the terminal reports attributes in reads (set by the Set Reply Mode structured field).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -128,9 +128,8 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
     // unless they carry a character set of their own.
     let mut field_ge = screen
         .cells()
-        .iter()
         .rev()
-        .find(|c| c.is_field_attr())
+        .find(Cell::is_field_attr)
         .is_some_and(|c| c.ext.charset == CHARSET_GE);
     for cell in screen.cells() {
         if let Some(fa) = cell.attr() {

@@ -284,6 +284,9 @@ impl<'a> Orders<'a> {
         self.take(usize::from(count) * 2, order, start)
     }
 
+    // Inlined (with `next`) into the caller's loop so that the enum built here and matched
+    // there can be folded away: per-order overhead is a large part of a full-screen write.
+    #[inline]
     fn next_order(&mut self) -> Result<Order<'a>, DsError> {
         let start = self.pos;
         let b = self.data[start];
@@ -331,6 +334,7 @@ impl<'a> Orders<'a> {
 impl<'a> Iterator for Orders<'a> {
     type Item = Result<Order<'a>, DsError>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed || self.pos >= self.data.len() {
             return None;

@@ -7,7 +7,7 @@ use r3270::proto::telnet::{DO, DONT, EOR, IAC, SB, SE, WILL, WONT};
 /// The governing field attribute of every cell, by one forward pass over the cells (the
 /// buffer wraps, so cells before the first attribute belong to the last one).
 fn linear_field_attrs(screen: &Screen) -> Vec<Option<usize>> {
-    let cells = screen.cells();
+    let cells: Vec<_> = screen.cells().collect();
     let mut current = cells.iter().rposition(|c| c.is_field_attr());
     cells
         .iter()
