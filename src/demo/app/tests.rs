@@ -102,7 +102,7 @@ fn a_basic_terminal_gets_a_plain_colour_chart() {
     a.page = Page::Colours;
     let text = show(&mut s, &a.handle(&press(Aid::Clear), WallClock::default()));
     assert!(text.contains("basic data stream"));
-    assert!(s.cells().iter().all(|c| c.ext.is_default()));
+    assert!(s.cells().all(|c| c.ext.is_default()));
 }
 
 #[test]

@@ -223,13 +223,7 @@ fn a_basic_terminal_gets_no_query_and_no_colour() {
         ready(&pair),
         (HostMode::Tn3270e, Dimensions::MODEL_2, false)
     );
-    assert!(
-        pair.client
-            .screen()
-            .cells()
-            .iter()
-            .all(|c| c.ext.is_default())
-    );
+    assert!(pair.client.screen().cells().all(|c| c.ext.is_default()));
     // Only the first screen asked for a response: there was no Query.
     assert_eq!(pair.host.responses(), (1, 0));
 }
@@ -489,8 +483,7 @@ fn the_whole_application_over_tn3270e() {
     p.typed("3");
     p.aid(Aid::Enter);
     assert!(p.text().contains("Turquoise") && p.text().contains("Reverse video"));
-    let fgs: std::collections::BTreeSet<u8> =
-        p.client.screen().cells().iter().map(|c| c.ext.fg).collect();
+    let fgs: std::collections::BTreeSet<u8> = p.client.screen().cells().map(|c| c.ext.fg).collect();
     for c in 0xF1..=0xF7 {
         assert!(fgs.contains(&c), "colour {c:#x} missing");
     }

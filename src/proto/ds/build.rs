@@ -326,7 +326,7 @@ mod tests {
         assert_eq!(a.is_alternate(), b.is_alternate());
         assert_eq!(a.cursor(), b.cursor());
         assert_eq!(a.fields(), b.fields());
-        for (i, (x, y)) in a.cells().iter().zip(b.cells()).enumerate() {
+        for (i, (x, y)) in a.cells().zip(b.cells()).enumerate() {
             assert_eq!(x, y, "cell {i}");
         }
     }
