@@ -376,3 +376,52 @@ fn in_process_start_serves_concurrent_sessions() {
     assert!(b.session.text_rows().join("\n").contains("Parts catalogue"));
     rt.block_on(server.shutdown());
 }
+
+/// r3270's own client over STARTTLS to r3270's own demo host: the certificate is verified
+/// against the test CA, the status says so, and the sign-on goes through; without the CA the
+/// handshake fails with a certificate-verification error.
+#[test]
+fn r3270_client_over_starttls() {
+    use common::{make_pki, r3270};
+    let pki = make_pki();
+    let host = start_demo(&[
+        "--tls-cert",
+        pki.cert.to_str().unwrap(),
+        "--tls-key",
+        pki.key.to_str().unwrap(),
+        "--starttls",
+    ]);
+    let target = format!("127.0.0.1:{}", host.port);
+    let guard = std::time::Duration::from_secs(120);
+    let ca = pki.ca.to_str().unwrap();
+    let ok = r3270(
+        &[
+            "screen",
+            "--timeout",
+            "20",
+            "--status",
+            "--cafile",
+            ca,
+            &target,
+            "=DEMO",
+            "Tab",
+            "=DEMO",
+            "Enter",
+        ],
+        guard,
+    );
+    assert_eq!(ok.code, Some(0), "{}", ok.stderr);
+    assert!(ok.stderr.contains("tls: verified"), "{}", ok.stderr);
+    assert!(
+        ok.stdout.contains("Main menu"),
+        "not signed on:\n{}",
+        ok.stdout
+    );
+    let refused = r3270(&["screen", "--timeout", "20", &target], guard);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("could not be verified"),
+        "{}",
+        refused.stderr
+    );
+}
