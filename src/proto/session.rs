@@ -23,9 +23,9 @@ use crate::proto::ds::parse::{Command, DsError, Record};
 use crate::proto::ds::query::{QueryContext, QueryRequest, query_reply};
 use crate::proto::ds::sf::{self, Outbound3270DsCommand, ReadPartitionType, StructuredField};
 use crate::proto::key::{Aid, Key};
-use crate::proto::keyboard::{self, KeyOutcome, Keyboard};
+use crate::proto::keyboard::Keyboard;
 use crate::proto::model::TerminalConfig;
-use crate::proto::oia::{LockReason, Oia, OperatorError, Secure};
+use crate::proto::oia::{LockReason, Oia, Secure};
 use crate::proto::screen::Screen;
 use crate::proto::telnet::{
     self, Environ, OptionTable, Side, TelnetEvent, TelnetOption, TelnetParser,
@@ -33,6 +33,8 @@ use crate::proto::telnet::{
 use crate::proto::tn3270e::{self, DataType, FunctionSet, Tn3270eEvent, Tn3270eNegotiator};
 
 pub use crate::proto::oia::Mode;
+
+mod keys;
 
 /// The largest record accepted from a host by default (a 62x160 screen with attributes on
 /// every cell is well under this); larger records are dropped with an error event.
@@ -797,195 +799,6 @@ impl Session {
         }
     }
 
-    // ----- keys -----------------------------------------------------------------------
-
-    /// An operator key.
-    pub fn handle_key(&mut self, key: Key, now: Instant) {
-        self.now = Some(now);
-        match self.mode {
-            Mode::Nvt | Mode::Tn3270eNvt => self.nvt_key(key),
-            Mode::Negotiating => {}
-            Mode::Tn3270 | Mode::Tn3270e | Mode::SscpLu => self.key_3270(key, now),
-        }
-        self.sync_oia();
-    }
-
-    fn key_3270(&mut self, key: Key, now: Instant) {
-        if let Some(lock) = self.oia.lock {
-            match (lock, key) {
-                (_, Key::Reset) => {
-                    if lock != LockReason::TimeWait {
-                        self.oia.lock = None;
-                        self.events.push_back(SessionEvent::KeyboardUnlocked {
-                            response_time: None,
-                        });
-                    }
-                    self.typeahead.clear();
-                    self.keyboard.insert = false;
-                }
-                (LockReason::TimeWait | LockReason::System, _)
-                    if self.typeahead.len() < TYPEAHEAD_LIMIT =>
-                {
-                    self.typeahead.push_back(key);
-                }
-                _ => {}
-            }
-            return;
-        }
-        self.key_unlocked(key, now);
-    }
-
-    fn key_unlocked(&mut self, key: Key, now: Instant) {
-        if key == Key::Reset {
-            self.keyboard.insert = false;
-            return;
-        }
-        if key == Key::Attn {
-            self.send_attn();
-            return;
-        }
-        if let Key::Aid(aid) = key {
-            self.send_aid(aid, now);
-            return;
-        }
-        match self
-            .keyboard
-            .apply(&mut self.screen, key, self.cfg.code_page)
-        {
-            KeyOutcome::Done => {}
-            KeyOutcome::Aid(aid) => self.send_aid(aid, now),
-            KeyOutcome::Attn => self.send_attn(),
-            KeyOutcome::Error(e) => self.operator_error(e),
-        }
-    }
-
-    fn operator_error(&mut self, e: OperatorError) {
-        let lock = LockReason::Operator(e);
-        self.oia.lock = Some(lock);
-        self.events.push_back(SessionEvent::KeyboardLocked(lock));
-    }
-
-    fn send_attn(&mut self) {
-        // TN3270E hosts take ATTN as IAC IP (RFC 2355 section 10.3); plain TN3270 as BREAK.
-        let cmd = if self.e_active() {
-            telnet::Command::InterruptProcess
-        } else {
-            telnet::Command::Break
-        };
-        telnet::write_command(cmd, &mut self.transmit);
-    }
-
-    fn send_aid(&mut self, aid: Aid, now: Instant) {
-        if !aid.is_valid() {
-            return;
-        }
-        if aid == Aid::SysReq
-            && self.e_active()
-            && self.e.functions().contains(tn3270e::Function::Sysreq)
-        {
-            // RFC 2355 SYSREQ function: the key is signalled with IAC AO (as x3270 does in
-            // sscp-lu.trc), and the host switches between the LU-LU and SSCP-LU sessions.
-            telnet::write_command(telnet::Command::AbortOutput, &mut self.transmit);
-            return;
-        }
-        if self.mode == Mode::SscpLu {
-            self.send_sscp_lu_input(aid, now);
-            return;
-        }
-        if !aid.is_short_read() {
-            if let Some((e, at)) = keyboard::check_mandatory(&self.screen) {
-                self.screen.set_cursor(at);
-                self.operator_error(e);
-                return;
-            }
-        }
-        if aid == Aid::Clear {
-            self.screen.erase(false);
-            self.reply_mode = ReplyMode::Field;
-            self.events.push_back(SessionEvent::ScreenChanged);
-        }
-        self.last_aid = aid;
-        self.send_read(aid, ReadKind::Modified);
-        self.lock_for_aid(now);
-    }
-
-    fn lock_for_aid(&mut self, now: Instant) {
-        self.keyboard.insert = false;
-        self.aid_sent_at = Some(now);
-        self.oia.lock = Some(LockReason::TimeWait);
-        self.events
-            .push_back(SessionEvent::KeyboardLocked(LockReason::TimeWait));
-    }
-
-    /// SSCP-LU input: the text the operator typed after the host's output, no AID bytes.
-    fn send_sscp_lu_input(&mut self, aid: Aid, now: Instant) {
-        let mut rec = Vec::new();
-        if aid == Aid::Enter {
-            let dims = self.screen.dims();
-            let mut a = self.sscp_start;
-            let end = self.screen.cursor();
-            while a != end {
-                let b = self.screen.cell(a).byte();
-                if b != 0 {
-                    rec.push(b);
-                }
-                a = a.next(dims);
-            }
-        } else {
-            rec.push(aid.code());
-        }
-        self.send_inbound(&rec);
-        self.lock_for_aid(now);
-    }
-
-    fn unlock(&mut self) {
-        self.last_aid = Aid::NoAid;
-        let was_locked = self.oia.lock.is_some();
-        // A keyboard restore from the host also clears an operator error, as x3270 does:
-        // the host has moved on, and the operator should not have to press Reset.
-        self.oia.lock = None;
-        let response_time = match (self.aid_sent_at.take(), self.now) {
-            (Some(at), Some(now)) => Some(now.saturating_duration_since(at)),
-            _ => None,
-        };
-        if response_time.is_some() {
-            self.oia.last_response_time = response_time;
-        }
-        if was_locked {
-            self.events
-                .push_back(SessionEvent::KeyboardUnlocked { response_time });
-        }
-        self.drain_typeahead();
-    }
-
-    fn drain_typeahead(&mut self) {
-        let now = self.now;
-        while self.oia.lock.is_none() {
-            let Some(k) = self.typeahead.pop_front() else {
-                break;
-            };
-            match now {
-                Some(n) => self.key_unlocked(k, n),
-                None => break,
-            }
-        }
-    }
-
-    fn nvt_key(&mut self, key: Key) {
-        let echo_local = !self.options.remote_enabled(TelnetOption::ECHO);
-        let cp = self.cfg.code_page;
-        let mut out = Vec::new();
-        self.nvt
-            .key(&mut self.screen, key, echo_local, cp, &mut out);
-        if !out.is_empty() {
-            if self.mode == Mode::Tn3270eNvt {
-                self.send_e_record(DataType::NVT_DATA, &out);
-            } else {
-                telnet::escape_iac(&out, &mut self.transmit);
-            }
-        }
-    }
-
     fn sync_oia(&mut self) {
         self.oia.mode = self.mode;
         self.oia.insert = self.keyboard.insert;
@@ -1034,57 +847,4 @@ fn option_policy(cfg: &TerminalConfig) -> telnet::OptionPolicy {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn now() -> Instant {
-        #[allow(clippy::disallowed_methods)]
-        Instant::now()
-    }
-
-    #[test]
-    fn records_before_tn3270e_functions_are_agreed_are_ignored() {
-        let mut s = Session::new(TerminalConfig::default());
-        let t = now();
-        // DO TN3270E, SEND DEVICE-TYPE, DEVICE-TYPE IS ...: the functions are never agreed.
-        s.handle_input(t, &[0xff, 0xfd, 0x28]);
-        s.handle_input(t, &[0xff, 0xfa, 0x28, 0x08, 0x02, 0xff, 0xf0]);
-        s.handle_input(t, b"\xff\xfa\x28\x02\x04IBM-3278-2-E\x01LU1\xff\xf0");
-        while s.poll_transmit().is_some() {}
-        while s.poll_event().is_some() {}
-        // A 3270-DATA record with an Erase/Write of "A": x3270 ignores it at the EOR.
-        s.handle_input(t, &[0, 0, 0, 0, 0, 0xf5, 0xc3, 0xc1, 0xff, 0xef]);
-        assert!(s.poll_transmit().is_none());
-        assert_ne!(s.mode(), Mode::Nvt);
-        assert!(s.text_rows().iter().all(|r| r.trim().is_empty()));
-        let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
-        assert!(
-            events
-                .iter()
-                .any(|e| matches!(e, SessionEvent::HostError { .. })),
-            "{events:?}"
-        );
-    }
-
-    #[test]
-    fn leaving_3270_mode_clears_the_screen() {
-        let mut s = Session::new(TerminalConfig::default());
-        let t = now();
-        // Plain TN3270: DO/WILL BINARY and EOR, then an Erase/Write of "A", and "B" on row 2.
-        s.handle_input(
-            t,
-            &[
-                0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x19, 0xff, 0xfb, 0x19,
-            ],
-        );
-        s.handle_input(t, &[0xf5, 0xc3, 0xc1, 0x11, 0xc1, 0x50, 0xc2, 0xff, 0xef]);
-        assert_eq!(s.mode(), Mode::Tn3270);
-        assert!(s.text_rows()[0].starts_with('A'));
-        assert!(s.text_rows()[1].starts_with('B'));
-        // The host turns BINARY off: NVT text follows on a clean screen.
-        s.handle_input(t, &[0xff, 0xfc, 0x00, 0xff, 0xfe, 0x00]);
-        s.handle_input(t, b"hi");
-        assert_eq!(s.text_rows()[0].trim_end(), "hi");
-        assert!(s.text_rows()[1..].iter().all(|r| r.trim().is_empty()));
-    }
-}
+mod tests;

@@ -1,0 +1,52 @@
+use super::*;
+
+fn now() -> Instant {
+    #[allow(clippy::disallowed_methods)]
+    Instant::now()
+}
+
+#[test]
+fn records_before_tn3270e_functions_are_agreed_are_ignored() {
+    let mut s = Session::new(TerminalConfig::default());
+    let t = now();
+    // DO TN3270E, SEND DEVICE-TYPE, DEVICE-TYPE IS ...: the functions are never agreed.
+    s.handle_input(t, &[0xff, 0xfd, 0x28]);
+    s.handle_input(t, &[0xff, 0xfa, 0x28, 0x08, 0x02, 0xff, 0xf0]);
+    s.handle_input(t, b"\xff\xfa\x28\x02\x04IBM-3278-2-E\x01LU1\xff\xf0");
+    while s.poll_transmit().is_some() {}
+    while s.poll_event().is_some() {}
+    // A 3270-DATA record with an Erase/Write of "A": x3270 ignores it at the EOR.
+    s.handle_input(t, &[0, 0, 0, 0, 0, 0xf5, 0xc3, 0xc1, 0xff, 0xef]);
+    assert!(s.poll_transmit().is_none());
+    assert_ne!(s.mode(), Mode::Nvt);
+    assert!(s.text_rows().iter().all(|r| r.trim().is_empty()));
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, SessionEvent::HostError { .. })),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn leaving_3270_mode_clears_the_screen() {
+    let mut s = Session::new(TerminalConfig::default());
+    let t = now();
+    // Plain TN3270: DO/WILL BINARY and EOR, then an Erase/Write of "A", and "B" on row 2.
+    s.handle_input(
+        t,
+        &[
+            0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x19, 0xff, 0xfb, 0x19,
+        ],
+    );
+    s.handle_input(t, &[0xf5, 0xc3, 0xc1, 0x11, 0xc1, 0x50, 0xc2, 0xff, 0xef]);
+    assert_eq!(s.mode(), Mode::Tn3270);
+    assert!(s.text_rows()[0].starts_with('A'));
+    assert!(s.text_rows()[1].starts_with('B'));
+    // The host turns BINARY off: NVT text follows on a clean screen.
+    s.handle_input(t, &[0xff, 0xfc, 0x00, 0xff, 0xfe, 0x00]);
+    s.handle_input(t, b"hi");
+    assert_eq!(s.text_rows()[0].trim_end(), "hi");
+    assert!(s.text_rows()[1..].iter().all(|r| r.trim().is_empty()));
+}
