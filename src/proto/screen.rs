@@ -7,7 +7,7 @@
 //! stale, so a lookup is always right.
 
 use crate::proto::addr::{BufferAddr, Dimensions, Position};
-use crate::proto::attr::{ExtAttrs, FieldAttr};
+use crate::proto::attr::{ExtAttrs, FieldAttr, xa};
 use crate::proto::codepage::CodePage;
 
 /// EBCDIC null: shown as a blank, not sent in Read Modified.
@@ -89,9 +89,37 @@ const fn ge_flag(ge: bool) -> u8 {
 /// them: filling a run of cells is then one 8-byte store per cell (which the compiler turns
 /// into vector stores), where the 7-byte struct took three stores per cell.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct PackedExt(u64);
+pub struct PackedExt(u64);
 
 impl PackedExt {
+    /// Set one attribute from a type/value pair, exactly as [`ExtAttrs::set`] does (type 0
+    /// resets them all, unknown types are ignored). Start Field Extended decodes its pairs
+    /// with this straight into the stored form, which saves unpacking and repacking the
+    /// seven bytes for each of the many fields of a full-screen write.
+    pub fn set(&mut self, kind: u8, value: u8) {
+        let byte = match kind {
+            xa::ALL => {
+                *self = PackedExt::default();
+                return;
+            }
+            xa::FOREGROUND => 0,
+            xa::BACKGROUND => 1,
+            xa::HIGHLIGHTING => 2,
+            xa::CHARSET => 3,
+            xa::OUTLINING => 4,
+            xa::TRANSPARENCY => 5,
+            xa::VALIDATION => 6,
+            _ => return,
+        };
+        let shift = byte * 8;
+        self.0 = (self.0 & !(0xFF << shift)) | (u64::from(value) << shift);
+    }
+
+    /// The attributes as a struct.
+    pub const fn get(self) -> ExtAttrs {
+        self.unpack()
+    }
+
     const fn pack(e: ExtAttrs) -> Self {
         PackedExt(u64::from_le_bytes([
             e.fg,
@@ -441,6 +469,19 @@ impl Screen {
         }
     }
 
+    /// Store a field attribute whose extended attributes are already packed (Start Field
+    /// Extended, see [`PackedExt::set`]).
+    pub fn set_field_attr_packed(&mut self, addr: BufferAddr, fa: FieldAttr, ext: PackedExt) {
+        let i = addr.index();
+        if i < self.len() {
+            self.chars[i] = fa.bits();
+            self.flags[i] = FLAG_FA;
+            self.ext[i] = ext;
+            self.mark_written(i + 1);
+            self.index_stale = true;
+        }
+    }
+
     /// Store a character, replacing whatever was there (an FA overwritten by data is gone).
     pub fn set_char(&mut self, addr: BufferAddr, byte: u8, ge: bool, ext: ExtAttrs) {
         let i = addr.index();
@@ -467,6 +508,17 @@ impl Screen {
         ge: bool,
         ext: ExtAttrs,
     ) -> BufferAddr {
+        let i = addr.index();
+        let end = i + bytes.len();
+        // The common case, plain characters with default attributes into blank cells (an
+        // Erase/Write) in a run that stops short of the end of the buffer: only the
+        // characters need storing. Taking it before the general walk below keeps the fixed
+        // cost of a run small, and the runs of a formatted screen are short (~20 bytes).
+        if !ge && ext == ExtAttrs::DEFAULT && i >= self.clean_from && end < self.len() {
+            self.chars[i..end].copy_from_slice(bytes);
+            self.clean_from = end;
+            return BufferAddr::new(end, self.dims).unwrap_or(BufferAddr::ZERO);
+        }
         let flag = ge_flag(ge);
         let ext = PackedExt::pack(ext);
         self.store_runs(addr, bytes.len(), |s, range, done| {
@@ -1154,6 +1206,29 @@ mod tests {
                     assert_eq!(got, want, "len {len} pos {pos}");
                     assert_eq!(or_flags(&flags), flags.iter().fold(0, |a, &f| a | f));
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn packed_set_matches_ext_attrs_set() {
+        let start = ExtAttrs {
+            fg: 0xF1,
+            bg: 0xF2,
+            highlight: 0xF4,
+            charset: 0xF1,
+            outline: 0x01,
+            transparency: 0xF0,
+            validation: 0x04,
+        };
+        for kind in 0..=255u8 {
+            for value in [0x00, 0x01, 0x7F, 0xF2, 0xFF] {
+                let mut want = start;
+                want.set(kind, value);
+                let mut got = PackedExt::pack(start);
+                got.set(kind, value);
+                assert_eq!(got.get(), want, "type {kind:#04x} value {value:#04x}");
+                assert_eq!(got, PackedExt::pack(want));
             }
         }
     }

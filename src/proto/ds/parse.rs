@@ -207,7 +207,7 @@ pub struct Orders<'a> {
     failed: bool,
 }
 
-const fn is_order(b: u8) -> bool {
+pub(crate) const fn is_order(b: u8) -> bool {
     matches!(
         b,
         code::SF
@@ -229,7 +229,7 @@ const fn is_order(b: u8) -> bool {
 /// so eight bytes at a time are first checked for any byte below 0x40 (bits 7 and 6 both
 /// clear) with plain integer arithmetic; only a word that has one is looked at byte by byte.
 /// The text scan was most of the parser's cost on a full screen, a test per byte.
-fn text_run_len(data: &[u8]) -> usize {
+pub(crate) fn text_run_len(data: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut done = 0;
     for word in data.chunks_exact(8) {
