@@ -96,23 +96,19 @@ impl PackedExt {
     /// resets them all, unknown types are ignored). Start Field Extended decodes its pairs
     /// with this straight into the stored form, which saves unpacking and repacking the
     /// seven bytes for each of the many fields of a full-screen write.
+    ///
+    /// A table lookup and masks rather than a `match`: the types of consecutive pairs
+    /// differ (colour, then highlight, ...), and the indirect jump of a `match` was
+    /// mispredicted often enough to be a large part of applying an SFE.
     pub fn set(&mut self, kind: u8, value: u8) {
-        let byte = match kind {
-            xa::ALL => {
-                *self = PackedExt::default();
-                return;
-            }
-            xa::FOREGROUND => 0,
-            xa::BACKGROUND => 1,
-            xa::HIGHLIGHTING => 2,
-            xa::CHARSET => 3,
-            xa::OUTLINING => 4,
-            xa::TRANSPARENCY => 5,
-            xa::VALIDATION => 6,
-            _ => return,
-        };
-        let shift = byte * 8;
-        self.0 = (self.0 & !(0xFF << shift)) | (u64::from(value) << shift);
+        if kind == xa::ALL {
+            *self = PackedExt::default();
+            return;
+        }
+        let slot = EXT_SLOT[usize::from(kind)];
+        // An unknown type (slot 7, the unused byte) changes nothing: its mask is empty.
+        let mask = if slot < 7 { 0xFF << (slot * 8) } else { 0 };
+        self.0 = (self.0 & !mask) | ((u64::from(value) << (slot * 8)) & mask);
     }
 
     /// The attributes as a struct.
@@ -155,6 +151,39 @@ impl PackedExt {
         }
     }
 }
+
+/// Fill `index[range]` with `v` eight entries (one 16-byte store) at a time; the last block
+/// may run past the end of the range. [`Screen::rebuild_fields`] fills the fields in
+/// ascending order, so whatever runs over is filled again by the next field; with ~20-cell
+/// fields, an exact `fill` spent most of its time on the odd entries at the end.
+fn fill_ahead(index: &mut [u16], range: std::ops::Range<usize>, v: u16) {
+    let mut i = range.start;
+    while i < range.end {
+        if let Some(block) = index.get_mut(i..i + 8) {
+            block.copy_from_slice(&[v; 8]);
+        } else {
+            // Near the end of the index: no room for a whole block.
+            if let Some(rest) = index.get_mut(i..range.end) {
+                rest.fill(v);
+            }
+            return;
+        }
+        i += 8;
+    }
+}
+
+/// For each attribute type, its byte in [`PackedExt`] (7 for the types it does not hold).
+const EXT_SLOT: [u8; 256] = {
+    let mut t = [7; 256];
+    t[xa::FOREGROUND as usize] = 0;
+    t[xa::BACKGROUND as usize] = 1;
+    t[xa::HIGHLIGHTING as usize] = 2;
+    t[xa::CHARSET as usize] = 3;
+    t[xa::OUTLINING as usize] = 4;
+    t[xa::TRANSPARENCY as usize] = 5;
+    t[xa::VALIDATION as usize] = 6;
+    t
+};
 
 /// Mutable access to one cell's extended attributes ([`Screen::ext_mut`]): the screen stores
 /// them packed, so this holds an unpacked copy and stores it back when dropped.
@@ -290,6 +319,11 @@ pub struct Screen {
     field_of: Vec<u16>,
     /// Addresses of every FA, ascending.
     attrs: Vec<u16>,
+    /// Whether `attrs` lists every FA even though the index is stale. Field attributes
+    /// stored in ascending order after an erase (every Erase/Write) are appended as they
+    /// come, so the rebuild after the write needs no scan for them; anything that removes
+    /// an FA or adds one out of order clears this. Always true when the index is fresh.
+    attrs_known: bool,
     index_stale: bool,
     /// Every cell from this index on is blank (NULL, no flags, default attributes), as an
     /// erase leaves it. A full-screen write stores each cell once, in ascending order, into
@@ -314,6 +348,7 @@ impl Screen {
             cursor: BufferAddr::ZERO,
             field_of: Vec::new(),
             attrs: Vec::new(),
+            attrs_known: true,
             index_stale: false,
             clean_from: 0,
         };
@@ -381,6 +416,7 @@ impl Screen {
             self.field_of.resize(n, NO_FIELD);
         }
         self.attrs.clear();
+        self.attrs_known = true;
         self.index_stale = false;
         self.cursor = BufferAddr::ZERO;
     }
@@ -399,6 +435,7 @@ impl Screen {
             // The blank cells moved up a row with the rest, and the new last row is blank.
             self.clean_from = self.clean_from.saturating_sub(cols);
             self.index_stale = true;
+            self.attrs_known = false;
         }
     }
 
@@ -459,21 +496,24 @@ impl Screen {
 
     /// Store a field attribute.
     pub fn set_field_attr(&mut self, addr: BufferAddr, fa: FieldAttr, ext: ExtAttrs) {
-        let i = addr.index();
-        if i < self.len() {
-            self.chars[i] = fa.bits();
-            self.flags[i] = FLAG_FA;
-            self.ext[i] = PackedExt::pack(ext);
-            self.mark_written(i + 1);
-            self.index_stale = true;
-        }
+        self.set_field_attr_packed(addr, fa, PackedExt::pack(ext));
     }
 
     /// Store a field attribute whose extended attributes are already packed (Start Field
     /// Extended, see [`PackedExt::set`]).
+    #[inline]
     pub fn set_field_attr_packed(&mut self, addr: BufferAddr, fa: FieldAttr, ext: PackedExt) {
         let i = addr.index();
         if i < self.len() {
+            // Keep `attrs` exact while it is cheap to: an FA replacing an FA changes nothing,
+            // one after the last known FA (a write's fields come in ascending order) is
+            // appended; anything else leaves the rebuild to find them.
+            if self.attrs_known && self.flags[i] & FLAG_FA == 0 {
+                match u16::try_from(i) {
+                    Ok(a) if self.attrs.last().is_none_or(|&last| last < a) => self.attrs.push(a),
+                    _ => self.attrs_known = false,
+                }
+            }
             self.chars[i] = fa.bits();
             self.flags[i] = FLAG_FA;
             self.ext[i] = ext;
@@ -488,6 +528,7 @@ impl Screen {
         if i < self.len() {
             if self.flags[i] & FLAG_FA != 0 {
                 self.index_stale = true;
+                self.attrs_known = false;
             }
             self.chars[i] = byte;
             self.flags[i] = ge_flag(ge);
@@ -624,6 +665,7 @@ impl Screen {
         if overwrote_attr {
             // As in `set_char`: data over an FA removes that field.
             self.index_stale = true;
+            self.attrs_known = false;
         }
         BufferAddr::new(i, self.dims).unwrap_or(BufferAddr::ZERO)
     }
@@ -672,11 +714,14 @@ impl Screen {
     /// Rebuild the field index. Call after a batch of changes to field attributes; lookups
     /// stay correct (but slower) until then.
     pub fn rebuild_fields(&mut self) {
-        // Every full-screen write ends here. The attributes are found by a word-at-a-time
-        // scan of the flags, and the index is filled a field at a time with `fill` (a
+        // Every full-screen write ends here. The attributes are usually known already (see
+        // `attrs_known`); else they are found by a word-at-a-time scan of the flags. The index is filled a field at a time with `fill` (a
         // memset-like loop), rather than a test and a store per cell.
-        self.attrs.clear();
-        field_attr_positions(&self.flags, &mut self.attrs);
+        if !self.attrs_known {
+            self.attrs.clear();
+            field_attr_positions(&self.flags, &mut self.attrs);
+            self.attrs_known = true;
+        }
         let n = self.len();
         self.field_of.resize(n, NO_FIELD);
         // Cells before the first FA belong to the last field (the buffer wraps).
@@ -684,7 +729,7 @@ impl Screen {
         let mut start = 0;
         for &a in &self.attrs {
             let a_index = usize::from(a);
-            self.field_of[start..a_index].fill(current);
+            fill_ahead(&mut self.field_of, start..a_index, current);
             current = a;
             start = a_index;
         }
@@ -1160,7 +1205,9 @@ mod tests {
                     }
                 }
                 assert_eq!(s.cells().collect::<Vec<_>>(), r.cells, "step {step}");
-                if s.index_is_stale() {
+                // Rebuild only now and then, so that several changes pile up on a stale
+                // index (and on the attribute list the screen keeps meanwhile).
+                if s.index_is_stale() && rng.below(3) == 0 {
                     s.rebuild_fields();
                 }
                 let n = s.dims().cells();
