@@ -542,6 +542,8 @@ impl Screen {
     /// [`Screen::set_char`] and [`BufferAddr::next`] once per byte; doing it a contiguous
     /// stretch at a time makes it a copy and two fills (text is most of every full-screen
     /// write).
+    // Inlined into the write loop for the fast path; the general case is out of line.
+    #[inline]
     pub fn write_chars(
         &mut self,
         addr: BufferAddr,
@@ -560,6 +562,17 @@ impl Screen {
             self.clean_from = end;
             return BufferAddr::new(end, self.dims).unwrap_or(BufferAddr::ZERO);
         }
+        self.write_chars_general(addr, bytes, ge, ext)
+    }
+
+    /// [`Screen::write_chars`] in every case.
+    fn write_chars_general(
+        &mut self,
+        addr: BufferAddr,
+        bytes: &[u8],
+        ge: bool,
+        ext: ExtAttrs,
+    ) -> BufferAddr {
         let flag = ge_flag(ge);
         let ext = PackedExt::pack(ext);
         self.store_runs(addr, bytes.len(), |s, range, done| {
