@@ -507,8 +507,9 @@ impl Screen {
         if i < self.len() {
             // Keep `attrs` exact while it is cheap to: an FA replacing an FA changes nothing,
             // one after the last known FA (a write's fields come in ascending order) is
-            // appended; anything else leaves the rebuild to find them.
-            if self.attrs_known && self.flags[i] & FLAG_FA == 0 {
+            // appended; anything else leaves the rebuild to find them. A cell at or after
+            // `clean_from` is blank, so its flags need no look.
+            if self.attrs_known && (i >= self.clean_from || self.flags[i] & FLAG_FA == 0) {
                 match u16::try_from(i) {
                     Ok(a) if self.attrs.last().is_none_or(|&last| last < a) => self.attrs.push(a),
                     _ => self.attrs_known = false,

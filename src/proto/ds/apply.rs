@@ -218,6 +218,7 @@ impl Writer<'_> {
         self.last_was_text = true;
     }
 
+    #[inline]
     fn start_field(&mut self, fa: FieldAttr, ext: PackedExt) {
         self.screen.set_field_attr_packed(self.addr, fa, ext);
         self.addr = self.addr.next(self.dims);
