@@ -7,7 +7,7 @@
 //! stale, so a lookup is always right.
 
 use crate::proto::addr::{BufferAddr, Dimensions, Position};
-use crate::proto::attr::{ExtAttrs, FieldAttr};
+use crate::proto::attr::{ExtAttrs, FieldAttr, xa};
 use crate::proto::codepage::CodePage;
 
 /// EBCDIC null: shown as a blank, not sent in Read Modified.
@@ -89,9 +89,33 @@ const fn ge_flag(ge: bool) -> u8 {
 /// them: filling a run of cells is then one 8-byte store per cell (which the compiler turns
 /// into vector stores), where the 7-byte struct took three stores per cell.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-struct PackedExt(u64);
+pub struct PackedExt(u64);
 
 impl PackedExt {
+    /// Set one attribute from a type/value pair, exactly as [`ExtAttrs::set`] does (type 0
+    /// resets them all, unknown types are ignored). Start Field Extended decodes its pairs
+    /// with this straight into the stored form, which saves unpacking and repacking the
+    /// seven bytes for each of the many fields of a full-screen write.
+    ///
+    /// A table lookup and masks rather than a `match`: the types of consecutive pairs
+    /// differ (colour, then highlight, ...), and the indirect jump of a `match` was
+    /// mispredicted often enough to be a large part of applying an SFE.
+    pub fn set(&mut self, kind: u8, value: u8) {
+        if kind == xa::ALL {
+            *self = PackedExt::default();
+            return;
+        }
+        let slot = EXT_SLOT[usize::from(kind)];
+        // An unknown type (slot 7, the unused byte) changes nothing: its mask is empty.
+        let mask = if slot < 7 { 0xFF << (slot * 8) } else { 0 };
+        self.0 = (self.0 & !mask) | ((u64::from(value) << (slot * 8)) & mask);
+    }
+
+    /// The attributes as a struct.
+    pub const fn get(self) -> ExtAttrs {
+        self.unpack()
+    }
+
     const fn pack(e: ExtAttrs) -> Self {
         PackedExt(u64::from_le_bytes([
             e.fg,
@@ -127,6 +151,39 @@ impl PackedExt {
         }
     }
 }
+
+/// Fill `index[range]` with `v` eight entries (one 16-byte store) at a time; the last block
+/// may run past the end of the range. [`Screen::rebuild_fields`] fills the fields in
+/// ascending order, so whatever runs over is filled again by the next field; with ~20-cell
+/// fields, an exact `fill` spent most of its time on the odd entries at the end.
+fn fill_ahead(index: &mut [u16], range: std::ops::Range<usize>, v: u16) {
+    let mut i = range.start;
+    while i < range.end {
+        if let Some(block) = index.get_mut(i..i + 8) {
+            block.copy_from_slice(&[v; 8]);
+        } else {
+            // Near the end of the index: no room for a whole block.
+            if let Some(rest) = index.get_mut(i..range.end) {
+                rest.fill(v);
+            }
+            return;
+        }
+        i += 8;
+    }
+}
+
+/// For each attribute type, its byte in [`PackedExt`] (7 for the types it does not hold).
+const EXT_SLOT: [u8; 256] = {
+    let mut t = [7; 256];
+    t[xa::FOREGROUND as usize] = 0;
+    t[xa::BACKGROUND as usize] = 1;
+    t[xa::HIGHLIGHTING as usize] = 2;
+    t[xa::CHARSET as usize] = 3;
+    t[xa::OUTLINING as usize] = 4;
+    t[xa::TRANSPARENCY as usize] = 5;
+    t[xa::VALIDATION as usize] = 6;
+    t
+};
 
 /// Mutable access to one cell's extended attributes ([`Screen::ext_mut`]): the screen stores
 /// them packed, so this holds an unpacked copy and stores it back when dropped.
@@ -262,6 +319,16 @@ pub struct Screen {
     field_of: Vec<u16>,
     /// Addresses of every FA, ascending.
     attrs: Vec<u16>,
+    /// Whether `attrs` lists every FA even though the index is stale. Field attributes
+    /// stored in ascending order after an erase (every Erase/Write) are appended as they
+    /// come, so the rebuild after the write needs no scan for them; anything that removes
+    /// an FA or adds one out of order clears this. Always true when the index is fresh.
+    attrs_known: bool,
+    /// Whether every cell with other than default extended attributes is an FA cell (as
+    /// after an Erase/Write whose text has no SA attributes). Then, while `attrs_known`,
+    /// an erase clears the attributes of the listed FA cells only. Storing attributes in a
+    /// character cell clears this; moving cells (scrolling) keeps it true.
+    ext_only_at_fa: bool,
     index_stale: bool,
     /// Every cell from this index on is blank (NULL, no flags, default attributes), as an
     /// erase leaves it. A full-screen write stores each cell once, in ascending order, into
@@ -286,6 +353,8 @@ impl Screen {
             cursor: BufferAddr::ZERO,
             field_of: Vec::new(),
             attrs: Vec::new(),
+            attrs_known: true,
+            ext_only_at_fa: true,
             index_stale: false,
             clean_from: 0,
         };
@@ -336,7 +405,17 @@ impl Screen {
             let dirty = ..self.clean_from.min(n);
             self.chars[dirty].fill(NULL);
             self.flags[dirty].fill(0);
-            self.ext[dirty].fill(PackedExt::default());
+            if self.attrs_known && self.ext_only_at_fa {
+                // Only the FA cells, all listed, can have attributes: clear just those
+                // rather than 8 bytes for every cell (most of an erase after a write).
+                for &a in &self.attrs {
+                    if let Some(e) = self.ext.get_mut(usize::from(a)) {
+                        *e = PackedExt::default();
+                    }
+                }
+            } else {
+                self.ext[dirty].fill(PackedExt::default());
+            }
         } else {
             self.chars.clear();
             self.chars.resize(n, NULL);
@@ -353,6 +432,8 @@ impl Screen {
             self.field_of.resize(n, NO_FIELD);
         }
         self.attrs.clear();
+        self.attrs_known = true;
+        self.ext_only_at_fa = true;
         self.index_stale = false;
         self.cursor = BufferAddr::ZERO;
     }
@@ -371,6 +452,7 @@ impl Screen {
             // The blank cells moved up a row with the rest, and the new last row is blank.
             self.clean_from = self.clean_from.saturating_sub(cols);
             self.index_stale = true;
+            self.attrs_known = false;
         }
     }
 
@@ -431,11 +513,28 @@ impl Screen {
 
     /// Store a field attribute.
     pub fn set_field_attr(&mut self, addr: BufferAddr, fa: FieldAttr, ext: ExtAttrs) {
+        self.set_field_attr_packed(addr, fa, PackedExt::pack(ext));
+    }
+
+    /// Store a field attribute whose extended attributes are already packed (Start Field
+    /// Extended, see [`PackedExt::set`]).
+    #[inline]
+    pub fn set_field_attr_packed(&mut self, addr: BufferAddr, fa: FieldAttr, ext: PackedExt) {
         let i = addr.index();
         if i < self.len() {
+            // Keep `attrs` exact while it is cheap to: an FA replacing an FA changes nothing,
+            // one after the last known FA (a write's fields come in ascending order) is
+            // appended; anything else leaves the rebuild to find them. A cell at or after
+            // `clean_from` is blank, so its flags need no look.
+            if self.attrs_known && (i >= self.clean_from || self.flags[i] & FLAG_FA == 0) {
+                match u16::try_from(i) {
+                    Ok(a) if self.attrs.last().is_none_or(|&last| last < a) => self.attrs.push(a),
+                    _ => self.attrs_known = false,
+                }
+            }
             self.chars[i] = fa.bits();
             self.flags[i] = FLAG_FA;
-            self.ext[i] = PackedExt::pack(ext);
+            self.ext[i] = ext;
             self.mark_written(i + 1);
             self.index_stale = true;
         }
@@ -447,6 +546,10 @@ impl Screen {
         if i < self.len() {
             if self.flags[i] & FLAG_FA != 0 {
                 self.index_stale = true;
+                self.attrs_known = false;
+            }
+            if ext != ExtAttrs::DEFAULT {
+                self.ext_only_at_fa = false;
             }
             self.chars[i] = byte;
             self.flags[i] = ge_flag(ge);
@@ -460,7 +563,31 @@ impl Screen {
     /// [`Screen::set_char`] and [`BufferAddr::next`] once per byte; doing it a contiguous
     /// stretch at a time makes it a copy and two fills (text is most of every full-screen
     /// write).
+    // Inlined into the write loop for the fast path; the general case is out of line.
+    #[inline]
     pub fn write_chars(
+        &mut self,
+        addr: BufferAddr,
+        bytes: &[u8],
+        ge: bool,
+        ext: ExtAttrs,
+    ) -> BufferAddr {
+        let i = addr.index();
+        let end = i + bytes.len();
+        // The common case, plain characters with default attributes into blank cells (an
+        // Erase/Write) in a run that stops short of the end of the buffer: only the
+        // characters need storing. Taking it before the general walk below keeps the fixed
+        // cost of a run small, and the runs of a formatted screen are short (~20 bytes).
+        if !ge && ext == ExtAttrs::DEFAULT && i >= self.clean_from && end < self.len() {
+            self.chars[i..end].copy_from_slice(bytes);
+            self.clean_from = end;
+            return BufferAddr::new(end, self.dims).unwrap_or(BufferAddr::ZERO);
+        }
+        self.write_chars_general(addr, bytes, ge, ext)
+    }
+
+    /// [`Screen::write_chars`] in every case.
+    fn write_chars_general(
         &mut self,
         addr: BufferAddr,
         bytes: &[u8],
@@ -527,6 +654,9 @@ impl Screen {
         if ext != PackedExt::default() || !self.is_blank(&range) {
             self.ext[range].fill(ext);
         }
+        if ext != PackedExt::default() {
+            self.ext_only_at_fa = false;
+        }
         old_flags & FLAG_FA != 0
     }
 
@@ -572,6 +702,7 @@ impl Screen {
         if overwrote_attr {
             // As in `set_char`: data over an FA removes that field.
             self.index_stale = true;
+            self.attrs_known = false;
         }
         BufferAddr::new(i, self.dims).unwrap_or(BufferAddr::ZERO)
     }
@@ -593,6 +724,8 @@ impl Screen {
         if addr.index() < self.len() {
             self.mark_written(addr.index() + 1);
         }
+        // The caller may store attributes in a character cell.
+        self.ext_only_at_fa = false;
         self.ext.get_mut(addr.index()).map(|slot| ExtMut {
             ext: slot.unpack(),
             slot,
@@ -620,11 +753,14 @@ impl Screen {
     /// Rebuild the field index. Call after a batch of changes to field attributes; lookups
     /// stay correct (but slower) until then.
     pub fn rebuild_fields(&mut self) {
-        // Every full-screen write ends here. The attributes are found by a word-at-a-time
-        // scan of the flags, and the index is filled a field at a time with `fill` (a
+        // Every full-screen write ends here. The attributes are usually known already (see
+        // `attrs_known`); else they are found by a word-at-a-time scan of the flags. The index is filled a field at a time with `fill` (a
         // memset-like loop), rather than a test and a store per cell.
-        self.attrs.clear();
-        field_attr_positions(&self.flags, &mut self.attrs);
+        if !self.attrs_known {
+            self.attrs.clear();
+            field_attr_positions(&self.flags, &mut self.attrs);
+            self.attrs_known = true;
+        }
         let n = self.len();
         self.field_of.resize(n, NO_FIELD);
         // Cells before the first FA belong to the last field (the buffer wraps).
@@ -632,7 +768,7 @@ impl Screen {
         let mut start = 0;
         for &a in &self.attrs {
             let a_index = usize::from(a);
-            self.field_of[start..a_index].fill(current);
+            fill_ahead(&mut self.field_of, start..a_index, current);
             current = a;
             start = a_index;
         }
@@ -1108,7 +1244,9 @@ mod tests {
                     }
                 }
                 assert_eq!(s.cells().collect::<Vec<_>>(), r.cells, "step {step}");
-                if s.index_is_stale() {
+                // Rebuild only now and then, so that several changes pile up on a stale
+                // index (and on the attribute list the screen keeps meanwhile).
+                if s.index_is_stale() && rng.below(3) == 0 {
                     s.rebuild_fields();
                 }
                 let n = s.dims().cells();
@@ -1159,6 +1297,29 @@ mod tests {
     }
 
     #[test]
+    fn packed_set_matches_ext_attrs_set() {
+        let start = ExtAttrs {
+            fg: 0xF1,
+            bg: 0xF2,
+            highlight: 0xF4,
+            charset: 0xF1,
+            outline: 0x01,
+            transparency: 0xF0,
+            validation: 0x04,
+        };
+        for kind in 0..=255u8 {
+            for value in [0x00, 0x01, 0x7F, 0xF2, 0xFF] {
+                let mut want = start;
+                want.set(kind, value);
+                let mut got = PackedExt::pack(start);
+                got.set(kind, value);
+                assert_eq!(got.get(), want, "type {kind:#04x} value {value:#04x}");
+                assert_eq!(got, PackedExt::pack(want));
+            }
+        }
+    }
+
+    #[test]
     fn packed_attributes_round_trip() {
         let e = ExtAttrs {
             fg: 1,
@@ -1171,6 +1332,34 @@ mod tests {
         };
         assert_eq!(PackedExt::pack(e).unpack(), e);
         assert_eq!(PackedExt::pack(ExtAttrs::DEFAULT), PackedExt::default());
+    }
+
+    #[test]
+    fn erase_clears_attributes_of_attribute_and_character_cells() {
+        let red = ExtAttrs {
+            fg: 0xF2,
+            ..ExtAttrs::DEFAULT
+        };
+        for character_ext in [false, true] {
+            for rebuild in [false, true] {
+                let mut s = Screen::new(Dimensions::new(4, 10), Dimensions::new(4, 10));
+                s.set_field_attr(addr(3, &s), FieldAttr::from_byte(0x60), red);
+                s.write_chars(addr(4, &s), b"\xC1\xC2", false, ExtAttrs::DEFAULT);
+                s.set_field_attr(addr(20, &s), FieldAttr::from_byte(0x40), red);
+                if character_ext {
+                    s.write_chars(addr(30, &s), b"\xC3", false, red);
+                }
+                if rebuild {
+                    s.rebuild_fields();
+                }
+                s.scroll_up();
+                s.erase(false);
+                assert!(
+                    s.cells().all(|c| c == Cell::default()),
+                    "{character_ext} {rebuild}"
+                );
+            }
+        }
     }
 
     #[test]

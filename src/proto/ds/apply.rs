@@ -8,8 +8,8 @@
 
 use crate::proto::addr::{BufferAddr, Dimensions};
 use crate::proto::attr::{ExtAttrs, FieldAttr, xa};
-use crate::proto::ds::parse::{Command, DsError, Order, Orders, Wcc};
-use crate::proto::screen::{NULL, Screen};
+use crate::proto::ds::parse::{Command, DsError, Order, Orders, Wcc, code, is_order, text_run_len};
+use crate::proto::screen::{NULL, PackedExt, Screen};
 
 /// The character-set attribute value that selects the GE (APL) character set.
 pub const CHARSET_GE: u8 = 0xF1;
@@ -59,7 +59,7 @@ pub fn apply_write(
     if fx.wcc.reset_mdt() {
         screen.reset_all_mdt();
     }
-    let result = apply_orders(screen, Orders::new(rest, 2));
+    let result = apply_orders(screen, rest, 2);
     if screen.index_is_stale() {
         screen.rebuild_fields();
     }
@@ -74,61 +74,197 @@ fn check(raw: u16, offset: usize, dims: Dimensions) -> Result<BufferAddr, DsErro
     })
 }
 
-fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsError> {
+/// The state of a write while its orders are applied.
+struct Writer<'s> {
+    screen: &'s mut Screen,
+    dims: Dimensions,
+    /// The current buffer address.
+    addr: BufferAddr,
+    /// Character attributes set by SA for the data that follows.
+    char_attrs: ExtAttrs,
+    /// Where IC put the cursor (moved there when the write ends).
+    cursor: Option<BufferAddr>,
+    /// Whether the previous order stored data (Program Tab then nulls the rest of the field).
+    last_was_text: bool,
+}
+
+/// Apply the orders of a write (`data` is what follows the WCC, at offset `base` in the
+/// record).
+///
+/// One loop parses and applies each order with a single `match` on the raw bytes for what
+/// full-screen writes are made of (text, SBA, SF, SFE, IC): going through [`Orders`] built
+/// an [`Order`] and matched it a second time, and the per-order cost is most of a write of
+/// many short fields. Each fast path consumes exactly the bytes `Orders` would; anything
+/// else, including every malformed order, is parsed by `Orders` from the same position, so
+/// errors (and their offsets) are the iterator's.
+fn apply_orders(screen: &mut Screen, data: &[u8], base: usize) -> Result<(), DsError> {
     let dims = screen.dims();
-    let mut addr = screen.cursor();
-    let mut char_attrs = ExtAttrs::DEFAULT;
-    let mut cursor: Option<BufferAddr> = None;
-    let mut last_was_text = false;
-    loop {
-        let offset = orders.offset();
-        let Some(item) = orders.next() else { break };
-        let order = match item {
-            Ok(o) => o,
-            Err(e) => {
-                if let Some(c) = cursor {
-                    screen.set_cursor(c);
+    let mut w = Writer {
+        addr: screen.cursor(),
+        screen,
+        dims,
+        char_attrs: ExtAttrs::DEFAULT,
+        cursor: None,
+        last_was_text: false,
+    };
+    let mut pos = 0;
+    while let Some(&b) = data.get(pos) {
+        let offset = base + pos;
+        match b {
+            code::SBA => {
+                if let Some(&[b1, b2]) = data.get(pos + 1..pos + 3) {
+                    w.addr = check(BufferAddr::decode_raw(b1, b2), offset, dims)?;
+                    w.last_was_text = false;
+                    pos += 3;
+                    continue;
                 }
+            }
+            code::SF => {
+                if let Some(&a) = data.get(pos + 1) {
+                    w.start_field(FieldAttr::from_byte(a), PackedExt::default());
+                    pos += 2;
+                    continue;
+                }
+            }
+            code::SFE => {
+                let count = data.get(pos + 1).map_or(0, |&c| usize::from(c));
+                let end = pos + 2 + 2 * count;
+                if let Some(pairs) = data.get(pos + 2..end) {
+                    w.start_field_ext(pairs);
+                    pos = end;
+                    continue;
+                }
+            }
+            code::IC => {
+                w.cursor = Some(w.addr);
+                w.last_was_text = false;
+                pos += 1;
+                continue;
+            }
+            _ if !is_order(b) => {
+                let end = pos + text_run_len(&data[pos..]);
+                w.text(&data[pos..end]);
+                pos = end;
+                continue;
+            }
+            _ => {}
+        }
+        // The general path: the other orders, and any order cut short.
+        let mut orders = Orders::new(&data[pos..], offset);
+        match orders.next() {
+            Some(Ok(order)) => {
+                w.apply(order, offset)?;
+                pos = orders.offset() - base;
+            }
+            Some(Err(e)) => {
+                w.finish();
                 return Err(e);
             }
-        };
+            None => break,
+        }
+    }
+    w.finish();
+    Ok(())
+}
+
+/// The reference for [`apply_orders`]: every order through the [`Orders`] iterator and
+/// [`Writer::apply`]. The tests check that both leave the same screen and error.
+#[cfg(test)]
+fn apply_orders_via_iterator(screen: &mut Screen, data: &[u8], base: usize) -> Result<(), DsError> {
+    let dims = screen.dims();
+    let mut w = Writer {
+        addr: screen.cursor(),
+        screen,
+        dims,
+        char_attrs: ExtAttrs::DEFAULT,
+        cursor: None,
+        last_was_text: false,
+    };
+    let mut orders = Orders::new(data, base);
+    loop {
+        let offset = orders.offset();
+        match orders.next() {
+            Some(Ok(order)) => w.apply(order, offset)?,
+            Some(Err(e)) => {
+                w.finish();
+                return Err(e);
+            }
+            None => break,
+        }
+    }
+    w.finish();
+    Ok(())
+}
+
+impl Writer<'_> {
+    /// Move the cursor where IC asked. Done at the end of the orders and before returning a
+    /// parse error; a bad address (the `?`s in `apply`) returns without it, as it always has.
+    fn finish(&mut self) {
+        if let Some(c) = self.cursor {
+            self.screen.set_cursor(c);
+        }
+    }
+
+    fn text(&mut self, bytes: &[u8]) {
+        // Character set 0xF1 selected by SA is the GE (APL) set: such characters are GE
+        // characters, exactly as if each had its own GE order.
+        let ge = self.char_attrs.charset == CHARSET_GE;
+        // One bulk store rather than `set_char` + `next` per byte: text is most of a
+        // full-screen write, and the per-byte form paid a bounds check, a wrap test and a
+        // field-attribute test for every cell.
+        self.addr = self
+            .screen
+            .write_chars(self.addr, bytes, ge, self.char_attrs);
+        self.last_was_text = true;
+    }
+
+    #[inline]
+    fn start_field(&mut self, fa: FieldAttr, ext: PackedExt) {
+        self.screen.set_field_attr_packed(self.addr, fa, ext);
+        self.addr = self.addr.next(self.dims);
+        self.last_was_text = false;
+    }
+
+    /// Start Field Extended from its type/value pairs (an even number of bytes).
+    fn start_field_ext(&mut self, pairs: &[u8]) {
+        let mut fa = FieldAttr::default();
+        let mut ext = PackedExt::default();
+        for p in pairs.chunks_exact(2) {
+            if p[0] == xa::FIELD {
+                fa = FieldAttr::from_byte(p[1]);
+            } else {
+                // Unknown attribute types are ignored, as GA23-0059 allows.
+                ext.set(p[0], p[1]);
+            }
+        }
+        self.start_field(fa, ext);
+    }
+
+    /// Apply one parsed order that starts at `offset` in the record.
+    fn apply(&mut self, order: Order<'_>, offset: usize) -> Result<(), DsError> {
+        let dims = self.dims;
+        let screen = &mut *self.screen;
         let mut is_text = false;
         match order {
             Order::Text(bytes) => {
-                // Character set 0xF1 selected by SA is the GE (APL) set: such characters are
-                // GE characters, exactly as if each had its own GE order.
-                let ge = char_attrs.charset == CHARSET_GE;
-                // One bulk store rather than `set_char` + `next` per byte: text is most of a
-                // full-screen write, and the per-byte form paid a bounds check, a wrap test
-                // and a field-attribute test for every cell.
-                addr = screen.write_chars(addr, bytes, ge, char_attrs);
-                is_text = true;
+                self.text(bytes);
+                return Ok(());
             }
             Order::Ge(b) => {
-                screen.set_char(addr, b, true, char_attrs);
-                addr = addr.next(dims);
+                screen.set_char(self.addr, b, true, self.char_attrs);
+                self.addr = self.addr.next(dims);
                 is_text = true;
             }
             Order::Sf(a) => {
-                screen.set_field_attr(addr, FieldAttr::from_byte(a), ExtAttrs::DEFAULT);
-                addr = addr.next(dims);
+                self.start_field(FieldAttr::from_byte(a), PackedExt::default());
+                return Ok(());
             }
             Order::Sfe(pairs) => {
-                let mut fa = FieldAttr::default();
-                let mut ext = ExtAttrs::DEFAULT;
-                for p in pairs.chunks_exact(2) {
-                    if p[0] == xa::FIELD {
-                        fa = FieldAttr::from_byte(p[1]);
-                    } else {
-                        // Unknown attribute types are ignored, as GA23-0059 allows.
-                        ext.set(p[0], p[1]);
-                    }
-                }
-                screen.set_field_attr(addr, fa, ext);
-                addr = addr.next(dims);
+                self.start_field_ext(pairs);
+                return Ok(());
             }
             Order::Mf(pairs) => {
-                let cell = screen.cell(addr);
+                let cell = screen.cell(self.addr);
                 if let Some(mut fa) = cell.attr() {
                     let mut ext = cell.ext;
                     for p in pairs.chunks_exact(2) {
@@ -138,48 +274,45 @@ fn apply_orders(screen: &mut Screen, mut orders: Orders<'_>) -> Result<(), DsErr
                             ext.set(p[0], p[1]);
                         }
                     }
-                    screen.set_field_attr(addr, fa, ext);
-                    addr = addr.next(dims);
+                    screen.set_field_attr(self.addr, fa, ext);
+                    self.addr = self.addr.next(dims);
                 }
             }
-            Order::Sba(raw) => addr = check(raw, offset, dims)?,
+            Order::Sba(raw) => self.addr = check(raw, offset, dims)?,
             Order::Sa(kind, value) => {
                 if kind == xa::FIELD {
                     // SA cannot set a field attribute; GA23-0059 says ignore it.
                 } else {
-                    char_attrs.set(kind, value);
+                    self.char_attrs.set(kind, value);
                 }
             }
-            Order::Ic => cursor = Some(addr),
+            Order::Ic => self.cursor = Some(self.addr),
             Order::Pt => {
-                if last_was_text {
-                    addr = null_to_field_end(screen, addr);
+                if self.last_was_text {
+                    self.addr = null_to_field_end(screen, self.addr);
                 }
-                addr = program_tab(screen, addr);
+                self.addr = program_tab(screen, self.addr);
             }
             Order::Ra { stop, ch, ge } => {
                 let stop = check(stop, offset, dims)?;
-                let mut n = addr.distance_to(stop, dims);
+                let mut n = self.addr.distance_to(stop, dims);
                 if n == 0 {
                     n = dims.cells();
                 }
-                let ge = ge || char_attrs.charset == CHARSET_GE;
+                let ge = ge || self.char_attrs.charset == CHARSET_GE;
                 // Bulk fill, for the same reason as text above.
-                addr = screen.fill_chars(addr, n, ch, ge, char_attrs);
+                self.addr = screen.fill_chars(self.addr, n, ch, ge, self.char_attrs);
                 is_text = true;
             }
             Order::Eua(stop) => {
                 let stop = check(stop, offset, dims)?;
-                erase_unprotected_range(screen, addr, stop);
-                addr = stop;
+                erase_unprotected_range(screen, self.addr, stop);
+                self.addr = stop;
             }
         }
-        last_was_text = is_text;
+        self.last_was_text = is_text;
+        Ok(())
     }
-    if let Some(c) = cursor {
-        screen.set_cursor(c);
-    }
-    Ok(())
 }
 
 /// Program Tab after data: nulls from `addr` up to the next attribute (or the end of the
@@ -272,6 +405,87 @@ mod tests {
 
     fn s24() -> Screen {
         Screen::new(Dimensions::MODEL_2, Dimensions::new(43, 80))
+    }
+
+    /// Apply `orders` (what follows a WCC) to a copy of `start` both ways, fused and through
+    /// the iterator, and check that screens, cursors, field maps and errors are the same.
+    fn assert_fused_matches_iterator(start: &Screen, orders: &[u8]) {
+        let mut fused = start.clone();
+        let mut reference = start.clone();
+        let a = apply_orders(&mut fused, orders, 2);
+        let b = apply_orders_via_iterator(&mut reference, orders, 2);
+        assert_eq!(a, b, "{orders:02X?}");
+        assert!(fused.cells().eq(reference.cells()), "{orders:02X?}");
+        assert_eq!(fused.cursor(), reference.cursor(), "{orders:02X?}");
+        assert_eq!(fused.fields(), reference.fields(), "{orders:02X?}");
+    }
+
+    #[test]
+    fn fused_orders_match_the_iterator() {
+        const PICK: [u8; 16] = [
+            0x11, 0x1D, 0x29, 0x28, 0x2C, 0x13, 0x05, 0x3C, 0x12, 0x08, 0xC0, 0x42, 0x41, 0x43,
+            0xF1, 0x40,
+        ];
+        let blank = s24();
+        let mut formatted = s24();
+        run(
+            &mut formatted,
+            &[
+                0xF5, 0xC3, 0x1D, 0x60, 0xC1, 0xC2, 0x29, 0x02, 0xC0, 0x40, 0x42, 0xF2, 0xC3, 0x11,
+                0x5D, 0x7E, 0x1D, 0x40, 0x28, 0x43, 0xF1, 0xC4,
+            ],
+        )
+        .unwrap();
+        let fixed: &[&[u8]] = &[
+            // Every order, well formed.
+            &[
+                0x11, 0x40, 0x50, 0xC1, 0xC2, 0x1D, 0x60, 0x29, 0x03, 0xC0, 0x40, 0x42, 0xF2, 0x41,
+                0xF4, 0xC3, 0x13, 0x28, 0x42, 0xF5, 0xC4, 0x08, 0xAD, 0x2C, 0x01, 0x42, 0xF1, 0x05,
+                0xC5, 0x3C, 0x41, 0x40, 0xC6, 0x12, 0x42, 0x40, 0x29, 0x02, 0x00, 0x00, 0x99, 0x99,
+                0x28, 0x43, 0xF1, 0xC7, 0x3C, 0x40, 0x40, 0x08, 0xC8,
+            ],
+            // Text wrapping over the end of the buffer, SF on the last cell.
+            &[
+                0x11, 0x5D, 0x7D, 0xC1, 0xC2, 0xC3, 0x11, 0x5D, 0x7F, 0x1D, 0x60, 0xC4,
+            ],
+            // Each order cut short, after some that applied.
+            &[0xC1, 0x13, 0x11, 0x40],
+            &[0xC1, 0x13, 0x1D],
+            &[0xC1, 0x13, 0x29],
+            &[0xC1, 0x13, 0x29, 0x02, 0xC0, 0x40, 0x42],
+            &[0xC1, 0x13, 0x3C, 0x40, 0x40, 0x08],
+            // Addresses beyond the screen.
+            &[0xC1, 0x13, 0x11, 0x7F, 0x7F, 0xC2],
+            &[0x13, 0x3C, 0x3F, 0xFF, 0xC1],
+        ];
+        for orders in fixed {
+            assert_fused_matches_iterator(&blank, orders);
+            assert_fused_matches_iterator(&formatted, orders);
+        }
+        // Random records, biased towards order codes and attribute types so that most
+        // orders are well formed and many end up cut short.
+        let mut x = 0x2545_F491_4F6C_DD1D_u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for _ in 0..3000 {
+            let len = (next() % 48) as usize;
+            let orders: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 3 == 0 {
+                        PICK[(r >> 8) as usize % PICK.len()]
+                    } else {
+                        (r >> 16) as u8
+                    }
+                })
+                .collect();
+            assert_fused_matches_iterator(&blank, &orders);
+            assert_fused_matches_iterator(&formatted, &orders);
+        }
     }
 
     #[test]

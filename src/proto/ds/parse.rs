@@ -207,7 +207,7 @@ pub struct Orders<'a> {
     failed: bool,
 }
 
-const fn is_order(b: u8) -> bool {
+pub(crate) const fn is_order(b: u8) -> bool {
     matches!(
         b,
         code::SF
@@ -226,10 +226,12 @@ const fn is_order(b: u8) -> bool {
 /// Length of the run of data characters at the start of `data` (up to the first order code).
 ///
 /// Every order code is below 0x40, and nearly all text is 0x40 or above (EBCDIC graphics),
-/// so eight bytes at a time are first checked for any byte below 0x40 (bits 7 and 6 both
-/// clear) with plain integer arithmetic; only a word that has one is looked at byte by byte.
-/// The text scan was most of the parser's cost on a full screen, a test per byte.
-fn text_run_len(data: &[u8]) -> usize {
+/// so eight bytes at a time are checked for bytes below 0x40 (bits 7 and 6 both clear)
+/// with plain integer arithmetic, and only those bytes are tested for being an order. The
+/// text scan was most of the parser's cost on a full screen, a test per byte; finding the
+/// candidates of a word from its mask (rather than a byte loop from the first word that has
+/// one) keeps the end of each run cheap too, and fields are short.
+pub(crate) fn text_run_len(data: &[u8]) -> usize {
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut done = 0;
     for word in data.chunks_exact(8) {
@@ -237,9 +239,17 @@ fn text_run_len(data: &[u8]) -> usize {
         w.copy_from_slice(word);
         let w = u64::from_le_bytes(w);
         // Bit 7 of each byte of `w | w << 1` is bit 7 or bit 6 of that byte (the shift
-        // carries bit 7 of a byte into bit 0 of the next, which the mask drops).
-        if (w | (w << 1)) & HIGH != HIGH {
-            break;
+        // carries bit 7 of a byte into bit 0 of the next, which the mask drops); `low` has
+        // bit 7 set in each byte below 0x40.
+        let mut low = !(w | (w << 1)) & HIGH;
+        while low != 0 {
+            // Little-endian: the lowest set bit is the first such byte.
+            let k = (low.trailing_zeros() / 8) as usize;
+            if is_order(word[k]) {
+                return done + k;
+            }
+            // A control character that is data (NULL, DUP, FM, ...): look further.
+            low &= low - 1;
         }
         done += 8;
     }
@@ -361,6 +371,18 @@ mod tests {
                 data[pos] = b;
                 let expected = data.iter().position(|&c| is_order(c)).unwrap_or(20);
                 assert_eq!(text_run_len(&data), expected, "byte {b:#04x} at {pos}");
+            }
+        }
+        // Several bytes below 0x40 in one word, data controls before and after an order.
+        for p1 in 0..20 {
+            for p2 in 0..20 {
+                for (c, o) in [(0x1C, 0x1D), (0x00, 0x3C), (0x3F, 0x05), (0x1E, 0x1F)] {
+                    let mut data = vec![0xC1; 20];
+                    data[p1] = c;
+                    data[p2] = o;
+                    let expected = data.iter().position(|&c| is_order(c)).unwrap_or(20);
+                    assert_eq!(text_run_len(&data), expected, "{data:02X?}");
+                }
             }
         }
         assert_eq!(text_run_len(&[]), 0);
