@@ -651,9 +651,11 @@ fn characters_go_through_the_code_page() {
     let mut s = build(&["[___"]);
     cursor_at(&mut s, 1);
     let mut kb = Keyboard::new();
-    // The placeholder code page knows the blank; the real one will know much more.
+    // Typed characters are stored as the code page's EBCDIC bytes (bracket: 'A' is 0xC1).
     assert_eq!(key(&mut kb, &mut s, Key::Char(' ')), DONE);
     assert_eq!(s.cell(at(&s, 1)).byte(), SPACE);
+    assert_eq!(key(&mut kb, &mut s, Key::Char('A')), DONE);
+    assert_eq!(s.cell(at(&s, 2)).byte(), 0xC1);
     refused(
         &mut kb,
         &mut s,
@@ -672,7 +674,8 @@ fn characters_go_through_the_code_page() {
             err(OperatorError::NotInCodePage)
         );
     }
-    assert_eq!(picture(&s), "[ __");
+    // The refused keys changed nothing.
+    assert_eq!(picture(&s), "[ A_");
 }
 
 fn selector_screen(designator: char, fa_bits: u8) -> Screen {
