@@ -3,7 +3,7 @@
 //! blocking driver that moves bytes between a socket and a sans-IO `Session`.
 //!
 //! Every process started here is killed by PID when its guard drops. A test whose program
-//! is missing prints `skipped: ...` and returns; `.ci/run` installs all of them, so CI always
+//! is missing prints `skipped: ...` and returns (under CI it fails instead); `.ci/run` installs all of them, so CI always
 //! runs these tests.
 #![allow(
     dead_code,
@@ -19,6 +19,17 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use r3270::proto::{Key, Session, TerminalConfig};
+
+/// Report a missing far side: a skip on a developer's machine, a failure under CI (`CI` is
+/// set when `.ci/run` runs), where `.ci/run` installed everything and a skip would hide a
+/// broken install behind a green run.
+pub fn skip(what: &str) {
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{what} is not installed under CI: .ci/run should have installed it"
+    );
+    println!("skipped: {what} not installed");
+}
 
 /// Find a program on PATH or in the CI virtual environment.
 pub fn find_program(name: &str) -> Option<PathBuf> {
@@ -91,7 +102,7 @@ fn temp_path(name: &str) -> PathBuf {
 /// Start mainframe-mocker's demo on a free port. `extra` adds flags (e.g. `--no-tn3270e`).
 pub fn start_mfmock(extra: &[&str]) -> Option<(Guard, u16)> {
     let Some(prog) = find_program("mfmock") else {
-        println!("skipped: mfmock (mainframe-mocker) not installed");
+        skip("mfmock (mainframe-mocker)");
         return None;
     };
     for _ in 0..3 {
@@ -126,7 +137,7 @@ pub fn start_mfmock(extra: &[&str]) -> Option<(Guard, u16)> {
 /// Start Hercules with `devices` 3270 devices from 0010 on a free port.
 pub fn start_hercules(devices: u16) -> Option<(Guard, u16)> {
     let Some(prog) = find_program("hercules") else {
-        println!("skipped: hercules not installed");
+        skip("hercules");
         return None;
     };
     let port = free_port();
@@ -173,7 +184,7 @@ impl S3270 {
     /// Start s3270 with extra options (e.g. `-model 3279-2`); `None` if not installed.
     pub fn start(args: &[&str]) -> Option<Self> {
         let Some(prog) = find_program("s3270") else {
-            println!("skipped: s3270 not installed");
+            skip("s3270");
             return None;
         };
         let mut child = Command::new(prog)
