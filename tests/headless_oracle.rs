@@ -19,23 +19,35 @@ use common::{S3270, mask_clock, r3270, s3270_action, start_mfmock};
 /// Generous: a hang, not slowness, is what this catches.
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
-/// Checkpoints: a name and the keys added since the previous one.
-const FLOW: &[(&str, &[&str])] = &[
-    ("sign-on screen", &[]),
-    ("wrong password", &["=DEMO", "Tab", "=WRONG", "Enter"]),
+/// Checkpoints: a name, a text the screen must show there (so that two clients stuck on
+/// the same wrong screen cannot agree their way to a pass), and the keys added since the
+/// previous checkpoint.
+const FLOW: &[(&str, &str, &[&str])] = &[
+    ("sign-on screen", "SIGN ON", &[]),
+    (
+        "wrong password",
+        "IS INCORRECT",
+        &["=DEMO", "Tab", "=WRONG", "Enter"],
+    ),
     (
         "menu",
+        "MAIN MENU",
         &[
             "Home", "EraseEOF", "=DEMO", "Tab", "EraseEOF", "=DEMO", "Enter",
         ],
     ),
-    ("greeting form", &["=1", "Enter"]),
-    ("guest book", &["PF3", "=2", "Enter", "PF8", "PF8", "PF7"]),
+    ("greeting form", "GREETING", &["=1", "Enter"]),
+    (
+        "guest book",
+        "GUEST BOOK",
+        &["PF3", "=2", "Enter", "PF8", "PF8", "PF7"],
+    ),
     (
         "back to the menu",
+        "MAIN MENU",
         &["PF3", "=3", "Enter", "PF1", "PF3", "PF3"],
     ),
-    ("sign-off", &["PF3"]),
+    ("sign-off", "THANK YOU", &["PF3"]),
 ];
 
 struct Config {
@@ -45,7 +57,7 @@ struct Config {
     mode: &'static str,
 }
 
-fn compare(cfg: &Config, flow: &[(&str, &[&str])]) {
+fn compare(cfg: &Config, flow: &[(&str, &str, &[&str])]) {
     let Some((_host, port)) = start_mfmock(cfg.mfmock) else {
         return;
     };
@@ -57,7 +69,7 @@ fn compare(cfg: &Config, flow: &[(&str, &[&str])]) {
     oracle.run("Wait(15,Unlock)").unwrap();
     std::thread::sleep(Duration::from_millis(300));
     let mut keys: Vec<&str> = Vec::new();
-    for (i, (name, added)) in flow.iter().enumerate() {
+    for (i, (name, must_show, added)) in flow.iter().enumerate() {
         for key in *added {
             let (action, aid) = s3270_action(key);
             if aid {
@@ -88,6 +100,11 @@ fn compare(cfg: &Config, flow: &[(&str, &[&str])]) {
             assert!(run.stderr.contains(&want), "{}", run.stderr);
         }
         let mine = mask_clock(&run.rows());
+        assert!(
+            mine.iter().any(|row| row.contains(must_show)),
+            "{name}: r3270's screen does not show {must_show:?}:\n{}",
+            mine.join("\n")
+        );
         assert_eq!(
             mine,
             theirs,
@@ -247,10 +264,11 @@ fn tran_signoff_matches_s3270() {
             mode: "TN3270E",
         },
         &[
-            ("sign-on screen", &[]),
-            ("menu", &["=DEMO", "Tab", "=DEMO", "Enter"]),
+            ("sign-on screen", "SIGN ON", &[]),
+            ("menu", "MAIN MENU", &["=DEMO", "Tab", "=DEMO", "Enter"]),
             (
                 "tran signoff",
+                "NOT RECOGNISED",
                 &["cursor:1,7", "EraseEOF", "=SIGNOFF", "Enter"],
             ),
         ],

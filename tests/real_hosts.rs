@@ -27,7 +27,15 @@ fn s3270_string(text: &str) -> String {
 
 /// Run the same steps on r3270 and s3270 against fresh connections to the same host, and
 /// compare the screens after the first draw and after every AID.
-fn compare_flow(port: u16, cfg: TerminalConfig, s3270_args: &[&str], steps: &[Step]) -> Mode {
+/// Every text in `must_see` has to appear on at least one compared screen, so two clients
+/// stuck on the same wrong screen cannot agree their way to a pass.
+fn compare_flow(
+    port: u16,
+    cfg: TerminalConfig,
+    s3270_args: &[&str],
+    steps: &[Step],
+    must_see: &[&str],
+) -> Mode {
     let Some(mut oracle) = S3270::start(s3270_args) else {
         return Mode::Negotiating;
     };
@@ -37,9 +45,11 @@ fn compare_flow(port: u16, cfg: TerminalConfig, s3270_args: &[&str], steps: &[St
     let mut ours = Driver::connect(port, cfg);
     assert!(ours.wait_ready(), "r3270 never got an unlocked 3270 screen");
     let mode = ours.session.mode();
-    let check = |ours: &mut Driver, oracle: &mut S3270, after: &str| {
+    let mut seen = String::new();
+    let mut check = |ours: &mut Driver, oracle: &mut S3270, after: &str| {
         let theirs = mask_clock(&oracle.screen());
         let mine = mask_clock(&ours.session.text_rows());
+        seen.push_str(&mine.join("\n"));
         assert_eq!(mine.len(), theirs.len(), "row count after {after}");
         for (i, (m, t)) in mine.iter().zip(&theirs).enumerate() {
             assert_eq!(
@@ -70,8 +80,20 @@ fn compare_flow(port: u16, cfg: TerminalConfig, s3270_args: &[&str], steps: &[St
         }
     }
     let _ = oracle.run("Disconnect()");
+    for text in must_see {
+        assert!(seen.contains(text), "no screen showed {text:?}:\n{seen}");
+    }
     mode
 }
+
+/// What the mainframe-mocker flow must show along the way.
+const DEMO_SCREENS: &[&str] = &[
+    "SIGN ON",
+    "IS INCORRECT",
+    "MAIN MENU",
+    "GREETING",
+    "GUEST BOOK",
+];
 
 /// Sign-on (a wrong password first), menu, greeting form, guest book paging, showcase, back.
 fn demo_flow() -> Vec<Step> {
@@ -116,7 +138,13 @@ fn mfmock_tn3270e_model_2_matches_s3270() {
     let Some((_host, port)) = start_mfmock(&[]) else {
         return;
     };
-    let mode = compare_flow(port, model("3279-2-E"), &["-model", "3279-2"], &demo_flow());
+    let mode = compare_flow(
+        port,
+        model("3279-2-E"),
+        &["-model", "3279-2"],
+        &demo_flow(),
+        DEMO_SCREENS,
+    );
     assert_eq!(mode, Mode::Tn3270e);
 }
 
@@ -125,7 +153,13 @@ fn mfmock_tn3270_model_2_matches_s3270() {
     let Some((_host, port)) = start_mfmock(&["--no-tn3270e"]) else {
         return;
     };
-    let mode = compare_flow(port, model("3279-2-E"), &["-model", "3279-2"], &demo_flow());
+    let mode = compare_flow(
+        port,
+        model("3279-2-E"),
+        &["-model", "3279-2"],
+        &demo_flow(),
+        DEMO_SCREENS,
+    );
     assert_eq!(mode, Mode::Tn3270);
 }
 
@@ -134,7 +168,13 @@ fn mfmock_tn3270e_model_4_matches_s3270() {
     let Some((_host, port)) = start_mfmock(&[]) else {
         return;
     };
-    compare_flow(port, model("3279-4-E"), &["-model", "3279-4"], &demo_flow());
+    compare_flow(
+        port,
+        model("3279-4-E"),
+        &["-model", "3279-4"],
+        &demo_flow(),
+        DEMO_SCREENS,
+    );
 }
 
 #[test]
@@ -142,7 +182,13 @@ fn mfmock_tn3270_model_5_matches_s3270() {
     let Some((_host, port)) = start_mfmock(&["--no-tn3270e"]) else {
         return;
     };
-    compare_flow(port, model("3279-5-E"), &["-model", "3279-5"], &demo_flow());
+    compare_flow(
+        port,
+        model("3279-5-E"),
+        &["-model", "3279-5"],
+        &demo_flow(),
+        DEMO_SCREENS,
+    );
 }
 
 #[test]
@@ -166,6 +212,7 @@ fn mfmock_dynamic_62x160_matches_s3270() {
             "160x62",
         ],
         &demo_flow(),
+        DEMO_SCREENS,
     );
 }
 
@@ -183,6 +230,7 @@ fn mfmock_basic_3278_matches_s3270() {
         cfg,
         &["-model", "3278-2", "-tn", "IBM-3278-2"],
         &demo_flow(),
+        DEMO_SCREENS,
     );
 }
 
@@ -191,7 +239,13 @@ fn hercules_logo_matches_s3270_and_an_aid_stays_locked() {
     let Some((_host, port)) = start_hercules(4) else {
         return;
     };
-    compare_flow(port, model("3279-2-E"), &["-model", "3279-2"], &[]);
+    compare_flow(
+        port,
+        model("3279-2-E"),
+        &["-model", "3279-2"],
+        &[],
+        &["Device number", "MAINFRAME"],
+    );
     let mut ours = Driver::connect(port, model("3279-2-E"));
     assert!(ours.wait_ready());
     assert_eq!(ours.session.mode(), Mode::Tn3270);
