@@ -11,11 +11,20 @@
 
 pub mod proto;
 pub mod replay;
+pub mod suggest;
 pub mod trace;
 
+#[cfg(feature = "tui")]
+pub mod action;
+#[cfg(feature = "tui")]
+pub mod config;
 #[cfg(feature = "tui")]
 pub mod demo;
 #[cfg(feature = "tui")]
 pub mod headless;
 #[cfg(feature = "tui")]
+pub mod keymap;
+#[cfg(feature = "tui")]
 pub mod runtime;
+#[cfg(feature = "tui")]
+pub mod theme;

@@ -1,0 +1,241 @@
+//! The configuration: what an operator sets in `config.toml`, resolved and validated.
+//!
+//! [`Config`] is the effective configuration the rest of r3270 reads: the embedded defaults
+//! (`assets/default-config.toml`) overlaid key by key with the user's file. Profiles, the
+//! keymap, the theme, macros, logging and limits are each typed here; loading, merging and
+//! the file:line:column errors live in the submodules.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::action::Action;
+use crate::keymap::Keymap;
+use crate::proto::{CodePage, Dimensions, Model, TerminalConfig};
+use crate::runtime::connection::ConnectOptions;
+use crate::runtime::host::HostSpec;
+use crate::runtime::tls::{ClientIdentity, TlsOptions};
+use crate::theme::Theme;
+
+/// How a profile's connection is secured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain telnet; STARTTLS is still accepted if the host offers it.
+    #[default]
+    Off,
+    /// TLS from the first byte (x3270's `L:`), port 992 by default.
+    Direct,
+    /// Plain telnet that must upgrade with STARTTLS.
+    Starttls,
+}
+
+/// What to do when a connection drops.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReconnectPolicy {
+    /// Reconnect on its own after an unexpected disconnect.
+    pub enabled: bool,
+    /// The first wait; doubled after each failure up to `max_delay`.
+    pub delay: Duration,
+    pub max_delay: Duration,
+    /// Give up after this many failed attempts in a row (0: never).
+    pub max_attempts: u32,
+}
+
+impl Default for ReconnectPolicy {
+    fn default() -> Self {
+        ReconnectPolicy {
+            enabled: false,
+            delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(60),
+            max_attempts: 0,
+        }
+    }
+}
+
+/// A named host and how to talk to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Profile {
+    pub name: String,
+    pub host: String,
+    /// `None`: 23, or 992 for direct TLS.
+    pub port: Option<u16>,
+    pub tls: TlsMode,
+    /// Verify the host's certificate and name (default on; turning it off shows in the OIA).
+    pub verify: bool,
+    pub ca_file: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+    pub model: Model,
+    pub oversize: Option<Dimensions>,
+    pub terminal_type: Option<String>,
+    pub code_page: CodePage,
+    pub lu: Option<String>,
+    pub tn3270e: bool,
+    pub connect_timeout: Duration,
+    /// Send a telnet NOP after this much idleness.
+    pub keepalive: Option<Duration>,
+    /// Other endpoints (`[L:][LU@]host[:port]`) tried in order when this one fails.
+    pub alternates: Vec<String>,
+    pub reconnect: ReconnectPolicy,
+    /// A macro played once the host first unlocks the keyboard.
+    pub logon_macro: Option<String>,
+    /// A theme for this profile's tabs instead of the global one.
+    pub theme: Option<String>,
+}
+
+impl Profile {
+    /// A profile for a bare `[L:][LU@]host[:port]` with every default.
+    pub fn for_host(spec: &HostSpec) -> Profile {
+        Profile {
+            name: spec.to_string(),
+            host: spec.host.clone(),
+            port: Some(spec.port),
+            tls: if spec.tls {
+                TlsMode::Direct
+            } else {
+                TlsMode::Off
+            },
+            verify: true,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            model: Model::default(),
+            oversize: None,
+            terminal_type: None,
+            code_page: CodePage::default(),
+            lu: spec.lu.clone(),
+            tn3270e: spec.tn3270e,
+            connect_timeout: Duration::from_secs(30),
+            keepalive: None,
+            alternates: Vec::new(),
+            reconnect: ReconnectPolicy::default(),
+            logon_macro: None,
+            theme: None,
+        }
+    }
+
+    /// The endpoint to connect to.
+    pub fn host_spec(&self) -> HostSpec {
+        let tls = self.tls == TlsMode::Direct;
+        HostSpec {
+            host: self.host.clone(),
+            port: self.port.unwrap_or(if tls { 992 } else { 23 }),
+            tls,
+            tn3270e: self.tn3270e,
+            lu: self.lu.clone(),
+        }
+    }
+
+    /// The terminal the session emulates.
+    pub fn terminal_config(&self) -> TerminalConfig {
+        let mut model = self.model;
+        model.extended = true;
+        TerminalConfig {
+            model,
+            oversize: self.oversize,
+            terminal_type: self.terminal_type.clone(),
+            lu: self.lu.clone(),
+            tn3270e: self.tn3270e,
+            code_page: self.code_page,
+            ..TerminalConfig::default()
+        }
+    }
+
+    /// TLS and timer settings for the connection.
+    pub fn connect_options(&self) -> ConnectOptions {
+        let identity = self.client_cert.clone().map(|cert| match &self.client_key {
+            Some(key) => ClientIdentity::Pem {
+                cert,
+                key: key.clone(),
+            },
+            None => ClientIdentity::Pkcs12 {
+                path: cert,
+                password: String::new(),
+            },
+        });
+        ConnectOptions {
+            connect_timeout: self.connect_timeout,
+            tls: TlsOptions {
+                ca_file: self.ca_file.clone(),
+                identity,
+                insecure: !self.verify,
+            },
+            nop_interval: self.keepalive,
+            ..ConnectOptions::default()
+        }
+    }
+}
+
+/// A named list of actions, played in order (the engine queues keys typed while the
+/// keyboard is locked, so a macro types ahead of the host exactly as an operator would).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Macro {
+    pub name: String,
+    pub actions: Vec<Action>,
+}
+
+/// Settings of the terminal UI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UiSettings {
+    /// The active theme's name (a file in `themes/` or the user's theme dir).
+    pub theme: String,
+    /// Draw a crosshair through the cursor.
+    pub crosshair: bool,
+    /// Mouse support (click to move, hotspots, selection). Off leaves the terminal's own
+    /// selection working.
+    pub mouse: bool,
+    /// Ask before closing a connected tab or quitting.
+    pub confirm_close: bool,
+    /// A background tab gets a badge when the host unlocks after an AID that took longer.
+    pub long_aid: Duration,
+    /// How many recently used hosts the connect picker remembers.
+    pub recent_hosts: usize,
+}
+
+impl Default for UiSettings {
+    fn default() -> Self {
+        UiSettings {
+            theme: "3279".to_owned(),
+            crosshair: false,
+            mouse: true,
+            confirm_close: true,
+            long_aid: Duration::from_secs(2),
+            recent_hosts: 10,
+        }
+    }
+}
+
+/// Where r3270 keeps its files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    /// The user's config file (may not exist).
+    pub config_file: PathBuf,
+    /// User themes (`*.toml`).
+    pub themes_dir: PathBuf,
+    /// Audit log and recordings.
+    pub data_dir: PathBuf,
+    /// Rolling diagnostic logs.
+    pub log_dir: PathBuf,
+}
+
+/// The effective configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub paths: Paths,
+    pub profiles: Vec<Profile>,
+    pub keymap: Keymap,
+    /// The active theme, already resolved by name (not yet adapted to the terminal).
+    pub theme: Theme,
+    /// Every theme known by name (shipped and the user's).
+    pub themes: BTreeMap<String, Theme>,
+    pub macros: BTreeMap<String, Macro>,
+    pub ui: UiSettings,
+}
+
+impl Config {
+    /// The profile called `name`.
+    pub fn profile(&self, name: &str) -> Option<&Profile> {
+        self.profiles.iter().find(|p| p.name == name)
+    }
+}
