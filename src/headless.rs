@@ -250,6 +250,7 @@ impl Args {
             },
             nop_interval: self.nop,
             tcp_keepalive: true,
+            limits: crate::limits::Limits::default(),
         }
     }
 }
