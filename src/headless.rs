@@ -127,7 +127,9 @@ pub struct Args {
 
 fn parse_max_record(s: &str) -> Result<usize, String> {
     let limits = crate::limits::Limits {
-        max_record_bytes: s.parse().map_err(|_| format!("{s}: not a number of bytes"))?,
+        max_record_bytes: s
+            .parse()
+            .map_err(|_| format!("{s}: not a number of bytes"))?,
         ..crate::limits::Limits::default()
     };
     match limits.validate().into_iter().next() {

@@ -35,8 +35,7 @@ const FLOOD: usize = 64 * 1024 * 1024;
 /// Read what the client sends within a short while.
 async fn drain(s: &mut TcpStream) {
     let mut buf = [0u8; 4096];
-    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await
-    {
+    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
         if n == 0 {
             break;
         }
@@ -180,7 +179,11 @@ async fn records_within_the_limit_pass() {
         r3270::runtime::Wait::Ready
     );
     assert!(client.ended().is_none(), "{:?}", client.ended());
-    assert!(client.host_errors().is_empty(), "{:?}", client.host_errors());
+    assert!(
+        client.host_errors().is_empty(),
+        "{:?}",
+        client.host_errors()
+    );
     assert!(client.session().text_rows()[0].starts_with("AAAA"));
     client.close().await;
     drop(host.await.unwrap());

@@ -237,11 +237,8 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
     let captured = Captured::default();
     let filter = env_filter(&LoggingSettings::default(), Some("trace"), None).unwrap();
     // A current-thread runtime: the connection task runs on this thread and logs here too.
-    let _default = tracing::dispatcher::set_default(&dispatch(
-        LogFormat::Plain,
-        filter,
-        captured.clone(),
-    ));
+    let _default =
+        tracing::dispatcher::set_default(&dispatch(LogFormat::Plain, filter, captured.clone()));
 
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -265,10 +262,17 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
         let mut buf = [0u8; 256];
         while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
     });
-    let mut client = Client::connect(&spec(port), &ConnectOptions::default(), TerminalConfig::default())
-        .await
-        .unwrap();
-    assert_eq!(client.wait_ready(Duration::from_secs(10)).await, Wait::Ready);
+    let mut client = Client::connect(
+        &spec(port),
+        &ConnectOptions::default(),
+        TerminalConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.wait_ready(Duration::from_secs(10)).await,
+        Wait::Ready
+    );
     client.text("SECRETPW");
     assert!(
         client
@@ -288,8 +292,20 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
         .map(|c| crate::proto::CodePage::default().from_unicode(c).unwrap())
         .collect();
     let dec = format!("{ebcdic:?}");
-    let hex: String = ebcdic.iter().map(|b| format!("{b:02x}")).collect();
-    for needle in ["SECRETPW", dec.trim_matches(['[', ']']), &hex, &hex.to_uppercase()] {
-        assert!(!text.contains(needle), "`{needle}` leaked into the log:\n{text}");
+    let hex: String = ebcdic.iter().fold(String::new(), |mut h, b| {
+        use std::fmt::Write;
+        let _ = write!(h, "{b:02x}");
+        h
+    });
+    for needle in [
+        "SECRETPW",
+        dec.trim_matches(['[', ']']),
+        &hex,
+        &hex.to_uppercase(),
+    ] {
+        assert!(
+            !text.contains(needle),
+            "`{needle}` leaked into the log:\n{text}"
+        );
     }
 }
