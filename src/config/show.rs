@@ -224,3 +224,44 @@ pub fn paths_text(c: &Config) -> String {
     out.push_str(&row("logs", &c.paths.log_dir, &c.path_origins.log_dir));
     out
 }
+
+/// The starter file `r3270 config init` writes: the embedded defaults with every setting
+/// commented out, so the file changes nothing until a line is uncommented.
+pub fn starter_text() -> String {
+    let mut out = String::from(
+        "# Your r3270 configuration. Every setting below is commented out and shows its\n\
+         # default; uncomment and change what you need. A keymap list you uncomment is\n\
+         # merged with the defaults: your bindings win, the others stay.\n\n",
+    );
+    for line in super::DEFAULTS.lines() {
+        let t = line.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            out.push_str(line);
+        } else {
+            out.push_str("# ");
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Writes [`starter_text`] to `path`, creating its directory; never overwrites a file.
+pub fn init_file(path: &std::path::Path) -> Result<(), String> {
+    if path.exists() {
+        return Err(format!(
+            "{} already exists; it was left as it is (`r3270 config check` checks it)",
+            path.display()
+        ));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, starter_text().as_bytes()))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
