@@ -127,7 +127,7 @@ impl Doc {
                     file: file.to_owned(),
                     pos: e.span().map(|s| line_col(text, s.start)),
                     key: String::new(),
-                    message: e.message().trim().to_owned(),
+                    message: format!("TOML syntax: {}", e.message().trim()),
                 })
                 .collect());
         }
@@ -204,6 +204,16 @@ pub fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// `"yes" is a string: expected true or false`; a list or table is named, not quoted.
+pub fn wrong_type_message(found: &Value, expected: &str) -> String {
+    match found {
+        Value::Array(_) | Value::Table(_) => {
+            format!("found {}: expected {expected}", found.kind())
+        }
+        v => format!("{} is {}: expected {expected}", v.quoted(), v.kind()),
+    }
+}
+
 /// Walks one document, collecting errors.
 pub struct Ctx<'a> {
     pub doc: &'a Doc,
@@ -235,11 +245,10 @@ impl Ctx<'_> {
     }
 
     fn wrong_type(&mut self, path: &str, e: &Entry, expected: &str) {
-        let found = e.node.value.kind();
         self.err(
             &e.node.span,
             &join(path, &e.key),
-            format!("expected {expected}, found {found}"),
+            wrong_type_message(&e.node.value, expected),
         );
     }
 
@@ -344,11 +353,10 @@ impl Ctx<'_> {
             match &n.value {
                 Value::Str(s) => out.push((s.clone(), n.span.clone())),
                 other => {
-                    let found = other.kind();
                     self.err(
                         &n.span,
                         &format!("{key}[{i}]"),
-                        format!("expected a string, found {found}"),
+                        wrong_type_message(other, "a string"),
                     );
                 }
             }

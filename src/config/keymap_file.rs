@@ -44,12 +44,12 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
         for (i, n) in items.iter().enumerate() {
             let ipath = format!("{lpath}[{i}]");
             let Value::Table(t) = &n.value else {
-                let found = n.value.kind();
                 ctx.err(
                     &n.span,
                     &ipath,
-                    format!(
-                        "expected a binding {{ key = \"...\", action = \"...\" }}, found {found}"
+                    super::doc::wrong_type_message(
+                        &n.value,
+                        "a binding { key = \"...\", action = \"...\" }",
                     ),
                 );
                 continue;

@@ -78,7 +78,7 @@ fn every_error_is_collected_in_file_order() {
         [
             "c.toml:3:1: profile.a.prot: unknown key (did you mean `port`?)",
             "c.toml:4:8: profile.a.port: 70000 is out of range: a port is 1-65535",
-            "c.toml:6:9: ui.mouse: expected true or false, found a string",
+            "c.toml:6:9: ui.mouse: \"yes\" is a string: expected true or false",
         ]
     );
 }
