@@ -650,3 +650,27 @@ pub fn load_file(path: &Path, origin: Origin) -> Result<Config, ConfigErrors> {
 
 #[cfg(test)]
 mod tests;
+
+/// Every key path a config file can hold, as docs/CONFIG.md names them (`NAME` for a name
+/// the user chooses, `LAYER[]` for an item of any keymap layer).
+pub fn documented_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut add = |prefix: &str, list: &[&str]| {
+        keys.extend(list.iter().map(|k| format!("{prefix}.{k}")));
+    };
+    add("ui", UI_KEYS);
+    add("paths", PATHS_KEYS);
+    add("profile.NAME", profile::KEYS);
+    add("profile.NAME.reconnect", profile::RECONNECT_KEYS);
+    add("macros", &["NAME"]);
+    add("keymap", keymap_file::LAYER_KEYS);
+    add("keymap.LAYER[]", keymap_file::BINDING_KEYS);
+    let theme = theme_file::keys();
+    add("theme", &theme.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut logging = serde_keys(&LoggingSettings::default());
+    logging.push("dir".to_owned());
+    add("logging", &logging.iter().map(String::as_str).collect::<Vec<_>>());
+    let limits = serde_keys(&Limits::default());
+    add("limits", &limits.iter().map(String::as_str).collect::<Vec<_>>());
+    keys
+}

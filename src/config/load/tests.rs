@@ -175,3 +175,62 @@ fn pf13_to_pf24_have_a_chord_besides_shift_f() {
         );
     }
 }
+
+/// The rows of docs/CONFIG.md's key tables: (key path, default cell).
+fn doc_rows() -> Vec<(String, String)> {
+    include_str!("../../../docs/CONFIG.md")
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.matches('|').count() >= 5)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let key = cells[1].strip_prefix('`')?.strip_suffix('`')?;
+            key.contains('.')
+                .then(|| (key.to_owned(), cells[2].to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn config_md_documents_every_key_and_no_other() {
+    let documented: Vec<String> = doc_rows().into_iter().map(|(k, _)| k).collect();
+    let known = documented_keys();
+    let missing: Vec<&String> = known.iter().filter(|k| !documented.contains(k)).collect();
+    let extra: Vec<&String> = documented.iter().filter(|k| !known.contains(k)).collect();
+    assert!(missing.is_empty(), "docs/CONFIG.md lacks {missing:?}");
+    assert!(extra.is_empty(), "docs/CONFIG.md documents unknown keys {extra:?}");
+    let mut sorted = documented.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), documented.len(), "a key is documented twice");
+}
+
+#[test]
+fn config_md_defaults_match_the_embedded_defaults() {
+    let rows = doc_rows();
+    let defaults: toml::Table = toml::from_str(DEFAULTS).unwrap();
+    let mut checked = 0;
+    for (section, value) in &defaults {
+        let toml::Value::Table(t) = value else { continue };
+        for (key, v) in t {
+            if matches!(v, toml::Value::Table(_) | toml::Value::Array(_)) {
+                continue;
+            }
+            let path = format!("{section}.{key}");
+            let row = rows.iter().find(|(k, _)| *k == path);
+            let (_, cell) = row.unwrap_or_else(|| panic!("{path} is not in docs/CONFIG.md"));
+            assert_eq!(*cell, format!("`{v}`"), "the default of {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} defaults were compared");
+    // Theme defaults are the built-in theme's colours.
+    let theme = toml::Value::try_from(crate::theme::Theme::default()).unwrap();
+    for (key, v) in theme.as_table().unwrap() {
+        if key == "name" {
+            continue;
+        }
+        let path = format!("theme.{key}");
+        let (_, cell) = rows.iter().find(|(k, _)| *k == path).unwrap();
+        assert_eq!(*cell, format!("`{v}`"), "the default of {path}");
+    }
+}
