@@ -37,7 +37,7 @@ use crate::runtime::tls::{ClientIdentity, TlsOptions};
 use crate::theme::Theme;
 
 pub use error::{ConfigError, ConfigErrors, line_col};
-pub use load::{DEFAULTS, DEFAULTS_NAME};
+pub use load::{DEFAULTS, DEFAULTS_NAME, documented_keys};
 pub use paths::{CONFIG_ENV, Origin, PathOrigins};
 pub use theme_file::SHIPPED as SHIPPED_THEMES;
 

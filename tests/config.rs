@@ -39,14 +39,19 @@ fn a_new_users_typo_gets_the_position_and_a_suggestion() {
 
 #[test]
 fn toml_syntax() {
-    check_fails("syntax", &["3:14: TOML syntax: invalid basic string, expected `\"`"]);
+    check_fails(
+        "syntax",
+        &["3:14: TOML syntax: invalid basic string, expected `\"`"],
+    );
 }
 
 #[test]
 fn unknown_section() {
     check_fails(
         "unknown-section",
-        &["4:2: display: unknown key (known keys: ui, paths, theme, profile, macros, keymap, logging, limits)"],
+        &[
+            "4:2: display: unknown key (known keys: ui, paths, theme, profile, macros, keymap, logging, limits)",
+        ],
     );
 }
 
@@ -73,7 +78,9 @@ fn port_out_of_range() {
 fn tls_mode() {
     check_fails(
         "tls-mode",
-        &["3:7: profile.mvs.tls: \"ssl\" is not a TLS mode: use \"off\", \"direct\" or \"starttls\""],
+        &[
+            "3:7: profile.mvs.tls: \"ssl\" is not a TLS mode: use \"off\", \"direct\" or \"starttls\"",
+        ],
     );
 }
 
@@ -81,7 +88,9 @@ fn tls_mode() {
 fn model_versus_oversize() {
     check_fails(
         "model-oversize",
-        &["4:12: profile.big.oversize: 100x30 is smaller than model 5's 132x27 screen: an oversize screen is at least the model's size (or choose a smaller model)"],
+        &[
+            "4:12: profile.big.oversize: 100x30 is smaller than model 5's 132x27 screen: an oversize screen is at least the model's size (or choose a smaller model)",
+        ],
     );
 }
 
@@ -89,7 +98,9 @@ fn model_versus_oversize() {
 fn unknown_code_page() {
     check_fails(
         "code-page",
-        &["3:13: profile.de.code-page: \"cp9999\" is not a known code page: use a CCSID number (optionally cpNNN): 37, 273, 275, 277, 278, 280, 284, 285, 297, 424, 500, 803, 870, 871, 875, 880, 924, 1025, 1026, 1047, 1123, 1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149, 1154, 1158, 1160"],
+        &[
+            "3:13: profile.de.code-page: \"cp9999\" is not a known code page: use a CCSID number (optionally cpNNN): 37, 273, 275, 277, 278, 280, 284, 285, 297, 424, 500, 803, 870, 871, 875, 880, 924, 1025, 1026, 1047, 1123, 1140, 1141, 1142, 1143, 1144, 1145, 1146, 1147, 1148, 1149, 1154, 1158, 1160",
+        ],
     );
 }
 
@@ -97,7 +108,9 @@ fn unknown_code_page() {
 fn missing_certificate_file() {
     check_fails(
         "missing-cert",
-        &["4:11: profile.secure.ca-file: \"no-such-ca.pem\": no such file (looked for tests/fixtures/config/no-such-ca.pem)"],
+        &[
+            "4:11: profile.secure.ca-file: \"no-such-ca.pem\": no such file (looked for tests/fixtures/config/no-such-ca.pem)",
+        ],
     );
 }
 
@@ -105,7 +118,9 @@ fn missing_certificate_file() {
 fn bad_alternate_endpoint() {
     check_fails(
         "bad-alternate",
-        &["3:39: profile.mvs.alternates[1]: `Q:mvs3.example.com`: prefix `Q:` is not supported (r3270 knows L: for TLS, N: for no TN3270E); an alternate is [L:][N:][LU@]host[:port]"],
+        &[
+            "3:39: profile.mvs.alternates[1]: `Q:mvs3.example.com`: prefix `Q:` is not supported (r3270 knows L: for TLS, N: for no TN3270E); an alternate is [L:][N:][LU@]host[:port]",
+        ],
     );
 }
 
@@ -121,7 +136,9 @@ fn profile_without_host() {
 fn undefined_logon_macro() {
     check_fails(
         "undefined-macro",
-        &["3:15: profile.tso.logon-macro: no macro \"logn\" (did you mean `logon`?): define it under [macros] (the macros are logon)"],
+        &[
+            "3:15: profile.tso.logon-macro: no macro \"logn\" (did you mean `logon`?): define it under [macros] (the macros are logon)",
+        ],
     );
 }
 
@@ -129,7 +146,9 @@ fn undefined_logon_macro() {
 fn keymap_macro_not_defined() {
     check_fails(
         "keymap-macro",
-        &["3:26: keymap.screen[0].action: no macro \"nope\": define it under [macros] (no macros are defined)"],
+        &[
+            "3:26: keymap.screen[0].action: no macro \"nope\": define it under [macros] (no macros are defined)",
+        ],
     );
 }
 
@@ -145,7 +164,9 @@ fn keymap_action_that_does_not_exist() {
 fn two_bindings_for_one_chord_name_both_lines() {
     check_fails(
         "duplicate-binding",
-        &["5:3: keymap.screen[2]: `f5` is bound twice in layer screen: on line 3 and on line 5 (remove one)"],
+        &[
+            "5:3: keymap.screen[2]: `f5` is bound twice in layer screen: on line 3 and on line 5 (remove one)",
+        ],
     );
 }
 
@@ -161,7 +182,9 @@ fn bad_chord() {
 fn bad_condition() {
     check_fails(
         "bad-condition",
-        &["3:46: keymap.screen[0].when: \"insert-mod\" is not a condition (did you mean `insert-mode`?): use one of insert-mode, not-insert-mode, keyboard-locked, keyboard-unlocked, connected, disconnected"],
+        &[
+            "3:46: keymap.screen[0].when: \"insert-mod\" is not a condition (did you mean `insert-mode`?): use one of insert-mode, not-insert-mode, keyboard-locked, keyboard-unlocked, connected, disconnected",
+        ],
     );
 }
 
@@ -169,7 +192,9 @@ fn bad_condition() {
 fn theme_colour_that_does_not_parse() {
     check_fails(
         "bad-colour",
-        &["2:14: theme.background: `#00002` is not a colour: use #rrggbb, a palette index 0-255 (ansi:N), or one of default, black, red, green, yellow, blue, magenta, cyan, gray, darkgray, lightred, lightgreen, lightyellow, lightblue, lightmagenta, lightcyan, white"],
+        &[
+            "2:14: theme.background: `#00002` is not a colour: use #rrggbb, a palette index 0-255 (ansi:N), or one of default, black, red, green, yellow, blue, magenta, cyan, gray, darkgray, lightred, lightgreen, lightyellow, lightblue, lightmagenta, lightcyan, white",
+        ],
     );
 }
 
@@ -177,7 +202,9 @@ fn theme_colour_that_does_not_parse() {
 fn unknown_theme() {
     check_fails(
         "unknown-theme",
-        &["2:9: ui.theme: no theme \"green-scren\" (did you mean `green-screen`?): the themes are 3279, green-screen, high-contrast, light (or add green-scren.toml to tests/fixtures/config/themes)"],
+        &[
+            "2:9: ui.theme: no theme \"green-scren\" (did you mean `green-screen`?): the themes are 3279, green-screen, high-contrast, light (or add green-scren.toml to tests/fixtures/config/themes)",
+        ],
     );
 }
 
@@ -206,7 +233,11 @@ fn logging_values() {
 #[test]
 fn a_missing_explicit_file_is_an_error() {
     let run = r3270(
-        &["--config", "tests/fixtures/config/does-not-exist.toml", "keys"],
+        &[
+            "--config",
+            "tests/fixtures/config/does-not-exist.toml",
+            "keys",
+        ],
         GUARD,
     );
     assert_eq!(run.code, Some(1));
@@ -226,7 +257,10 @@ fn init_writes_a_starter_that_checks_clean_and_never_overwrites() {
     let run = r3270(&["--config", f, "config", "init"], GUARD);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let text = std::fs::read_to_string(&file).unwrap();
-    assert!(text.contains("# [profile.mvs]"), "the example profile is in the starter");
+    assert!(
+        text.contains("# [profile.mvs]"),
+        "the example profile is in the starter"
+    );
     let check = r3270(&["config", "check", f], GUARD);
     assert_eq!(check.code, Some(0), "{}", check.stderr);
     assert_eq!(check.stdout, format!("{f}: ok\n"));
@@ -269,7 +303,11 @@ fn paths_say_where_each_location_came_from() {
     let file = dir.join("config.toml");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    std::fs::write(&file, format!("[paths]\ndata-dir = \"{}\"\n", data.display())).unwrap();
+    std::fs::write(
+        &file,
+        format!("[paths]\ndata-dir = \"{}\"\n", data.display()),
+    )
+    .unwrap();
     let run = r3270(&["--config", file.to_str().unwrap(), "paths"], GUARD);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
@@ -279,7 +317,10 @@ fn paths_say_where_each_location_came_from() {
     );
     assert_eq!(
         lines[2],
-        format!("data         {}  (paths.data-dir in the config file; exists)", data.display())
+        format!(
+            "data         {}  (paths.data-dir in the config file; exists)",
+            data.display()
+        )
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -294,16 +335,31 @@ fn keys_follow_the_file() {
     )
     .unwrap();
     let run = r3270(
-        &["--config", file.to_str().unwrap(), "keys", "--layer", "screen"],
+        &[
+            "--config",
+            file.to_str().unwrap(),
+            "keys",
+            "--layer",
+            "screen",
+        ],
         GUARD,
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines[0], "[screen]");
-    assert_eq!(lines[1].split_whitespace().collect::<Vec<_>>(), ["f5", "send-aid", "pf8"]);
-    assert_eq!(lines[2].split_whitespace().collect::<Vec<_>>(), ["f6", "none"]);
     assert_eq!(
-        run.stdout.lines().filter(|l| l.trim_start().starts_with("f5 ")).count(),
+        lines[1].split_whitespace().collect::<Vec<_>>(),
+        ["f5", "send-aid", "pf8"]
+    );
+    assert_eq!(
+        lines[2].split_whitespace().collect::<Vec<_>>(),
+        ["f6", "none"]
+    );
+    assert_eq!(
+        run.stdout
+            .lines()
+            .filter(|l| l.trim_start().starts_with("f5 "))
+            .count(),
         1,
         "the default f5 binding is replaced"
     );
@@ -321,7 +377,11 @@ fn user_themes_override_and_are_checked() {
     let f = file.to_str().unwrap();
     let run = r3270(&["--config", f, "config", "show"], GUARD);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stdout.contains("background = \"#101010\""), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("background = \"#101010\""),
+        "{}",
+        run.stdout
+    );
     std::fs::write(themes.join("bad.toml"), "red = \"reddish\"\n").unwrap();
     let bad = r3270(&["config", "check", f], GUARD);
     assert_eq!(bad.code, Some(1));

@@ -86,7 +86,10 @@ fn a_rebound_f5_pages_the_parts_list_and_the_default_f5_is_pf5() {
     assert_eq!(paged.code, Some(0), "{}", paged.stderr);
     let text = paged.stdout;
     assert!(text.contains("DMO300"), "still the catalogue:\n{text}");
-    assert!(!text.contains("DMO005W"), "PF8 has a function here:\n{text}");
+    assert!(
+        !text.contains("DMO005W"),
+        "PF8 has a function here:\n{text}"
+    );
     assert_ne!(
         first_part(&text),
         first_part(&default.stdout),
@@ -114,5 +117,9 @@ fn a_chord_bound_to_a_tui_action_is_refused_before_connecting() {
     );
     let bad = r3270(&["screen", "127.0.0.1:9", "key:ctrl-f99"], GUARD);
     assert_eq!(bad.code, Some(2), "{}", bad.stderr);
-    assert!(bad.stderr.contains("`ctrl-f99` is not a key chord"), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("`ctrl-f99` is not a key chord"),
+        "{}",
+        bad.stderr
+    );
 }

@@ -666,11 +666,20 @@ pub fn documented_keys() -> Vec<String> {
     add("keymap", keymap_file::LAYER_KEYS);
     add("keymap.LAYER[]", keymap_file::BINDING_KEYS);
     let theme = theme_file::keys();
-    add("theme", &theme.iter().map(String::as_str).collect::<Vec<_>>());
+    add(
+        "theme",
+        &theme.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     let mut logging = serde_keys(&LoggingSettings::default());
     logging.push("dir".to_owned());
-    add("logging", &logging.iter().map(String::as_str).collect::<Vec<_>>());
+    add(
+        "logging",
+        &logging.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     let limits = serde_keys(&Limits::default());
-    add("limits", &limits.iter().map(String::as_str).collect::<Vec<_>>());
+    add(
+        "limits",
+        &limits.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     keys
 }

@@ -265,3 +265,29 @@ pub fn init_file(path: &std::path::Path) -> Result<(), String> {
         .and_then(|mut f| std::io::Write::write_all(&mut f, starter_text().as_bytes()))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_md_shows_the_default_keymap() {
+        let doc = include_str!("../../docs/KEYS.md");
+        let begin = "<!-- BEGIN r3270 keys -->\n```\n";
+        let start = doc.find(begin).map(|i| i + begin.len()).unwrap();
+        let end = doc.find("```\n<!-- END r3270 keys -->").unwrap();
+        let expected = keys_text(&Config::builtin(), None);
+        assert!(
+            doc[start..end] == expected,
+            "docs/KEYS.md is out of date; its block should be:\n{expected}"
+        );
+    }
+
+    #[test]
+    fn the_starter_file_changes_nothing() {
+        let text = starter_text();
+        let parsed: toml::Table = toml::from_str(&text).unwrap();
+        assert!(parsed.is_empty(), "every setting is commented out");
+        assert!(text.contains("# theme = \"3279\""));
+    }
+}

@@ -197,7 +197,10 @@ fn config_md_documents_every_key_and_no_other() {
     let missing: Vec<&String> = known.iter().filter(|k| !documented.contains(k)).collect();
     let extra: Vec<&String> = documented.iter().filter(|k| !known.contains(k)).collect();
     assert!(missing.is_empty(), "docs/CONFIG.md lacks {missing:?}");
-    assert!(extra.is_empty(), "docs/CONFIG.md documents unknown keys {extra:?}");
+    assert!(
+        extra.is_empty(),
+        "docs/CONFIG.md documents unknown keys {extra:?}"
+    );
     let mut sorted = documented.clone();
     sorted.sort();
     sorted.dedup();
@@ -210,7 +213,9 @@ fn config_md_defaults_match_the_embedded_defaults() {
     let defaults: toml::Table = toml::from_str(DEFAULTS).unwrap();
     let mut checked = 0;
     for (section, value) in &defaults {
-        let toml::Value::Table(t) = value else { continue };
+        let toml::Value::Table(t) = value else {
+            continue;
+        };
         for (key, v) in t {
             if matches!(v, toml::Value::Table(_) | toml::Value::Array(_)) {
                 continue;
