@@ -101,6 +101,10 @@ pub struct Args {
     /// Send a telnet NOP after this many idle seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub nop: Option<Duration>,
+    /// Disconnect if the host sends a record larger than this (4096 to 16777216; the
+    /// default is limits.max-record-bytes' default, 262144).
+    #[arg(long, value_name = "BYTES", value_parser = parse_max_record)]
+    pub max_record_bytes: Option<usize>,
     /// Also print the field map after the screen.
     #[arg(long)]
     pub fields: bool,
@@ -119,6 +123,19 @@ pub struct Args {
     /// Keys to apply, in order (see KEYS below).
     #[arg(value_name = "KEY")]
     pub keys: Vec<Step>,
+}
+
+fn parse_max_record(s: &str) -> Result<usize, String> {
+    let limits = crate::limits::Limits {
+        max_record_bytes: s
+            .parse()
+            .map_err(|_| format!("{s}: not a number of bytes"))?,
+        ..crate::limits::Limits::default()
+    };
+    match limits.validate().into_iter().next() {
+        Some((_, message)) => Err(message),
+        None => Ok(limits.max_record_bytes),
+    }
 }
 
 fn parse_model(s: &str) -> Result<Model, String> {
@@ -250,6 +267,12 @@ impl Args {
             },
             nop_interval: self.nop,
             tcp_keepalive: true,
+            limits: crate::limits::Limits {
+                max_record_bytes: self
+                    .max_record_bytes
+                    .unwrap_or(crate::limits::Limits::default().max_record_bytes),
+                ..crate::limits::Limits::default()
+            },
         }
     }
 }
@@ -644,6 +667,16 @@ mod tests {
         assert!("cursor:1".parse::<Step>().is_err());
         assert!("sleep:x".parse::<Step>().is_err());
         assert!("PF25".parse::<Step>().is_err());
+    }
+
+    #[test]
+    fn max_record_bytes_is_range_checked() {
+        assert_eq!(parse_max_record("8192"), Ok(8192));
+        assert_eq!(
+            parse_max_record("10"),
+            Err("10 is out of range: allowed is 4096 to 16777216".to_owned())
+        );
+        assert!(parse_max_record("lots").is_err());
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   as the golden tests and `r3270 replay` do.
 //! - With the default `tui` feature: [`runtime`] puts sessions on real sockets (tokio, TLS),
 //!   [`headless`] is the scriptable `r3270 screen` client, and [`demo`] is the built-in demo
-//!   host (`r3270 serve-demo`, `r3270 --demo`).
+//!   host (`r3270 serve-demo`, `r3270 --demo`); [`limits`] and [`logging`] are the
+//!   `[limits]` and `[logging]` sections of the configuration and what applies them.
 
 pub mod proto;
 pub mod replay;
@@ -24,6 +25,10 @@ pub mod demo;
 pub mod headless;
 #[cfg(feature = "tui")]
 pub mod keymap;
+#[cfg(feature = "tui")]
+pub mod limits;
+#[cfg(feature = "tui")]
+pub mod logging;
 #[cfg(feature = "tui")]
 pub mod runtime;
 #[cfg(feature = "tui")]

@@ -21,6 +21,10 @@ struct Cli {
     /// Start the built-in demo host in this process (on a free port) and connect to it.
     #[arg(long)]
     demo: bool,
+    /// Log level or filter for the log file (EnvFilter syntax, e.g. `debug` or
+    /// `info,r3270::proto=trace`); overrides R3270_LOG. Logs never go to the terminal.
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log_level: Option<String>,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -86,7 +90,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Start file logging for the commands that talk to a network; a failure is one warning on
+/// stderr and the command goes on without logs. The guard must live until exit.
+fn start_logging(override_level: Option<&str>) -> Option<r3270::logging::LogGuard> {
+    let settings = r3270::logging::LoggingSettings::default();
+    match r3270::logging::init(&settings, &r3270::logging::default_dir(), override_level) {
+        Ok(guard) => Some(guard),
+        Err(e) => {
+            eprintln!("r3270: warning: no log file: {e}");
+            None
+        }
+    }
+}
+
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let _log = match &cli.command {
+        Some(Command::Screen(_) | Command::ServeDemo { .. }) => {
+            start_logging(cli.log_level.as_deref())
+        }
+        _ => None,
+    };
     let Some(command) = cli.command else {
         if cli.demo {
             return demo_in_process();

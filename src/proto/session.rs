@@ -39,7 +39,8 @@ mod keys;
 /// The largest record accepted from a host by default (a 62x160 screen with attributes on
 /// every cell is well under this); larger records are dropped with an error event.
 pub const DEFAULT_MAX_RECORD: usize = 256 * 1024;
-/// Keys kept while the keyboard is locked by a pending AID.
+/// Keys kept by default while the keyboard is locked by a pending AID
+/// ([`Session::set_typeahead_limit`] changes it).
 pub const TYPEAHEAD_LIMIT: usize = 512;
 
 /// Something the front end may want to know about.
@@ -97,6 +98,10 @@ pub struct Session {
     record: Vec<u8>,
     record_overflow: bool,
     max_record: usize,
+    /// Host records dropped because they passed `max_record` (the runtime disconnects).
+    oversized_records: u64,
+    /// Keys kept while the keyboard is locked by a pending AID.
+    typeahead_limit: usize,
     transmit: Vec<u8>,
     events: VecDeque<SessionEvent>,
     typeahead: VecDeque<Key>,
@@ -148,6 +153,8 @@ impl Session {
             record: Vec::new(),
             record_overflow: false,
             max_record: DEFAULT_MAX_RECORD,
+            oversized_records: 0,
+            typeahead_limit: TYPEAHEAD_LIMIT,
             transmit: Vec::new(),
             events: VecDeque::new(),
             typeahead: VecDeque::new(),
@@ -162,9 +169,34 @@ impl Session {
         }
     }
 
-    /// Limit the size of one record from the host (the config's `max-record`).
+    /// Limit the size of one record from the host (the config's `limits.max-record-bytes`).
+    /// A longer record is dropped whole, reported once as [`SessionEvent::HostError`] and
+    /// counted by [`Session::oversized_records`]; the session itself goes on, and whether to
+    /// hang up is the runtime's decision.
     pub fn set_max_record(&mut self, bytes: usize) {
         self.max_record = bytes.max(64);
+    }
+
+    /// The record size limit in force.
+    pub fn max_record(&self) -> usize {
+        self.max_record
+    }
+
+    /// How many host records were dropped for passing the size limit.
+    pub fn oversized_records(&self) -> u64 {
+        self.oversized_records
+    }
+
+    /// Limit the keys queued while the keyboard is locked by a pending AID (the config's
+    /// `limits.type-ahead`; 0 disables type-ahead). Keys beyond it are dropped. Keys
+    /// already queued stay.
+    pub fn set_typeahead_limit(&mut self, keys: usize) {
+        self.typeahead_limit = keys;
+    }
+
+    /// The type-ahead limit in force.
+    pub fn typeahead_limit(&self) -> usize {
+        self.typeahead_limit
     }
 
     // ----- getters -------------------------------------------------------------------
@@ -313,9 +345,10 @@ impl Session {
         if self.in_3270_transport() || self.e_on {
             if self.record.len() + bytes.len() > self.max_record {
                 if !self.record_overflow {
+                    self.oversized_records += 1;
                     self.events.push_back(SessionEvent::HostError {
                         message: format!(
-                            "host record longer than the {}-byte limit; dropped",
+                            "the host sent a record larger than the limit of {} bytes; dropped",
                             self.max_record
                         ),
                         negative_response: false,

@@ -77,6 +77,8 @@ impl Client {
         }
         let conn = Connection::open(spec, opts).await?;
         let mut session = Session::new(cfg);
+        session.set_max_record(opts.limits.max_record_bytes);
+        session.set_typeahead_limit(opts.limits.type_ahead);
         if let Some(verified) = conn.direct_tls() {
             session.set_secure(verified);
         }
@@ -239,7 +241,18 @@ impl Client {
                 }
                 self.tracker.feed(&bytes);
                 self.last_input = Instant::now();
+                let oversized = self.session.oversized_records();
                 self.session.handle_input(std::time::Instant::now(), &bytes);
+                if self.session.oversized_records() > oversized {
+                    // A host that sends more than the limit is not to be trusted with the
+                    // rest of the session: stop reading at once and say why.
+                    let limit = self.session.max_record();
+                    tracing::warn!(limit, "record size limit hit; disconnecting");
+                    self.flush();
+                    self.conn.abort();
+                    self.end(ConnectionError::RecordTooLarge { limit });
+                    return;
+                }
                 if !self.session.mode().is_3270() {
                     // NVT text has no records; only 3270 data can be cut mid-record.
                     self.tracker.reset();
@@ -250,6 +263,7 @@ impl Client {
                 if let Some(t) = &mut self.trace {
                     let _ = t.note(SystemTime::now(), "TLS established");
                 }
+                tracing::debug!(verified, "session: TLS established");
                 self.session.handle_tls_established(verified);
                 self.flush();
             }
@@ -271,6 +285,7 @@ impl Client {
     }
 
     fn end(&mut self, e: ConnectionError) {
+        tracing::info!(error = %e, "session ended");
         if let Some(t) = &mut self.trace {
             let _ = t.note(SystemTime::now(), &format!("connection ended: {e}"));
             let _ = t.flush();
@@ -304,7 +319,11 @@ impl Client {
                 }
                 SessionEvent::ScreenChanged => self.drawn = true,
                 SessionEvent::Alarm => self.alarms += 1,
-                SessionEvent::HostError { message, .. } => self.host_errors.push(message),
+                SessionEvent::HostError { message, .. } => {
+                    // The engine's messages describe framing and orders, never field contents.
+                    tracing::debug!(%message, "host error");
+                    self.host_errors.push(message);
+                }
                 _ => {}
             }
         }

@@ -20,15 +20,15 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_native_tls::{TlsConnector, TlsStream};
 
+use tracing::Instrument;
+
+use crate::limits::Limits;
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
 use crate::runtime::tls::{TlsOptions, classify_handshake_error};
 
 /// Telnet IAC NOP (RFC 854): a no-op that keeps middleboxes from dropping an idle session.
 const IAC_NOP: [u8; 2] = [0xFF, 0xF1];
-/// How many received chunks may wait for the driver before the task stops reading
-/// (backpressure instead of unbounded memory).
-const EVENT_QUEUE: usize = 64;
 
 /// How to connect.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,6 +41,10 @@ pub struct ConnectOptions {
     pub nop_interval: Option<Duration>,
     /// Set SO_KEEPALIVE on the socket (the kernel's keepalive interval applies).
     pub tcp_keepalive: bool,
+    /// Resource limits: `event_queue` is how many received chunks may wait for the driver
+    /// before the task stops reading (backpressure instead of unbounded memory); the
+    /// [`Client`](crate::runtime::Client) applies `max_record_bytes` and `type_ahead`.
+    pub limits: Limits,
 }
 
 impl Default for ConnectOptions {
@@ -50,6 +54,7 @@ impl Default for ConnectOptions {
             tls: TlsOptions::default(),
             nop_interval: None,
             tcp_keepalive: true,
+            limits: Limits::default(),
         }
     }
 }
@@ -101,21 +106,28 @@ impl Connection {
             port: spec.port,
             after: opts.connect_timeout,
         };
-        let (tcp, peer) = tokio::time::timeout_at(deadline, tcp_connect(spec, opts))
-            .await
-            .map_err(|_| timed_out())??;
+        let connected = match tokio::time::timeout_at(deadline, tcp_connect(spec, opts)).await {
+            Ok(r) => r,
+            Err(_) => Err(timed_out()),
+        };
+        let (tcp, peer) = connected.inspect_err(|e| {
+            tracing::info!(host = %spec.host, port = spec.port, error = %e, "connect failed");
+        })?;
+        tracing::info!(host = %spec.host, port = spec.port, %peer, "connected");
         let domain = spec.tls_domain().to_owned();
         let (stream, direct_tls) = if spec.tls {
             let tls = tokio::time::timeout_at(deadline, connector.connect(&domain, tcp))
                 .await
                 .map_err(|_| timed_out())?
-                .map_err(|e| classify_handshake_error(&domain, &e))?;
+                .map_err(|e| classify_handshake_error(&domain, &e))
+                .inspect_err(|e| tracing::info!(%peer, error = %e, "TLS handshake failed"))?;
+            tracing::info!(%peer, verified, "TLS established (direct)");
             (Stream::Tls(Box::new(tls)), Some(verified))
         } else {
             (Stream::Plain(tcp), None)
         };
         let (commands, command_rx) = mpsc::unbounded_channel();
-        let (event_tx, events) = mpsc::channel(EVENT_QUEUE);
+        let (event_tx, events) = mpsc::channel(opts.limits.event_queue.max(1));
         let task = Task {
             commands: command_rx,
             events: event_tx,
@@ -124,7 +136,8 @@ impl Connection {
             verified,
             nop_interval: opts.nop_interval,
         };
-        tokio::spawn(task.run(stream));
+        let span = tracing::info_span!("connection", %peer);
+        tokio::spawn(task.run(stream).instrument(span));
         Ok(Connection {
             commands,
             events,
@@ -155,6 +168,14 @@ impl Connection {
 
     /// Ask for an orderly close. The task ends after flushing what was queued before.
     pub fn close(&self) {
+        let _ = self.commands.send(Command::Close);
+    }
+
+    /// Stop now, even if the task is waiting for room in the event queue: no more events
+    /// are accepted (those already queued can still be taken) and the task shuts the stream
+    /// down. For a host that must not be read any further (one that passed a limit).
+    pub fn abort(&mut self) {
+        self.events.close();
         let _ = self.commands.send(Command::Close);
     }
 
@@ -272,12 +293,18 @@ impl Task {
                 () = sleep_until(nop_at) => Step::Nop,
             };
             let outcome = match step {
-                Step::Read(Ok(0)) => Err(ConnEvent::Closed),
+                Step::Read(Ok(0)) => {
+                    tracing::info!("the host closed the connection");
+                    Err(ConnEvent::Closed)
+                }
                 Step::Read(Ok(n)) => {
+                    // Sizes only: what the host sends is screen data, never logged.
+                    tracing::trace!(bytes = n, "received");
                     idle_since = Instant::now();
                     let data = buf.get(..n).unwrap_or_default().to_vec();
                     if self.events.send(ConnEvent::Data(data)).await.is_err() {
-                        // The driver is gone: nobody will read what comes next.
+                        // The driver is gone (or aborted): nobody will read what comes next.
+                        tracing::debug!("the driver stopped reading; closing");
                         let _ = stream.shutdown().await;
                         return;
                     }
@@ -285,10 +312,13 @@ impl Task {
                 }
                 Step::Read(Err(e)) => Err(ConnEvent::Error(io_error(e))),
                 Step::Command(None | Some(Command::Close)) => {
+                    tracing::info!("closing the connection");
                     let _ = stream.shutdown().await;
                     return;
                 }
                 Step::Command(Some(Command::Send(bytes))) => {
+                    // Sizes only: what the operator typed must never reach a log.
+                    tracing::trace!(bytes = bytes.len(), "sent");
                     idle_since = Instant::now();
                     write(&mut stream, &bytes).await
                 }
@@ -302,6 +332,7 @@ impl Task {
                             stream = Stream::Tls(Box::new(tls));
                             idle_since = Instant::now();
                             let verified = self.verified;
+                            tracing::info!(verified, "TLS established (STARTTLS)");
                             if self
                                 .events
                                 .send(ConnEvent::TlsEstablished { verified })
@@ -314,6 +345,7 @@ impl Task {
                         }
                         Err(e) => {
                             let e = classify_handshake_error(&self.domain, &e);
+                            tracing::info!(error = %e, "STARTTLS handshake failed");
                             let _ = self.events.send(ConnEvent::Error(e)).await;
                             return;
                         }
@@ -325,6 +357,9 @@ impl Task {
                 },
             };
             if let Err(event) = outcome {
+                if let ConnEvent::Error(e) = &event {
+                    tracing::info!(error = %e, "connection failed");
+                }
                 let _ = self.events.send(event).await;
                 return;
             }

@@ -51,6 +51,11 @@ pub enum ConnectionError {
     ClosedMidRecord { bytes: usize },
     #[error("the connection was reset by the host{}", if *.mid_record { " in the middle of a record" } else { "" })]
     Reset { mid_record: bool },
+    #[error(
+        "the host sent a record larger than the limit of {limit} bytes \
+         (limits.max-record-bytes); disconnected"
+    )]
+    RecordTooLarge { limit: usize },
     #[error("connection error: {0}")]
     Io(#[source] std::io::Error),
     #[error("the connection task ended unexpectedly")]

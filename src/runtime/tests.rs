@@ -209,3 +209,103 @@ async fn idle_connection_sends_telnet_nop() {
     assert_ne!(w, Wait::Ready);
     host.await.unwrap();
 }
+
+/// Every log line, from a subscriber installed for the test's thread only.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn logs_carry_byte_counts_never_what_was_typed() {
+    use crate::logging::{LogFormat, LoggingSettings, dispatch, env_filter};
+    let captured = Captured::default();
+    let filter = env_filter(&LoggingSettings::default(), Some("trace"), None).unwrap();
+    // A current-thread runtime: the connection task runs on this thread and logs here too.
+    let _default =
+        tracing::dispatcher::set_default(&dispatch(LogFormat::Plain, filter, captured.clone()));
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let host = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        s.write_all(&[IAC, DO, 24]).await.unwrap();
+        expect(&mut s, &[IAC, WILL, 24]).await;
+        s.write_all(&[IAC, SB, 24, 1, IAC, SE]).await.unwrap();
+        expect(&mut s, &[IAC, SE]).await;
+        s.write_all(&[IAC, DO, 25, IAC, WILL, 25, IAC, DO, 0, IAC, WILL, 0])
+            .await
+            .unwrap();
+        expect(&mut s, &[IAC, WILL, 0]).await;
+        // "HELLO" protected, then an input field with the cursor in it.
+        let mut screen = HELLO[..HELLO.len() - 2].to_vec();
+        screen.extend([0x1D, 0x40, 0x13, IAC, EOR]);
+        s.write_all(&screen).await.unwrap();
+        // The Enter AID, then unlock with a fresh screen.
+        expect(&mut s, &[0x7D]).await;
+        s.write_all(HELLO).await.unwrap();
+        let mut buf = [0u8; 256];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+    });
+    let mut client = Client::connect(
+        &spec(port),
+        &ConnectOptions::default(),
+        TerminalConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        client.wait_ready(Duration::from_secs(10)).await,
+        Wait::Ready
+    );
+    client.text("SECRETPW");
+    assert!(
+        client
+            .aid(crate::proto::Aid::Enter, Duration::from_secs(10))
+            .await
+    );
+    client.close().await;
+    host.await.unwrap();
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(text.contains("connected"), "{text}");
+    assert!(text.contains("sent bytes="), "{text}");
+    assert!(text.contains("received bytes="), "{text}");
+    // Neither the typed text, nor its EBCDIC bytes in any usual rendering.
+    let ebcdic: Vec<u8> = "SECRETPW"
+        .chars()
+        .map(|c| crate::proto::CodePage::default().from_unicode(c).unwrap())
+        .collect();
+    let dec = format!("{ebcdic:?}");
+    let hex: String = ebcdic.iter().fold(String::new(), |mut h, b| {
+        use std::fmt::Write;
+        let _ = write!(h, "{b:02x}");
+        h
+    });
+    for needle in [
+        "SECRETPW",
+        dec.trim_matches(['[', ']']),
+        &hex,
+        &hex.to_uppercase(),
+    ] {
+        assert!(
+            !text.contains(needle),
+            "`{needle}` leaked into the log:\n{text}"
+        );
+    }
+}

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use super::{Mode, ReadKind, ReplyMode, Session, SessionEvent, TYPEAHEAD_LIMIT};
+use super::{Mode, ReadKind, ReplyMode, Session, SessionEvent};
 use crate::proto::key::{Aid, Key};
 use crate::proto::keyboard::{self, KeyOutcome};
 use crate::proto::oia::{LockReason, OperatorError};
@@ -38,7 +38,7 @@ impl Session {
                     self.keyboard.insert = false;
                 }
                 (LockReason::TimeWait | LockReason::System, _)
-                    if self.typeahead.len() < TYPEAHEAD_LIMIT =>
+                    if self.typeahead.len() < self.typeahead_limit =>
                 {
                     self.typeahead.push_back(key);
                 }

@@ -50,3 +50,59 @@ fn leaving_3270_mode_clears_the_screen() {
     assert_eq!(s.text_rows()[0].trim_end(), "hi");
     assert!(s.text_rows()[1..].iter().all(|r| r.trim().is_empty()));
 }
+
+/// Plain TN3270 (BINARY and EOR both ways) with "A" written and the keyboard restored.
+fn tn3270_session() -> (Session, Instant) {
+    let mut s = Session::new(TerminalConfig::default());
+    let t = now();
+    s.handle_input(
+        t,
+        &[
+            0xff, 0xfd, 0x00, 0xff, 0xfb, 0x00, 0xff, 0xfd, 0x19, 0xff, 0xfb, 0x19,
+        ],
+    );
+    s.handle_input(t, &[0xf5, 0xc3, 0xc1, 0xff, 0xef]);
+    while s.poll_transmit().is_some() {}
+    while s.poll_event().is_some() {}
+    (s, t)
+}
+
+#[test]
+fn oversized_records_are_counted_once_each() {
+    let (mut s, t) = tn3270_session();
+    s.set_max_record(10);
+    assert_eq!(s.max_record(), 64, "the floor is 64 bytes");
+    assert_eq!(s.oversized_records(), 0);
+    let mut big = vec![0xf5, 0xc3];
+    big.extend(std::iter::repeat_n(0xc1, 100));
+    // One record split over two reads is one overflow.
+    s.handle_input(t, &big[..50]);
+    s.handle_input(t, &big[50..]);
+    s.handle_input(t, &[0xff, 0xef]);
+    assert_eq!(s.oversized_records(), 1);
+    let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            SessionEvent::HostError { message, .. }
+                if message == "the host sent a record larger than the limit of 64 bytes; dropped"
+        )),
+        "{events:?}"
+    );
+    s.handle_input(t, &big);
+    s.handle_input(t, &[0xff, 0xef]);
+    assert_eq!(s.oversized_records(), 2);
+}
+
+#[test]
+fn typeahead_limit_is_configurable() {
+    let (mut s, t) = tn3270_session();
+    assert_eq!(s.typeahead_limit(), TYPEAHEAD_LIMIT);
+    s.set_typeahead_limit(3);
+    s.handle_key(Key::Aid(Aid::Enter), t);
+    assert!(s.is_locked());
+    for c in "ABCDEF".chars() {
+        s.handle_key(Key::Char(c), t);
+    }
+    assert_eq!(s.oia().typeahead, 3);
+}
