@@ -9,7 +9,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{r3270, temp_dir};
+use common::{r3270, r3270_command, temp_dir};
 
 const GUARD: Duration = Duration::from_secs(60);
 
@@ -392,6 +392,56 @@ fn user_themes_override_and_are_checked() {
             "{}:1:7: red: `reddish` is not a colour: use #rrggbb, a palette index 0-255 (ansi:N), or one of default, black, red, green, yellow, blue, magenta, cyan, gray, darkgray, lightred, lightgreen, lightyellow, lightblue, lightmagenta, lightcyan, white",
             themes.join("bad.toml").display()
         )
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn r3270_config_names_the_file_and_the_default_may_be_missing() {
+    let dir = temp_dir("config-env");
+    let file = dir.join("env.toml");
+    std::fs::write(&file, "[ui]\ncrosshair = true\n").unwrap();
+    let out = r3270_command()
+        .env("R3270_CONFIG", &file)
+        .args(["paths"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(
+        stdout.lines().next().unwrap(),
+        format!("config file  {}  (R3270_CONFIG; exists)", file.display())
+    );
+    let show = r3270_command()
+        .env("R3270_CONFIG", &file)
+        .args(["config", "show"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8(show.stdout)
+            .unwrap()
+            .contains("crosshair = true")
+    );
+    // The runner's fresh home has no config file: the built-in defaults apply.
+    let run = r3270(&["paths"], GUARD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("(default; missing)"),
+        "{}",
+        run.stdout
+    );
+    let check = r3270(&["config", "check"], GUARD);
+    assert_eq!(check.code, Some(0), "{}", check.stderr);
+    assert!(
+        check
+            .stdout
+            .ends_with(": no such file; the built-in defaults apply\n"),
+        "{}",
+        check.stdout
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -8,10 +8,10 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Stdio};
 use std::time::Duration;
 
-use common::{Guard, r3270, temp_dir};
+use common::{Guard, r3270, r3270_command, temp_dir};
 
 const GUARD: Duration = Duration::from_secs(60);
 
@@ -22,7 +22,7 @@ struct DemoHost {
 }
 
 fn start_demo() -> DemoHost {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_r3270"))
+    let mut child = r3270_command()
         .args(["serve-demo", "--port", "0"])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -122,4 +122,29 @@ fn a_chord_bound_to_a_tui_action_is_refused_before_connecting() {
         "{}",
         bad.stderr
     );
+}
+
+#[test]
+fn a_bad_config_stops_screen_before_connecting_with_every_error() {
+    let dir = temp_dir("keys-bad-config");
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        "[ui]\nmouse = 1\n[keymap]\nscreen = [ { key = \"f5\", action = \"pf5\" } ]\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let run = r3270(&["--config", f, "screen", "127.0.0.1:9", "key:f5"], GUARD);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{f}:2:9: ui.mouse: 1 is an integer: expected true or false"),
+            format!("{f}:4:35: keymap.screen[0].action: unknown action `pf5`"),
+            "r3270: 2 errors in the configuration".to_owned(),
+        ]
+    );
+    assert_eq!(run.stdout, "");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
