@@ -82,6 +82,8 @@ pub struct ScreenLayout {
     /// The terminal area given, for the notice.
     area: Rect,
     too_small: bool,
+    /// Whether the operator panned (the view does not follow the cursor).
+    panned: bool,
     cursor: Option<(u16, u16)>,
 }
 
@@ -124,6 +126,7 @@ pub fn layout(
         dims,
         area,
         too_small: !fits,
+        panned: pan.is_some(),
         cursor: None,
     };
     l.cursor = l.to_terminal(cursor);
@@ -181,24 +184,45 @@ impl ScreenLayout {
         self.dims
     }
 
-    /// The plain-words notice shown when the screen does not fit.
+    /// The plain-words notice shown when the screen does not fit: the longest wording that
+    /// fits the area's width (the shortest is cut at the edge when even it does not).
     pub fn notice(&self) -> Option<String> {
         if !self.too_small {
             return None;
         }
         let (r0, c0) = self.origin;
-        Some(format!(
-            "Host screen {}x{} does not fit in {}x{}: showing rows {}-{}, columns {}-{}; \
-             the view follows the cursor (pan with pan-up/down/left/right)",
+        let (r1, c1) = (r0 + self.view.height, c0 + self.view.width);
+        let (hr, hc, tr, tc) = (
             self.dims.rows,
             self.dims.cols,
             self.area.height,
             self.area.width,
+        );
+        let how = if self.panned {
+            "panned (pan-up/down/left/right; cancel follows the cursor again)"
+        } else {
+            "the view follows the cursor (pan with pan-up/down/left/right)"
+        };
+        let short_how = if self.panned { "panned" } else { "follows the cursor" };
+        let long = format!(
+            "Host screen {hr}x{hc} does not fit in {tr}x{tc}: showing rows {}-{r1}, \
+             columns {}-{c1}; {how}",
             r0 + 1,
-            r0 + self.view.height,
-            c0 + 1,
-            c0 + self.view.width,
-        ))
+            c0 + 1
+        );
+        let medium = format!(
+            "Screen {hr}x{hc} > {tr}x{tc}: rows {}-{r1}, cols {}-{c1}, {short_how}",
+            r0 + 1,
+            c0 + 1
+        );
+        let short = format!("{hr}x{hc} in {tr}x{tc}: rows {}-{r1} cols {}-{c1}", r0 + 1, c0 + 1);
+        let width = usize::from(self.area.width);
+        Some(
+            [long, medium]
+                .into_iter()
+                .find(|t| t.chars().count() <= width)
+                .unwrap_or(short),
+        )
     }
 }
 
