@@ -153,6 +153,17 @@ fn keymap_macro_not_defined() {
 }
 
 #[test]
+fn macro_that_plays_itself() {
+    check_fails(
+        "macro-cycle",
+        &[
+            "2:31: macros.logon[2]: macro \"logon\" would play itself through \"again\": a macro cannot call itself, directly or through others",
+            "3:10: macros.again[0]: macro \"again\" would play itself through \"logon\": a macro cannot call itself, directly or through others",
+        ],
+    );
+}
+
+#[test]
 fn keymap_action_that_does_not_exist() {
     check_fails(
         "unknown-action",
