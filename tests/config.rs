@@ -456,3 +456,18 @@ fn r3270_config_names_the_file_and_the_default_may_be_missing() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_shipped_defaults_check_clean_as_a_user_file() {
+    let run = r3270(&["config", "check", "assets/default-config.toml"], GUARD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "assets/default-config.toml: ok\n");
+    for theme in ["3279", "green-screen", "high-contrast", "light"] {
+        let dir = temp_dir("config-shipped-theme");
+        let file = dir.join("config.toml");
+        std::fs::write(&file, format!("[ui]\ntheme = \"{theme}\"\n")).unwrap();
+        let run = r3270(&["config", "check", file.to_str().unwrap()], GUARD);
+        assert_eq!(run.code, Some(0), "{theme}: {}", run.stderr);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
