@@ -2,8 +2,11 @@
 //!
 //! Subcommands grow with the issues: `replay` drives the protocol engine through an x3270
 //! trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
-//! built-in demo host and `--demo` starts it in-process and connects to it. The interactive
-//! TUI comes next.
+//! built-in demo host and `--demo` starts it in-process and connects to it. `paths`,
+//! `config init|show|check` and `keys` show and check the configuration (`r3270::config`);
+//! `--config FILE` picks the file for every command that reads it, and a bad configuration
+//! stops such a command with every error before it does anything. The interactive TUI comes
+//! next.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
