@@ -85,8 +85,16 @@ fn a_small_terminal_follows_the_cursor_and_says_so() {
              the view follows the cursor (pan with pan-up/down/left/right)"
         )
     );
-    let narrow = layout(Rect::new(0, 0, 40, 30), dims, Position::new(0, 0), Some((1, 1)));
-    assert_eq!(narrow.notice().as_deref(), Some("43x80 in 30x40: rows 2-30 cols 2-41"));
+    let narrow = layout(
+        Rect::new(0, 0, 40, 30),
+        dims,
+        Position::new(0, 0),
+        Some((1, 1)),
+    );
+    assert_eq!(
+        narrow.notice().as_deref(),
+        Some("43x80 in 30x40: rows 2-30 cols 2-41")
+    );
 }
 
 #[test]
@@ -145,7 +153,11 @@ fn typed_password_is_never_drawn() {
         };
         let area = buf.area;
         draw_screen(&mut buf, area, &screen, &theme, &opts);
-        let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+        let text: String = buf
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
         assert!(!text.contains("SECRET"), "password shown");
     }
 }

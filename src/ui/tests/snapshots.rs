@@ -1,5 +1,8 @@
 //! Snapshots of drawn views: characters, then the style runs (see [`super::dump`]).
 
+// Snapshot text is built once per test: `push_str(&format!(..))` reads best here.
+#![allow(clippy::format_push_string)]
+
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -169,7 +172,7 @@ fn oia(f: impl FnOnce(&mut Oia)) -> Oia {
 #[test]
 fn every_oia_state() {
     let theme = Theme::default();
-    let states: Vec<(&str, Oia, ConnState)> = vec![
+    let cases: Vec<(&str, Oia, ConnState)> = vec![
         (
             "4A unlocked",
             oia(|o| o.mode = Mode::Tn3270),
@@ -234,7 +237,7 @@ fn every_oia_state() {
         ),
     ];
     let mut out = String::new();
-    for (name, o, conn) in states {
+    for (name, o, conn) in cases {
         let mut buf = buffer(80, 1);
         let status = OiaStatus {
             oia: &o,
@@ -254,13 +257,13 @@ fn every_oia_state() {
         o.last_response_time = Some(Duration::from_millis(1500));
     });
     let mut buf = buffer(40, 1);
-    let status = OiaStatus {
+    let narrow = OiaStatus {
         oia: &o,
         connection: ConnState::Connected,
         host: "demo.example:3270",
     };
     let area = buf.area;
-    draw_oia(&mut buf, area, &status, &theme);
+    draw_oia(&mut buf, area, &narrow, &theme);
     out.push_str(&format!("=== narrow, everything on\n{}", dump(&buf)));
     assert_snapshot!("oia_states", out);
 }

@@ -124,7 +124,10 @@ fn hotspots_on_the_demo_help_screen() {
 
 /// The final screen of a trace from the shared corpus, or `None` (skipped) outside CI.
 fn trace_session(rel: &str) -> Option<crate::proto::Session> {
-    let path = format!("{}/../shared/x3270-traces/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../shared/x3270-traces/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let Ok(trace) = crate::trace::Trace::from_path(&path) else {
         assert!(std::env::var_os("CI").is_none(), "{path} missing under CI");
         println!("skipped: {path} not found");
@@ -140,9 +143,15 @@ fn hotspots_on_trace_screens() {
     };
     let (screen, cp) = (session.screen(), session.code_page());
     let rows = screen_text(screen, cp);
-    let r = rows.iter().position(|l| l.contains("(PF1)")).expect("(PF1) row");
+    let r = rows
+        .iter()
+        .position(|l| l.contains("(PF1)"))
+        .expect("(PF1) row");
     let c = rows[r].find("(PF1)").expect("found") as u16;
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, c + 2), cp), Some(Aid::Pf(1)));
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, c + 2), cp),
+        Some(Aid::Pf(1))
+    );
     assert_eq!(hotspot_at(screen, Position::new(r as u16, c - 2), cp), None);
 
     let Some(session) = trace_session("s3270/target.trc") else {
@@ -150,9 +159,18 @@ fn hotspots_on_trace_screens() {
     };
     let (screen, cp) = (session.screen(), session.code_page());
     let rows = screen_text(screen, cp);
-    let r = rows.iter().position(|l| l.starts_with("F3=END")).expect("F3=END row");
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, 0), cp), Some(Aid::Pf(3)));
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, 4), cp), Some(Aid::Pf(3)));
+    let r = rows
+        .iter()
+        .position(|l| l.starts_with("F3=END"))
+        .expect("F3=END row");
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, 0), cp),
+        Some(Aid::Pf(3))
+    );
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, 4), cp),
+        Some(Aid::Pf(3))
+    );
     assert_eq!(hotspot_at(screen, Position::new(r as u16, 7), cp), None);
 }
 
