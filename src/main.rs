@@ -10,7 +10,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use r3270::config::{self, Config, LoadOptions};
 use r3270::demo::server::{ServerOptions, TlsIdentity};
+use r3270::keymap::Layer;
 use r3270::proto::Model;
 use r3270::replay::{ReplayOptions, replay};
 use r3270::trace::Trace;
@@ -25,12 +27,30 @@ struct Cli {
     /// `info,r3270::proto=trace`); overrides R3270_LOG. Logs never go to the terminal.
     #[arg(long, global = true, value_name = "LEVEL")]
     log_level: Option<String>,
+    /// The configuration file to read instead of R3270_CONFIG or the default
+    /// (`r3270 paths` shows where that is).
+    #[arg(long = "config", global = true, value_name = "FILE")]
+    config_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print where r3270 keeps its files, where each location came from, and whether it
+    /// exists.
+    Paths,
+    /// Create, show or check the configuration file (docs/CONFIG.md describes every key).
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+    /// Print the effective keymap: the built-in defaults with your file's bindings.
+    Keys {
+        /// Only this layer: screen, global, monitor, audit or prompt.
+        #[arg(long, value_parser = parse_layer)]
+        layer: Option<Layer>,
+    },
     /// Replay an x3270 trace file through the engine and print the final screen.
     ///
     /// The host side of the trace is fed to r3270 emulating the model the trace names (or
@@ -79,6 +99,45 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Write a commented starter config file (never overwrites one that exists).
+    Init,
+    /// Print the effective configuration (defaults merged with your file) as TOML.
+    Show,
+    /// Check a config file (default: the one r3270 reads) and print every error as
+    /// FILE:LINE:COL: KEY: message. Exits 1 when there are errors.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+fn parse_layer(s: &str) -> Result<Layer, String> {
+    Layer::ALL
+        .into_iter()
+        .find(|l| l.name() == s)
+        .ok_or_else(|| {
+            format!("`{s}` is not a layer: use screen, global, monitor, audit or prompt")
+        })
+}
+
+/// Loads the configuration, or prints every error and gives the exit status 1.
+fn load_config(file: Option<&PathBuf>) -> Result<Config, ExitCode> {
+    config::load(&LoadOptions {
+        file: file.cloned(),
+    })
+    .map_err(|errors| {
+        eprintln!("{errors}");
+        let n = errors.len();
+        eprintln!(
+            "r3270: {n} error{} in the configuration",
+            if n == 1 { "" } else { "s" }
+        );
+        ExitCode::from(1)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -92,9 +151,12 @@ fn main() -> ExitCode {
 
 /// Start file logging for the commands that talk to a network; a failure is one warning on
 /// stderr and the command goes on without logs. The guard must live until exit.
-fn start_logging(override_level: Option<&str>) -> Option<r3270::logging::LogGuard> {
-    let settings = r3270::logging::LoggingSettings::default();
-    match r3270::logging::init(&settings, &r3270::logging::default_dir(), override_level) {
+fn start_logging(
+    override_level: Option<&str>,
+    settings: &r3270::logging::LoggingSettings,
+    dir: &std::path::Path,
+) -> Option<r3270::logging::LogGuard> {
+    match r3270::logging::init(settings, dir, override_level) {
         Ok(guard) => Some(guard),
         Err(e) => {
             eprintln!("r3270: warning: no log file: {e}");
@@ -104,9 +166,37 @@ fn start_logging(override_level: Option<&str>) -> Option<r3270::logging::LogGuar
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that read the configuration fail on a bad one before doing anything else,
+    // with every error printed.
+    let needs_config = matches!(
+        &cli.command,
+        Some(
+            Command::Screen(_)
+                | Command::Paths
+                | Command::Keys { .. }
+                | Command::Config {
+                    action: ConfigCommand::Show
+                }
+        )
+    );
+    let cfg = if needs_config {
+        match load_config(cli.config_file.as_ref()) {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        }
+    } else {
+        None
+    };
     let _log = match &cli.command {
         Some(Command::Screen(_) | Command::ServeDemo { .. }) => {
-            start_logging(cli.log_level.as_deref())
+            let (settings, dir) = match &cfg {
+                Some(c) => (c.logging.clone(), c.paths.log_dir.clone()),
+                None => (
+                    r3270::logging::LoggingSettings::default(),
+                    r3270::logging::default_dir(),
+                ),
+            };
+            start_logging(cli.log_level.as_deref(), &settings, &dir)
         }
         _ => None,
     };
@@ -117,7 +207,35 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         anyhow::bail!("nothing to do: give a subcommand (see --help) or --demo");
     };
     match command {
-        Command::Screen(args) => Ok(r3270::headless::main(&args)),
+        Command::Screen(mut args) => {
+            if let Some(c) = &cfg {
+                match r3270::headless::resolve_chords(&args.keys, &c.keymap) {
+                    Ok(steps) => args.keys = steps,
+                    Err(e) => {
+                        eprintln!("r3270: {e}");
+                        return Ok(ExitCode::from(r3270::headless::EXIT_USAGE));
+                    }
+                }
+            }
+            Ok(r3270::headless::main(&args))
+        }
+        Command::Paths => {
+            if let Some(c) = &cfg {
+                print!("{}", config::show::paths_text(c));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { layer } => {
+            if let Some(c) = &cfg {
+                print!("{}", config::show::keys_text(c, layer));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { action } => Ok(config_command(
+            &action,
+            cli.config_file.as_ref(),
+            cfg.as_ref(),
+        )),
         Command::ServeDemo {
             port,
             no_tn3270e,
@@ -173,6 +291,65 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `r3270 config init|show|check`.
+fn config_command(
+    action: &ConfigCommand,
+    file: Option<&PathBuf>,
+    cfg: Option<&Config>,
+) -> ExitCode {
+    match action {
+        ConfigCommand::Show => {
+            if let Some(c) = cfg {
+                print!("{}", config::show::config_toml(c));
+            }
+            ExitCode::SUCCESS
+        }
+        ConfigCommand::Init => {
+            let (path, _) = config::paths::config_file(file.map(PathBuf::as_path));
+            match config::show::init_file(&path) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("r3270: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        ConfigCommand::Check { file: target } => {
+            let (path, origin) = match target {
+                Some(t) => (t.clone(), config::Origin::Flag),
+                None => config::paths::config_file(file.map(PathBuf::as_path)),
+            };
+            let result = if origin == config::Origin::Default && !path.exists() {
+                println!(
+                    "{}: no such file; the built-in defaults apply",
+                    path.display()
+                );
+                return ExitCode::SUCCESS;
+            } else {
+                config::check_file(&path)
+            };
+            match result {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    let n = errors.len();
+                    eprintln!(
+                        "r3270: {n} error{} in the configuration",
+                        if n == 1 { "" } else { "s" }
+                    );
+                    ExitCode::from(1)
+                }
+            }
         }
     }
 }
