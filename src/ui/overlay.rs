@@ -79,10 +79,15 @@ pub fn help_rows(keymap: &Keymap, layer: Layer) -> Vec<HelpRow> {
             });
         }
         for (action, chords) in forms {
+            // "send PF3" says more than the generic help repeated on 27 rows.
+            let help = match action.split_once(' ') {
+                Some(("send-aid", key)) => format!("send {}", key.to_ascii_uppercase()),
+                _ => info.help.to_owned(),
+            };
             rows.push(HelpRow {
                 keys: chords.join(", "),
                 action,
-                help: info.help.to_owned(),
+                help,
             });
         }
     }

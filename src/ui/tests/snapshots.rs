@@ -482,3 +482,41 @@ fn picker_confirm_and_message() {
     out.push_str(&format!("=== message\n{}", dump(&buf)));
     assert_snapshot!("popups", out);
 }
+
+#[test]
+fn help_rows_of_the_default_keymap_cover_every_action() {
+    let config = crate::config::Config::builtin();
+    let rows = help_rows(&config.keymap, Layer::Screen);
+    for info in crate::action::ACTIONS.iter().filter(|a| a.name != "none") {
+        assert!(
+            rows.iter()
+                .any(|r| r.action.split_whitespace().next() == Some(info.name)),
+            "{} missing from the help",
+            info.name
+        );
+    }
+    let row = |action: &str| {
+        rows.iter()
+            .find(|r| r.action == action)
+            .map(|r| r.keys.as_str())
+    };
+    assert_eq!(row("send-aid pf3"), Some("f3"));
+    assert!(row("command-palette").is_some_and(|k| k.contains("ctrl-]")));
+    let mut buf = buffer(110, 40);
+    let area = buf.area;
+    draw_help(&mut buf, area, &rows, 0, &Theme::default());
+    let text: String = buf
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert_snapshot!(
+        "help_default_keymap",
+        text.chars()
+            .collect::<Vec<_>>()
+            .chunks(110)
+            .map(|c| c.iter().collect::<String>().trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
