@@ -396,6 +396,21 @@ fn palette_completions_and_error() {
     let names: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(names, ["connect prod", "connect preprod", "connect pr"]);
     assert!(palette_items("nosuch arg", &km, &profiles).is_empty());
+    let items = palette_items("send-aid pf1", &km, &profiles);
+    let names: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(names[0], "send-aid pf10");
+    assert_eq!(
+        names[11], "send-aid pf1",
+        "what is typed comes last, with the argument help"
+    );
+    let items = palette_items("send-aid p", &km, &profiles);
+    let pf3 = items
+        .iter()
+        .find(|i| i.text == "send-aid pf3")
+        .expect("pf3 offered");
+    assert_eq!(pf3.keys, "f3");
+    assert_eq!(pf3.help, "send PF3");
 
     let theme = Theme::default();
     let mut out = String::new();
