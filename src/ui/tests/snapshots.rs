@@ -401,7 +401,7 @@ fn palette_completions_and_error() {
     assert_eq!(names.len(), 11, "{names:?}");
     assert_eq!(names[0], "send-aid pf10");
     assert_eq!(
-        names[11], "send-aid pf1",
+        names[10], "send-aid pf1",
         "what is typed comes last, with the argument help"
     );
     let items = palette_items("send-aid p", &km, &profiles);
