@@ -535,3 +535,44 @@ fn help_rows_of_the_default_keymap_cover_every_action() {
             .join("\n")
     );
 }
+
+#[test]
+fn every_view_survives_tiny_and_odd_areas() {
+    let theme = Theme::default();
+    let o = oia(|o| {
+        o.lock = Some(LockReason::TimeWait);
+        o.secure = Some(Secure { verified: false });
+        o.typeahead = 3;
+    });
+    let tabs = [TabInfo {
+        name: "a very long tab name that does not fit",
+        state: TabState::Connecting,
+        badges: Badges {
+            alarm: true,
+            error: true,
+            ..Badges::default()
+        },
+    }];
+    let rows = help_rows(&keymap(), Layer::Screen);
+    let items = palette_items("", &keymap(), &[]);
+    for (w, h) in [(0, 0), (1, 1), (2, 2), (3, 1), (5, 3), (12, 4), (200, 2)] {
+        for area in [Rect::new(0, 0, w, h), Rect::new(3, 3, w, h)] {
+            let mut buf = buffer(210, 10);
+            let status = OiaStatus {
+                oia: &o,
+                connection: ConnState::Connected,
+                host: "h",
+            };
+            draw_oia(&mut buf, area, &status, &theme);
+            let hits = draw_tabs(&mut buf, area, &tabs, 7, &theme);
+            for (r, _) in hits {
+                assert!(area.contains(r.as_position()), "{r:?} outside {area:?}");
+            }
+            draw_help(&mut buf, area, &rows, u16::MAX, &theme);
+            draw_palette(&mut buf, area, "x", 99, &items, 500, Some("error"), &theme);
+            draw_picker(&mut buf, area, "", &[], 3, Some("e"), &theme);
+            draw_confirm(&mut buf, area, "Really?", &theme);
+            draw_message(&mut buf, area, &["m".into()], &theme);
+        }
+    }
+}
