@@ -63,7 +63,8 @@ pub struct ScreenOptions {
     /// Host (row, col) of the top-left visible cell when the operator panned; `None` follows
     /// the cursor. Out-of-range values are clamped.
     pub pan: Option<(u16, u16)>,
-    /// The blink phase; the app toggles it on a timer.
+    /// The blink phase; the app toggles it on a timer. In the `false` phase blinking
+    /// characters are drawn blank (the default, so a caller without a timer should set it).
     pub blink_on: bool,
     /// Whether the screen has the keyboard focus (the cursor cell is drawn reversed).
     pub focused: bool,
