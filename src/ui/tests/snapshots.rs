@@ -576,3 +576,50 @@ fn every_view_survives_tiny_and_odd_areas() {
         }
     }
 }
+
+#[test]
+fn a_replayed_trace_session_with_its_status_line() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/traces/demo-signon.trc"
+    );
+    let trace = crate::trace::Trace::from_path(path).expect("our own fixture reads");
+    let report = crate::replay::replay(&trace, &crate::replay::ReplayOptions::default());
+    let session = report.session;
+    let theme = Theme::default();
+    let mut buf = buffer(80, 25);
+    let opts = ScreenOptions {
+        focused: true,
+        code_page: session.code_page(),
+        ..ScreenOptions::default()
+    };
+    draw_screen(
+        &mut buf,
+        Rect::new(0, 0, 80, 24),
+        session.screen(),
+        &theme,
+        &opts,
+    );
+    let status = OiaStatus {
+        oia: session.oia(),
+        connection: ConnState::Connected,
+        host: "127.0.0.1:3270",
+    };
+    draw_oia(&mut buf, Rect::new(0, 24, 80, 1), &status, &theme);
+    // The PF legend written by the host is a hotspot row.
+    let rows = crate::ui::text::screen_text(session.screen(), session.code_page());
+    let r = rows
+        .iter()
+        .position(|l| l.contains("PF3=Exit"))
+        .expect("legend");
+    let c = rows[r].find("PF3").expect("PF3") as u16;
+    assert_eq!(
+        crate::ui::text::hotspot_at(
+            session.screen(),
+            Position::new(r as u16, c),
+            session.code_page()
+        ),
+        Some(Aid::Pf(3))
+    );
+    assert_snapshot!("replayed_demo_signon_with_oia", dump(&buf));
+}
