@@ -291,10 +291,16 @@ pub fn draw_picker(
         input,
         base.add_modifier(Modifier::BOLD),
     );
+    // The text cursor sits after the input (the picker edits at the end only).
+    if x < right
+        && let Some(c) = buf.cell_mut((x, inner.y))
+    {
+        c.modifier |= Modifier::REVERSED;
+    }
     if input.is_empty() {
         put(
             buf,
-            x,
+            x + 1,
             inner.y,
             right,
             "[L:][LU@]host[:port] or pick below",
