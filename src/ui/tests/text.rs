@@ -74,7 +74,7 @@ fn selection_is_a_rectangle_in_any_order_with_attribute_cells_blank() {
 fn hotspots_on_a_legend_row() {
     let s = text_screen(&[
         "F1=Help  F3=Exit  F12=Cancel",
-        " 3=End   7=Up   8=Down   ENTER=Process",
+        " 3=End   7=Up   8=Down   ENTER=Process  Page 2",
         "PF03 Back   PA1   Clear",
         "Press F3 or 3 to leave; CLEAR screen; PF25=none",
         "(PF1) for help, F24=Retrieve",
@@ -88,6 +88,7 @@ fn hotspots_on_a_legend_row() {
     assert_eq!(at(1, 1), Some(Aid::Pf(3)), "bare numbers on a legend row");
     assert_eq!(at(1, 9), Some(Aid::Pf(7)));
     assert_eq!(at(1, 28), Some(Aid::Enter));
+    assert_eq!(at(1, 45), None, "a bare number on a legend row is text");
     assert_eq!(at(2, 1), Some(Aid::Pf(3)));
     assert_eq!(at(2, 6), None, "the word after a bare key is not a key");
     assert_eq!(at(2, 13), Some(Aid::Pa(1)));
@@ -124,7 +125,10 @@ fn hotspots_on_the_demo_help_screen() {
 
 /// The final screen of a trace from the shared corpus, or `None` (skipped) outside CI.
 fn trace_session(rel: &str) -> Option<crate::proto::Session> {
-    let path = format!("{}/../shared/x3270-traces/{rel}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../shared/x3270-traces/{rel}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let Ok(trace) = crate::trace::Trace::from_path(&path) else {
         assert!(std::env::var_os("CI").is_none(), "{path} missing under CI");
         println!("skipped: {path} not found");
@@ -140,9 +144,15 @@ fn hotspots_on_trace_screens() {
     };
     let (screen, cp) = (session.screen(), session.code_page());
     let rows = screen_text(screen, cp);
-    let r = rows.iter().position(|l| l.contains("(PF1)")).expect("(PF1) row");
+    let r = rows
+        .iter()
+        .position(|l| l.contains("(PF1)"))
+        .expect("(PF1) row");
     let c = rows[r].find("(PF1)").expect("found") as u16;
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, c + 2), cp), Some(Aid::Pf(1)));
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, c + 2), cp),
+        Some(Aid::Pf(1))
+    );
     assert_eq!(hotspot_at(screen, Position::new(r as u16, c - 2), cp), None);
 
     let Some(session) = trace_session("s3270/target.trc") else {
@@ -150,9 +160,18 @@ fn hotspots_on_trace_screens() {
     };
     let (screen, cp) = (session.screen(), session.code_page());
     let rows = screen_text(screen, cp);
-    let r = rows.iter().position(|l| l.starts_with("F3=END")).expect("F3=END row");
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, 0), cp), Some(Aid::Pf(3)));
-    assert_eq!(hotspot_at(screen, Position::new(r as u16, 4), cp), Some(Aid::Pf(3)));
+    let r = rows
+        .iter()
+        .position(|l| l.starts_with("F3=END"))
+        .expect("F3=END row");
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, 0), cp),
+        Some(Aid::Pf(3))
+    );
+    assert_eq!(
+        hotspot_at(screen, Position::new(r as u16, 4), cp),
+        Some(Aid::Pf(3))
+    );
     assert_eq!(hotspot_at(screen, Position::new(r as u16, 7), cp), None);
 }
 
