@@ -18,6 +18,8 @@ pub mod trace;
 #[cfg(feature = "tui")]
 pub mod action;
 #[cfg(feature = "tui")]
+pub mod app;
+#[cfg(feature = "tui")]
 pub mod config;
 #[cfg(feature = "tui")]
 pub mod demo;
