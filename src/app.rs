@@ -21,6 +21,7 @@ use crate::config::{Config, Profile};
 use crate::keymap::{KeyChord, KeyState, Layer};
 use crate::limits::Limits;
 use crate::proto::Key;
+use crate::theme::{ColorDepth, Theme};
 
 mod frame;
 mod mouse;
@@ -96,6 +97,9 @@ pub enum Effect {
 #[derive(Debug)]
 pub struct App {
     config: Config,
+    /// The config's theme adapted to what the terminal can show.
+    theme: Theme,
+    depth: ColorDepth,
     limits: Limits,
     tabs: Vec<Tab>,
     active: usize,
@@ -121,7 +125,10 @@ impl App {
     /// An app with no tabs (the connect picker shows until one is opened).
     pub fn new(config: Config, limits: Limits) -> Self {
         let crosshair = config.ui.crosshair;
+        let depth = ColorDepth::TrueColor;
         App {
+            theme: config.theme.adapted(depth),
+            depth,
             config,
             limits,
             tabs: Vec::new(),
@@ -142,6 +149,19 @@ impl App {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// The theme to draw with.
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// What the terminal can show (the loop detects it; the app never reads the
+    /// environment).
+    pub fn set_color_depth(&mut self, depth: ColorDepth) {
+        self.depth = depth;
+        self.theme = self.config.theme.adapted(depth);
+        self.dirty = true;
     }
 
     pub fn limits(&self) -> &Limits {
@@ -219,6 +239,7 @@ impl App {
     /// settings take effect at once; open sessions keep their connections.
     pub fn set_config(&mut self, config: Config, limits: Limits) {
         self.crosshair = config.ui.crosshair;
+        self.theme = config.theme.adapted(self.depth);
         self.config = config;
         self.limits = limits;
         self.status = Some("configuration reloaded".to_owned());
@@ -270,7 +291,7 @@ impl App {
             Event::Resize(cols, rows) => {
                 self.size = (cols, rows);
                 for tab in &mut self.tabs {
-                    tab.pan = (0, 0);
+                    tab.pan = None;
                 }
                 Vec::new()
             }
@@ -441,15 +462,17 @@ impl App {
         effects
     }
 
+    /// Scroll a screen that does not fit, from where the last frame showed it.
     fn pan(&mut self, dx: i32, dy: i32) -> Vec<Effect> {
+        let shown = self.last_frame.screen_origin;
         if let Some(tab) = self.active_tab_mut() {
             let dims = tab.session.screen().dims();
-            let (x, y) = tab.pan;
+            let (row, col) = tab.pan.unwrap_or((shown.row, shown.col));
             let clamp = |v: u16, d: i32, max: u16| {
                 let n = i32::from(v) + d;
                 u16::try_from(n.clamp(0, i32::from(max.saturating_sub(1)))).unwrap_or(0)
             };
-            tab.pan = (clamp(x, dx, dims.cols), clamp(y, dy, dims.rows));
+            tab.pan = Some((clamp(row, dy, dims.rows), clamp(col, dx, dims.cols)));
         }
         Vec::new()
     }

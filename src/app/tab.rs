@@ -56,8 +56,9 @@ pub struct Tab {
     pub badges: Badges,
     /// A rectangle the operator dragged, shown until the next key or click.
     pub selection: Option<Selection>,
-    /// How far the view is scrolled (columns, rows) when the screen does not fit.
-    pub pan: (u16, u16),
+    /// The host (row, col) shown top-left when the operator panned a screen that does not
+    /// fit; `None` follows the cursor.
+    pub pan: Option<(u16, u16)>,
     /// The last host error or connection failure, for the status line.
     pub last_error: Option<String>,
     /// Whether this tab is the one shown (badges are only set on background tabs).
@@ -74,7 +75,7 @@ impl Tab {
             conn: ConnState::Connecting,
             badges: Badges::default(),
             selection: None,
-            pan: (0, 0),
+            pan: None,
             last_error: None,
             foreground: false,
         }
