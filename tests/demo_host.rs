@@ -13,10 +13,10 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{ChildStdout, Command, Stdio};
+use std::process::{ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Guard, S3270, mask_clock};
+use common::{Guard, S3270, mask_clock, r3270_command};
 
 /// The demo host in a child process, killed by PID when dropped.
 struct DemoHost {
@@ -26,7 +26,7 @@ struct DemoHost {
 }
 
 fn start_demo(extra: &[&str]) -> DemoHost {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_r3270"))
+    let mut child = r3270_command()
         .args(["serve-demo", "--port", "0"])
         .args(extra)
         .stdin(Stdio::null())

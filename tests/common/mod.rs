@@ -390,12 +390,28 @@ impl Run {
     }
 }
 
+/// A `Command` for the r3270 binary under test whose config, data and log directories are
+/// a fresh temporary home: a developer's own `~/.config/r3270/config.toml` must not change
+/// what a test sees, and test runs must not leave log files in the real home.
+pub fn r3270_command() -> Command {
+    let home = temp_dir("r3270-home");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_r3270"));
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("R3270_CONFIG")
+        .env_remove("R3270_LOG");
+    cmd
+}
+
 /// Run `r3270 ARGS...`. A run that outlives `hang_guard` is killed (by PID) and reported as
 /// a hang; the guard only catches hangs and is far above any normal run.
 pub fn r3270(args: &[&str], hang_guard: Duration) -> Run {
     let out = temp_path(&format!("r3270-{}.out", unique()));
     let err = out.with_extension("err");
-    let child = Command::new(env!("CARGO_BIN_EXE_r3270"))
+    let child = r3270_command()
         .args(args)
         .stdin(Stdio::null())
         .stdout(std::fs::File::create(&out).unwrap())
