@@ -24,9 +24,11 @@ use crate::limits::Limits;
 
 mod conn;
 mod draw;
+mod launch;
 mod run;
 
 pub use draw::draw;
+pub use launch::{Launch, demo_profile, launch};
 pub use run::run;
 
 /// A fresh configuration for `reload-config`: `Err` holds every error, one per line.

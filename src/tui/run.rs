@@ -61,6 +61,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         watch,
         watched_mtime,
     };
+    lp.app.set_color_depth(crate::theme::ColorDepth::detect());
     let _guard = setup(mouse).context("cannot set up the terminal")?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(io::stdout())).context("cannot open the terminal")?;

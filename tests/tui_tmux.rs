@@ -1,0 +1,71 @@
+//! The interactive TUI in a real terminal (tmux): `r3270 --demo` starts, the operator signs
+//! on with real key presses and sees the main menu, the palette opens a second tab, and
+//! quitting leaves the terminal as it was (no alternate screen, the pane's shell intact).
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::path::Path;
+use std::time::Duration;
+
+use common::tmux::Tmux;
+
+/// Far above a normal run; only catches a hang.
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn start(name: &str, args: &[&str]) -> Option<Tmux> {
+    let bin = Path::new(env!("CARGO_BIN_EXE_r3270"));
+    let t = Tmux::start(name, 120, 40, bin, args);
+    if t.is_none() {
+        common::skip("tmux");
+    }
+    t
+}
+
+#[test]
+fn demo_signs_on_and_shows_the_main_menu() {
+    let Some(t) = start("r3270-demo-signon", &["--demo"]) else {
+        return;
+    };
+    let screen = t.wait_for("Sign on", DEADLINE);
+    assert!(screen.contains("R3270 DEMONSTRATION HOST"), "{screen}");
+    // The tab bar names the session.
+    assert!(screen.lines().next().unwrap_or("").contains("demo"), "{screen}");
+    t.text("demo");
+    t.keys(&["Tab"]);
+    t.text("demo");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Main menu", DEADLINE);
+    assert!(screen.contains("User DEMO"), "{screen}");
+    // The OIA says 3270 mode and an unlocked keyboard.
+    assert!(!screen.contains("X (clock)"), "{screen}");
+
+    // The command palette opens a second tab on the same host by name.
+    t.keys(&["C-]"]);
+    t.wait_for("Command", DEADLINE);
+    t.text("connect demo");
+    t.keys(&["Enter"]);
+    let screen = t.wait_until(DEADLINE, "a second tab signed on", |s| {
+        s.contains("demo (2)") && s.contains("Sign on")
+    });
+    assert!(screen.lines().next().unwrap_or("").contains("demo (2)"), "{screen}");
+
+    // Quit through the palette; two connected sessions: it asks first.
+    t.keys(&["C-]"]);
+    t.wait_for("Command", DEADLINE);
+    t.text("quit");
+    t.keys(&["Enter"]);
+    t.wait_for("2 connected sessions", DEADLINE);
+    t.text("y");
+    t.wait_exit(DEADLINE);
+    assert_eq!(t.format("#{alternate_on}"), "0", "left the alternate screen on");
+    assert_eq!(t.format("#{mouse_any_flag}"), "0", "left mouse reporting on");
+}
+
+#[test]
+fn a_bad_target_is_refused_before_the_terminal_is_touched() {
+    let run = common::r3270(&["L:X:nohost"], Duration::from_secs(20));
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("prefix"), "{}", run.stderr);
+    assert!(!run.stdout.contains("\x1b["), "escape codes on stdout: {:?}", run.stdout);
+}
