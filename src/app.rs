@@ -506,7 +506,7 @@ impl App {
         let screen = tab.session.screen();
         let cp = tab.session.code_page();
         let text = match tab.selection {
-            Some(sel) => frame::selection_text(screen, cp, sel),
+            Some(sel) => crate::ui::text::selection_text(screen, sel, cp),
             None => screen.text_rows(cp).join("\n"),
         };
         self.set_status(format!("copied {} characters", text.chars().count()));

@@ -8,7 +8,8 @@
 //! - With the default `tui` feature: [`runtime`] puts sessions on real sockets (tokio, TLS),
 //!   [`headless`] is the scriptable `r3270 screen` client, and [`demo`] is the built-in demo
 //!   host (`r3270 serve-demo`, `r3270 --demo`); [`limits`] and [`logging`] are the
-//!   `[limits]` and `[logging]` sections of the configuration and what applies them.
+//!   `[limits]` and `[logging]` sections of the configuration and what applies them;
+//!   [`app`] is the interactive client's state and logic and [`tui`] its terminal and loop.
 
 pub mod proto;
 pub mod replay;
@@ -35,3 +36,7 @@ pub mod logging;
 pub mod runtime;
 #[cfg(feature = "tui")]
 pub mod theme;
+#[cfg(feature = "tui")]
+pub mod tui;
+#[cfg(feature = "tui")]
+pub mod ui;

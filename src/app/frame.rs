@@ -1,35 +1,14 @@
 //! What the last frame put where (the screen's origin and size, the tab bar's hit areas),
-//! and the selection rectangle with its text.
+//! and the selection rectangle (the views' type, re-exported).
 //!
 //! The draw step fills [`LastFrame`]; the mouse handling reads it to map terminal cells back
 //! to host positions and tabs. Nothing here draws or does I/O.
 
 use ratatui::layout::Rect;
 
-use crate::proto::{BufferAddr, CodePage, Position, Screen};
+use crate::proto::Position;
 
-/// A rectangle dragged with the mouse, in host positions (anchor: where the drag began).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Selection {
-    pub anchor: Position,
-    pub head: Position,
-}
-
-impl Selection {
-    /// Top-left and bottom-right corners, inclusive.
-    pub fn corners(self) -> (Position, Position) {
-        (
-            Position::new(
-                self.anchor.row.min(self.head.row),
-                self.anchor.col.min(self.head.col),
-            ),
-            Position::new(
-                self.anchor.row.max(self.head.row),
-                self.anchor.col.max(self.head.col),
-            ),
-        )
-    }
-}
+pub use crate::ui::screen::Selection;
 
 /// Where the last draw put things, in terminal cells.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -63,22 +42,4 @@ impl LastFrame {
             .find(|(r, _)| col >= r.x && col < r.right() && row >= r.y && row < r.bottom())
             .map(|(_, i)| *i)
     }
-}
-
-/// The selection's text, one line per row, trailing blanks trimmed; field attribute
-/// positions read as blanks and nulls as spaces, as the screen shows them.
-pub fn selection_text(screen: &Screen, cp: CodePage, sel: Selection) -> String {
-    let dims = screen.dims();
-    let (tl, br) = sel.corners();
-    let mut lines = Vec::new();
-    for row in tl.row..=br.row.min(dims.rows.saturating_sub(1)) {
-        let mut line = String::new();
-        for col in tl.col..=br.col.min(dims.cols.saturating_sub(1)) {
-            let c = BufferAddr::from_position(Position::new(row, col), dims)
-                .map_or(' ', |a| screen.display_char(a, cp));
-            line.push(if c == '\0' { ' ' } else { c });
-        }
-        lines.push(line.trim_end().to_owned());
-    }
-    lines.join("\n")
 }

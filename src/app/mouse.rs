@@ -9,7 +9,7 @@ use std::time::Instant;
 use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
 
 use crate::action::Action;
-use crate::app::{App, Effect, Selection, frame};
+use crate::app::{App, Effect, Selection};
 use crate::proto::{Key, Position};
 
 impl App {
@@ -67,7 +67,8 @@ impl App {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
-        let key = match hotspot_at(tab.session.screen(), pos) {
+        let screen = tab.session.screen();
+        let key = match crate::ui::text::hotspot_at(screen, pos, tab.session.code_page()) {
             Some(aid) => Key::Aid(aid),
             None => Key::MoveCursor {
                 row: pos.row,
@@ -85,7 +86,7 @@ impl App {
         let Some(sel) = tab.selection else {
             return Vec::new();
         };
-        let text = frame::selection_text(tab.session.screen(), tab.session.code_page(), sel);
+        let text = crate::ui::text::selection_text(tab.session.screen(), sel, tab.session.code_page());
         let (tl, br) = sel.corners();
         self.set_status(format!(
             "copied {}x{} characters",
@@ -111,23 +112,3 @@ impl App {
     }
 }
 
-/// A `PFn`/`PAn` label under `pos` (temporary until the views' `ui::text::hotspot_at`).
-pub(crate) fn hotspot_at(screen: &crate::proto::Screen, pos: Position) -> Option<crate::proto::Aid> {
-    let dims = screen.dims();
-    let cp = crate::proto::CodePage::default();
-    let row: Vec<char> = (0..dims.cols)
-        .map(|c| {
-            crate::proto::BufferAddr::from_position(Position::new(pos.row, c), dims)
-                .map_or(' ', |a| screen.display_char(a, cp))
-        })
-        .collect();
-    let col = usize::from(pos.col);
-    if row.get(col).is_none_or(|c| c.is_whitespace()) {
-        return None;
-    }
-    let start = row[..col].iter().rposition(|c| c.is_whitespace()).map_or(0, |i| i + 1);
-    let end = row[col..].iter().position(|c| c.is_whitespace()).map_or(row.len(), |i| col + i);
-    let word: String = row[start..end].iter().collect();
-    let label = word.split(['=', ':']).next()?.to_ascii_lowercase();
-    label.parse().ok().filter(|a| matches!(a, crate::proto::Aid::Pf(_) | crate::proto::Aid::Pa(_)))
-}

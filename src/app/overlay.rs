@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::action::{ACTIONS, Action, Arg};
+use crate::action::{Action, Arg};
 use crate::app::{App, Effect};
 
 /// The overlay shown over the screen.
@@ -166,41 +166,22 @@ impl App {
         out
     }
 
-    /// Completions of the palette's input: action names, then (after `connect ` or
-    /// `play-macro `) profile or macro names.
-    pub fn palette_completions(&self, input: &str) -> Vec<String> {
-        let input = input.trim_start();
-        if let Some((name, arg)) = input.split_once(' ') {
-            let arg = arg.trim_start();
-            let pool: Vec<&str> = match name {
-                "connect" => self
-                    .config
-                    .profiles
-                    .iter()
-                    .map(|p| p.name.as_str())
-                    .chain(self.recent.iter().map(String::as_str))
-                    .collect(),
-                "play-macro" => self.config.macros.keys().map(String::as_str).collect(),
-                _ => Vec::new(),
-            };
-            return pool
-                .into_iter()
-                .filter(|c| c.starts_with(arg))
-                .map(|c| format!("{name} {c}"))
-                .collect();
-        }
-        let mut names: Vec<String> = ACTIONS
+    /// The palette's list for its input (the views' completion rules, with the configured
+    /// profiles and recent hosts offered after `connect `).
+    pub fn palette_items(&self, input: &str) -> Vec<crate::ui::overlay::PaletteItem> {
+        let names: Vec<&str> = self
+            .config
+            .profiles
             .iter()
-            .filter(|a| a.name.starts_with(input))
-            .map(|a| a.name.to_owned())
+            .map(|p| p.name.as_str())
+            .chain(self.recent.iter().map(String::as_str))
             .collect();
-        names.extend(
-            ACTIONS
-                .iter()
-                .filter(|a| !a.name.starts_with(input) && a.name.contains(input))
-                .map(|a| a.name.to_owned()),
-        );
-        names
+        crate::ui::overlay::palette_items(input, &self.config.keymap, &names)
+    }
+
+    /// What Tab and Enter can take from the palette's list.
+    pub fn palette_completions(&self, input: &str) -> Vec<String> {
+        self.palette_items(input).into_iter().map(|i| i.text).collect()
     }
 
     /// A key while an overlay is open. `None`: not a text-entry key of this overlay, so it

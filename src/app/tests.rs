@@ -571,7 +571,7 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
         .unwrap();
     let col = line.find("PF3=").unwrap() + 1;
     assert_eq!(
-        mouse::hotspot_at(screen, Position::new(row as u16, col as u16)),
+        crate::ui::text::hotspot_at(screen, Position::new(row as u16, col as u16), rig.app.active_tab().unwrap().session.code_page()),
         Some(Aid::Pf(3))
     );
     rig.event(mouse(MouseEventKind::Down(MouseButton::Left), col as u16, row as u16 + 1));
@@ -635,4 +635,32 @@ fn an_oversized_host_record_disconnects_the_tab() {
         panic!()
     };
     assert!(why.contains("max-record-bytes"), "{why}");
+}
+
+#[test]
+fn a_whole_frame_shows_tabs_screen_and_oia() {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    rig.sign_on();
+    rig.action("connect N:127.0.0.1:3270");
+    rig.action("switch-tab 1");
+    let mut terminal = Terminal::new(TestBackend::new(100, 28)).unwrap();
+    terminal
+        .draw(|f| crate::tui::draw(f, &mut rig.app))
+        .unwrap();
+    insta::assert_snapshot!(terminal.backend());
+    // The draw recorded where the screen and the tabs are, for the mouse.
+    let last = &rig.app.last_frame;
+    assert_eq!(last.tab_hits.len(), 2);
+    let area = last.screen_area.unwrap();
+    assert_eq!((area.width, area.height), (80, 24));
+    // The palette over the screen.
+    rig.key(KeyCode::Char(']'), KeyModifiers::CONTROL);
+    rig.typed("erase-e");
+    terminal
+        .draw(|f| crate::tui::draw(f, &mut rig.app))
+        .unwrap();
+    insta::assert_snapshot!("palette_over_the_screen", terminal.backend());
 }
