@@ -30,7 +30,10 @@ fn demo_signs_on_and_shows_the_main_menu() {
     let screen = t.wait_for("Sign on", DEADLINE);
     assert!(screen.contains("R3270 DEMONSTRATION HOST"), "{screen}");
     // The tab bar names the session.
-    assert!(screen.lines().next().unwrap_or("").contains("demo"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap_or("").contains("demo"),
+        "{screen}"
+    );
     t.text("demo");
     t.keys(&["Tab"]);
     t.text("demo");
@@ -48,7 +51,10 @@ fn demo_signs_on_and_shows_the_main_menu() {
     let screen = t.wait_until(DEADLINE, "a second tab signed on", |s| {
         s.contains("demo (2)") && s.contains("Sign on")
     });
-    assert!(screen.lines().next().unwrap_or("").contains("demo (2)"), "{screen}");
+    assert!(
+        screen.lines().next().unwrap_or("").contains("demo (2)"),
+        "{screen}"
+    );
 
     // Quit through the palette; two connected sessions: it asks first.
     t.keys(&["C-]"]);
@@ -58,8 +64,16 @@ fn demo_signs_on_and_shows_the_main_menu() {
     t.wait_for("2 connected sessions", DEADLINE);
     t.text("y");
     t.wait_exit(DEADLINE);
-    assert_eq!(t.format("#{alternate_on}"), "0", "left the alternate screen on");
-    assert_eq!(t.format("#{mouse_any_flag}"), "0", "left mouse reporting on");
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen on"
+    );
+    assert_eq!(
+        t.format("#{mouse_any_flag}"),
+        "0",
+        "left mouse reporting on"
+    );
 }
 
 #[test]
@@ -67,5 +81,9 @@ fn a_bad_target_is_refused_before_the_terminal_is_touched() {
     let run = common::r3270(&["L:X:nohost"], Duration::from_secs(20));
     assert_eq!(run.code, Some(1), "{run:?}");
     assert!(run.stderr.contains("prefix"), "{}", run.stderr);
-    assert!(!run.stdout.contains("\x1b["), "escape codes on stdout: {:?}", run.stdout);
+    assert!(
+        !run.stdout.contains("\x1b["),
+        "escape codes on stdout: {:?}",
+        run.stdout
+    );
 }

@@ -86,7 +86,8 @@ impl App {
         let Some(sel) = tab.selection else {
             return Vec::new();
         };
-        let text = crate::ui::text::selection_text(tab.session.screen(), sel, tab.session.code_page());
+        let text =
+            crate::ui::text::selection_text(tab.session.screen(), sel, tab.session.code_page());
         let (tl, br) = sel.corners();
         self.set_status(format!(
             "copied {}x{} characters",
@@ -111,4 +112,3 @@ impl App {
         Some(pos)
     }
 }
-

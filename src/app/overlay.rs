@@ -181,7 +181,10 @@ impl App {
 
     /// What Tab and Enter can take from the palette's list.
     pub fn palette_completions(&self, input: &str) -> Vec<String> {
-        self.palette_items(input).into_iter().map(|i| i.text).collect()
+        self.palette_items(input)
+            .into_iter()
+            .map(|i| i.text)
+            .collect()
     }
 
     /// A key while an overlay is open. `None`: not a text-entry key of this overlay, so it
@@ -226,7 +229,10 @@ impl App {
                     return Some(self.apply(on_yes, now, true));
                 }
                 KeyCode::Char('n' | 'N') | KeyCode::Esc => return Some(Vec::new()),
-                _ => (Some(Overlay::Confirm { question, on_yes }), Some(Vec::new())),
+                _ => (
+                    Some(Overlay::Confirm { question, on_yes }),
+                    Some(Vec::new()),
+                ),
             },
             Overlay::Rename {
                 mut input,
@@ -321,8 +327,7 @@ impl App {
                 KeyCode::Esc => return Some(Vec::new()),
                 KeyCode::Tab => {
                     let completions = self.palette_completions(&input);
-                    if let Some(c) = completions.get(selected.min(completions.len().max(1) - 1))
-                    {
+                    if let Some(c) = completions.get(selected.min(completions.len().max(1) - 1)) {
                         input.clone_from(c);
                         if takes_argument(&input) {
                             input.push(' ');

@@ -144,7 +144,10 @@ impl Tab {
     pub(crate) fn drain(&mut self, foreground: bool, long_aid: Duration, out: &mut Vec<Effect>) {
         while let Some(bytes) = self.session.poll_transmit() {
             if self.conn.is_connected() {
-                out.push(Effect::Send { tab: self.id, bytes });
+                out.push(Effect::Send {
+                    tab: self.id,
+                    bytes,
+                });
             }
         }
         while let Some(ev) = self.session.poll_event() {

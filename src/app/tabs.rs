@@ -76,7 +76,8 @@ impl App {
         if !taken(name) {
             return name.to_owned();
         }
-        (2..)
+        // One more candidate than there are tabs: at least one is free.
+        (2..=self.tabs.len() + 2)
             .map(|i| format!("{name} ({i})"))
             .find(|n| !taken(n))
             .unwrap_or_else(|| name.to_owned())
@@ -188,20 +189,20 @@ impl App {
         if self.tabs.is_empty() {
             return;
         }
-        match name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
-            Some(name) => {
-                if let Some(tab) = self.active_tab_mut() {
-                    tab.name = name;
-                }
-                self.overlay = None;
+        if let Some(name) = name.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+            if let Some(tab) = self.active_tab_mut() {
+                tab.name = name;
             }
-            None => {
-                let current = self.active_tab().map(|t| t.name.clone()).unwrap_or_default();
-                self.overlay = Some(Overlay::Rename {
-                    cursor: current.chars().count(),
-                    input: current,
-                });
-            }
+            self.overlay = None;
+        } else {
+            let current = self
+                .active_tab()
+                .map(|t| t.name.clone())
+                .unwrap_or_default();
+            self.overlay = Some(Overlay::Rename {
+                cursor: current.chars().count(),
+                input: current,
+            });
         }
     }
 

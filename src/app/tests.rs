@@ -6,9 +6,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
 use super::*;
@@ -167,7 +165,8 @@ impl Rig {
             while let Some(effect) = queue.pop_front() {
                 match effect {
                     Effect::Connect { tab, .. } => {
-                        let host = HostConnection::new(HostConfig::default(), Arc::clone(&self.pool));
+                        let host =
+                            HostConnection::new(HostConfig::default(), Arc::clone(&self.pool));
                         self.hosts.insert(tab, host);
                         let ev = Event::Host {
                             tab,
@@ -231,7 +230,12 @@ impl Rig {
     }
 
     fn text(&self) -> String {
-        self.app.active_tab().unwrap().session.text_rows().join("\n")
+        self.app
+            .active_tab()
+            .unwrap()
+            .session
+            .text_rows()
+            .join("\n")
     }
 
     fn tab_text(&self, i: usize) -> String {
@@ -320,7 +324,11 @@ fn typing_while_locked_queues_and_an_operator_error_waits_for_reset() {
         .find(|a| screen.is_protected_at(*a) && !screen.cell(*a).is_field_attr())
         .unwrap()
         .position(screen.dims());
-    rig.action(&format!("move-cursor {},{}", protected.row + 1, protected.col + 1));
+    rig.action(&format!(
+        "move-cursor {},{}",
+        protected.row + 1,
+        protected.col + 1
+    ));
     rig.typed("x");
     assert_eq!(
         rig.app.active_tab().unwrap().session.oia().lock,
@@ -546,7 +554,12 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
     rig.event(mouse(MouseEventKind::Down(MouseButton::Left), 12, 6));
     rig.event(mouse(MouseEventKind::Up(MouseButton::Left), 12, 6));
     assert_eq!(
-        rig.app.active_tab().unwrap().session.screen().cursor_position(),
+        rig.app
+            .active_tab()
+            .unwrap()
+            .session
+            .screen()
+            .cursor_position(),
         Position::new(5, 12)
     );
     // A drag selects a rectangle and copies it on release.
@@ -556,7 +569,12 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
     let Some(Effect::Copy(text)) = rig.seen.last() else {
         panic!("{:?}", rig.seen)
     };
-    let rows: Vec<String> = rig.text().lines().take(3).map(|l| l.chars().take(31).collect::<String>().trim_end().to_owned()).collect();
+    let rows: Vec<String> = rig
+        .text()
+        .lines()
+        .take(3)
+        .map(|l| l.chars().take(31).collect::<String>().trim_end().to_owned())
+        .collect();
     assert_eq!(text, &rows.join("\n"));
     assert!(rig.app.active_tab().unwrap().selection.is_some());
     // A click on `PF3=...` written by the host sends PF3 (on the menu, sign off).
@@ -571,11 +589,23 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
         .unwrap();
     let col = line.find("PF3=").unwrap() + 1;
     assert_eq!(
-        crate::ui::text::hotspot_at(screen, Position::new(row as u16, col as u16), rig.app.active_tab().unwrap().session.code_page()),
+        crate::ui::text::hotspot_at(
+            screen,
+            Position::new(row as u16, col as u16),
+            rig.app.active_tab().unwrap().session.code_page()
+        ),
         Some(Aid::Pf(3))
     );
-    rig.event(mouse(MouseEventKind::Down(MouseButton::Left), col as u16, row as u16 + 1));
-    rig.event(mouse(MouseEventKind::Up(MouseButton::Left), col as u16, row as u16 + 1));
+    rig.event(mouse(
+        MouseEventKind::Down(MouseButton::Left),
+        col as u16,
+        row as u16 + 1,
+    ));
+    rig.event(mouse(
+        MouseEventKind::Up(MouseButton::Left),
+        col as u16,
+        row as u16 + 1,
+    ));
     assert!(rig.text().contains("signed off"), "{}", rig.text());
     assert!(matches!(
         rig.app.active_tab().unwrap().conn,
@@ -630,7 +660,10 @@ fn an_oversized_host_record_disconnects_the_tab() {
         },
         rig.now,
     );
-    assert!(effects.contains(&Effect::Disconnect { tab: id }), "{effects:?}");
+    assert!(
+        effects.contains(&Effect::Disconnect { tab: id }),
+        "{effects:?}"
+    );
     let ConnState::Disconnected(Some(why)) = &rig.app.tabs()[0].conn else {
         panic!()
     };

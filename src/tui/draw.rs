@@ -209,15 +209,7 @@ fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
                     detail: e.detail,
                 })
                 .collect();
-            ui::overlay::draw_picker(
-                buf,
-                area,
-                input,
-                &items,
-                *selected,
-                error.as_deref(),
-                theme,
-            );
+            ui::overlay::draw_picker(buf, area, input, &items, *selected, error.as_deref(), theme);
         }
         Overlay::Confirm { question, .. } => {
             let q = format!("{question}  (y/n)");

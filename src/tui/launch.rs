@@ -43,7 +43,7 @@ pub fn demo_profile(addr: SocketAddr) -> Profile {
         lu: None,
     };
     let mut profile = Profile::for_host(&spec);
-    profile.name = "demo".to_owned();
+    "demo".clone_into(&mut profile.name);
     profile
 }
 

@@ -67,7 +67,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         Terminal::new(CrosstermBackend::new(io::stdout())).context("cannot open the terminal")?;
     let size = terminal.size().context("cannot read the terminal size")?;
     let now = std::time::Instant::now();
-    let mut effects = lp.app.handle_event(Event::Resize(size.width, size.height), now);
+    let mut effects = lp
+        .app
+        .handle_event(Event::Resize(size.width, size.height), now);
     for profile in open {
         effects.extend(lp.app.open_tab(profile));
     }

@@ -76,7 +76,7 @@ impl Tmux {
             .args(args)
             .env_remove("TMUX")
             .output()
-            .expect("tmux runs")
+            .unwrap()
     }
 
     /// Press keys by tmux name (`Enter`, `Tab`, `C-]`, `F3`, `M-1`).
@@ -108,18 +108,28 @@ impl Tmux {
     /// Poll until the pane shows `text`; the deadline only catches a hang. Panics with the
     /// last screen when it never appears.
     pub fn wait_for(&self, text: &str, deadline: Duration) -> String {
-        self.wait_until(deadline, &format!("`{text}` on screen"), |s| s.contains(text))
+        self.wait_until(deadline, &format!("`{text}` on screen"), |s| {
+            s.contains(text)
+        })
     }
 
     /// Poll until `done(screen)` holds.
-    pub fn wait_until(&self, deadline: Duration, what: &str, done: impl Fn(&str) -> bool) -> String {
+    pub fn wait_until(
+        &self,
+        deadline: Duration,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
         let end = Instant::now() + deadline;
         loop {
             let screen = self.capture();
             if done(&screen) {
                 return screen;
             }
-            assert!(Instant::now() < end, "waited for {what}; the screen is:\n{screen}");
+            assert!(
+                Instant::now() < end,
+                "waited for {what}; the screen is:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
