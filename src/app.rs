@@ -47,7 +47,10 @@ pub enum Event {
     /// The terminal's new size (columns, rows).
     Resize(u16, u16),
     /// Something from a tab's connection task.
-    Host { tab: TabId, event: HostEvent },
+    Host {
+        tab: TabId,
+        event: HostEvent,
+    },
     /// The slow tick (cursor blink; the loop also checks the config file then).
     Tick,
 }
@@ -260,11 +263,12 @@ impl App {
 
     /// The key state the keymap's conditions see, from the active session.
     pub fn key_state(&self) -> KeyState {
-        self.active_tab().map_or_else(KeyState::default, |t| KeyState {
-            insert_mode: t.session.oia().insert,
-            keyboard_locked: t.session.is_locked(),
-            connected: t.conn.is_connected(),
-        })
+        self.active_tab()
+            .map_or_else(KeyState::default, |t| KeyState {
+                insert_mode: t.session.oia().insert,
+                keyboard_locked: t.session.is_locked(),
+                connected: t.conn.is_connected(),
+            })
     }
 
     /// The keymap layer keys go to now.
