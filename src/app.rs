@@ -19,7 +19,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
 use crate::action::Action;
 use crate::config::{Config, Profile};
 use crate::keymap::{KeyChord, KeyState, Layer};
-use crate::limits::Limits;
 use crate::proto::Key;
 use crate::theme::{ColorDepth, Theme};
 
@@ -103,7 +102,6 @@ pub struct App {
     /// The config's theme adapted to what the terminal can show.
     theme: Theme,
     depth: ColorDepth,
-    limits: Limits,
     tabs: Vec<Tab>,
     active: usize,
     next_id: u64,
@@ -126,14 +124,13 @@ pub struct App {
 
 impl App {
     /// An app with no tabs (the connect picker shows until one is opened).
-    pub fn new(config: Config, limits: Limits) -> Self {
+    pub fn new(config: Config) -> Self {
         let crosshair = config.ui.crosshair;
         let depth = ColorDepth::TrueColor;
         App {
             theme: config.theme.adapted(depth),
             depth,
             config,
-            limits,
             tabs: Vec::new(),
             active: 0,
             next_id: 1,
@@ -167,8 +164,9 @@ impl App {
         self.dirty = true;
     }
 
-    pub fn limits(&self) -> &Limits {
-        &self.limits
+    /// The `[limits]` in force.
+    pub fn limits(&self) -> &crate::limits::Limits {
+        &self.config.limits
     }
 
     pub fn tabs(&self) -> &[Tab] {
@@ -240,11 +238,10 @@ impl App {
 
     /// Replace the configuration (a successful reload): keymap, theme, profiles and UI
     /// settings take effect at once; open sessions keep their connections.
-    pub fn set_config(&mut self, config: Config, limits: Limits) {
+    pub fn set_config(&mut self, config: Config) {
         self.crosshair = config.ui.crosshair;
         self.theme = config.theme.adapted(self.depth);
         self.config = config;
-        self.limits = limits;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;
     }
@@ -519,13 +516,13 @@ impl App {
 
     /// Whether the session limit forbids another tab (and say so).
     fn refuse_new_tab(&mut self) -> bool {
-        if self.limits.allows_another_session(self.tabs.len()) {
+        if self.config.limits.allows_another_session(self.tabs.len()) {
             return false;
         }
         let msg = format!(
             "cannot open another session: {} are open and limits.max-sessions is {}",
             self.tabs.len(),
-            self.limits.max_sessions
+            self.config.limits.max_sessions
         );
         self.set_status(msg.clone());
         if let Some(Overlay::Picker { error, .. } | Overlay::Palette { error, .. }) =

@@ -3,7 +3,24 @@
 //! [`Config`] is the effective configuration the rest of r3270 reads: the embedded defaults
 //! (`assets/default-config.toml`) overlaid key by key with the user's file. Profiles, the
 //! keymap, the theme, macros, logging and limits are each typed here; loading, merging and
-//! the file:line:column errors live in the submodules.
+//! the file:line:column errors live in the submodules:
+//! - `doc`: the parsed file with positions, typed getters, unknown-key suggestions;
+//! - `error`: [`ConfigError`] / [`ConfigErrors`], printed as `FILE:LINE:COL: KEY: message`;
+//! - `paths`: the platform directories and their overrides;
+//! - `load`: reading the files and merging the user's over the embedded defaults;
+//! - `profile`, `keymap_file`, `theme_file`: one section each;
+//! - `show`: the effective configuration written back as TOML, and the keymap listing.
+//!
+//! Nothing here touches the terminal: a caller prints [`ConfigErrors`] and decides.
+
+mod doc;
+mod error;
+mod keymap_file;
+mod load;
+pub mod paths;
+mod profile;
+pub mod show;
+mod theme_file;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -11,11 +28,18 @@ use std::time::Duration;
 
 use crate::action::Action;
 use crate::keymap::Keymap;
+use crate::limits::Limits;
+use crate::logging::LoggingSettings;
 use crate::proto::{CodePage, Dimensions, Model, TerminalConfig};
 use crate::runtime::connection::ConnectOptions;
 use crate::runtime::host::HostSpec;
 use crate::runtime::tls::{ClientIdentity, TlsOptions};
 use crate::theme::Theme;
+
+pub use error::{ConfigError, ConfigErrors, line_col};
+pub use load::{DEFAULTS, DEFAULTS_NAME, documented_keys};
+pub use paths::{CONFIG_ENV, Origin, PathOrigins};
+pub use theme_file::SHIPPED as SHIPPED_THEMES;
 
 /// How a profile's connection is secured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -231,9 +255,91 @@ pub struct Config {
     pub themes: BTreeMap<String, Theme>,
     pub macros: BTreeMap<String, Macro>,
     pub ui: UiSettings,
+    /// Where each of `paths` came from (default, --config, R3270_CONFIG, a key).
+    pub path_origins: PathOrigins,
+    /// The `[logging]` section.
+    pub logging: LoggingSettings,
+    /// The `[limits]` section.
+    pub limits: Limits,
+}
+
+/// What [`load`] reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// The file given with `--config`; without it, `R3270_CONFIG`, else the default path
+    /// (which need not exist: then the built-in defaults alone).
+    pub file: Option<PathBuf>,
+}
+
+/// Reads the configuration: the embedded defaults, the user's file over them, the user's
+/// themes. Every problem found is in the error, each with file, line and column. The TUI
+/// reloads by calling this again and keeps its old [`Config`] on `Err`.
+pub fn load(opts: &LoadOptions) -> Result<Config, ConfigErrors> {
+    let (file, origin) = paths::config_file(opts.file.as_deref());
+    load::load_file(&file, origin)
+}
+
+/// Checks one file as if it were the user's config (`r3270 config check FILE`).
+pub fn check_file(file: &std::path::Path) -> Result<Config, ConfigErrors> {
+    load::load_file(file, Origin::Flag)
 }
 
 impl Config {
+    /// The embedded defaults alone (no file is read). A unit test proves they load without
+    /// error; should they ever not, a minimal configuration stands in rather than a panic.
+    pub fn builtin() -> Config {
+        let (file, origin) = (paths::platform().config_file, Origin::Default);
+        load::build(None, (file, origin), false).unwrap_or_else(|_| Config::minimal())
+    }
+
+    /// The smallest usable configuration: no keymap beyond typing, the default theme.
+    fn minimal() -> Config {
+        Config {
+            paths: paths::platform(),
+            profiles: Vec::new(),
+            keymap: Keymap::default(),
+            theme: Theme::default(),
+            themes: BTreeMap::new(),
+            macros: BTreeMap::new(),
+            ui: UiSettings::default(),
+            path_origins: PathOrigins::default(),
+            logging: LoggingSettings::default(),
+            limits: Limits::default(),
+        }
+    }
+
+    /// What `r3270 TARGET` connects to: the profile named `target`, else `target` parsed as
+    /// `[L:][N:][LU@]host[:port]` with every default. The error lists the profiles and the
+    /// host syntax, with the nearest profile name when `target` looks like a typo of one.
+    pub fn resolve_target(&self, target: &str) -> Result<Profile, String> {
+        if let Some(p) = self.profile(target) {
+            return Ok(p.clone());
+        }
+        let names: Vec<&str> = self.profiles.iter().map(|p| p.name.as_str()).collect();
+        let near = crate::suggest::nearest(target, names.iter().copied());
+        // A bare word one typo away from a profile is far likelier a typo than a host name.
+        let bare_word = !target.contains(['.', ':', '@', '[']);
+        match target.parse::<HostSpec>() {
+            Ok(spec) if !(bare_word && near.is_some()) => Ok(Profile::for_host(&spec)),
+            Ok(_) => Err(format!(
+                "`{target}` is not a profile (did you mean `{}`?); to connect to a host of that name, write {target}:23",
+                near.unwrap_or_default()
+            )),
+            Err(why) => {
+                let hint =
+                    near.map_or(String::new(), |n| format!(" (did you mean profile `{n}`?)"));
+                let profiles = if names.is_empty() {
+                    "no profiles are defined".to_owned()
+                } else {
+                    format!("the profiles are {}", names.join(", "))
+                };
+                Err(format!(
+                    "`{target}` is neither a profile nor a host{hint}: {why}; {profiles}; a host is [L:][N:][LU@]host[:port]"
+                ))
+            }
+        }
+    }
+
     /// The profile called `name`.
     pub fn profile(&self, name: &str) -> Option<&Profile> {
         self.profiles.iter().find(|p| p.name == name)

@@ -18,6 +18,8 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use crate::action::Action;
+use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
 use crate::proto::{BufferAddr, CodePage, Dimensions, Key, Mode, Model, TerminalConfig};
 use crate::runtime::{
     Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
@@ -44,6 +46,8 @@ KEYS, applied in order after the first screen:
   FieldMark Up Down Left Right
                      editing keys (names are case-insensitive)
   cursor:ROW,COL     move the cursor (0-based)
+  key:CHORD          the key chord as the keymap binds it (e.g. key:f3, key:shift-f1,
+                     key:ctrl-u): the configured screen layer, then global, decides
   sleep:SECONDS      wait, still serving the connection
 
 HOST is [L:][N:][LU@]host[:port]: L: for TLS from the first byte (default port 992),
@@ -187,6 +191,8 @@ pub enum Step {
     Cursor { row: u16, col: u16 },
     /// `sleep:SECONDS`
     Sleep(Duration),
+    /// `key:CHORD`, until [`resolve_chords`] turns it into what the keymap binds.
+    Chord(KeyChord),
 }
 
 impl FromStr for Step {
@@ -208,6 +214,12 @@ impl FromStr for Step {
         if let Some(secs) = lower.strip_prefix("sleep:") {
             return parse_seconds(secs).map(Step::Sleep);
         }
+        if lower.starts_with("key:") {
+            return s[4..]
+                .parse::<KeyChord>()
+                .map(Step::Chord)
+                .map_err(|e| e.to_string());
+        }
         match Key::from_str(s) {
             Ok(k @ (Key::Aid(_) | Key::Attn | Key::CursorSelect)) => Ok(Step::Aid(k)),
             Ok(Key::Char(_) | Key::MoveCursor { .. }) | Err(_) => Err(format!(
@@ -226,8 +238,50 @@ impl std::fmt::Display for Step {
             Step::Aid(k) | Step::Key(k) => write!(f, "{k:?}"),
             Step::Cursor { row, col } => write!(f, "cursor:{row},{col}"),
             Step::Sleep(d) => write!(f, "sleep:{}", d.as_secs_f64()),
+            Step::Chord(c) => write!(f, "key:{c}"),
         }
     }
+}
+
+/// Turns every `key:CHORD` step into the step its binding means: the keymap's screen
+/// layer, then global, as the TUI looks keys up on a connected, unlocked screen. Only 3270
+/// keys and typing can run headless; a chord bound to anything else (a tab, the palette)
+/// or to nothing that types is an error naming the chord.
+pub fn resolve_chords(steps: &[Step], keymap: &Keymap) -> Result<Vec<Step>, String> {
+    let state = KeyState {
+        connected: true,
+        ..KeyState::default()
+    };
+    steps
+        .iter()
+        .map(|step| {
+            let Step::Chord(chord) = step else {
+                return Ok(step.clone());
+            };
+            match keymap.lookup(Layer::Screen, chord, &state) {
+                Some(Action::Key(k @ (Key::Aid(_) | Key::Attn | Key::CursorSelect))) => {
+                    Ok(Step::Aid(*k))
+                }
+                Some(Action::Key(Key::MoveCursor { row, col })) => Ok(Step::Cursor {
+                    row: *row,
+                    col: *col,
+                }),
+                Some(Action::Key(Key::Char(c))) => Ok(Step::Text(c.to_string())),
+                Some(Action::Key(k)) => Ok(Step::Key(*k)),
+                Some(Action::Type(t)) => Ok(Step::Text(t.clone())),
+                Some(Action::None) | None => match chord.typed_char() {
+                    Some(c) => Ok(Step::Text(c.to_string())),
+                    None => Err(format!(
+                        "`key:{chord}`: the keymap binds nothing to {chord} in the screen or global layer"
+                    )),
+                },
+                Some(other) => Err(format!(
+                    "`key:{chord}` is bound to `{other}`, which only the interactive TUI does; \
+                     r3270 screen runs 3270 keys and typing"
+                )),
+            }
+        })
+        .collect()
 }
 
 impl Args {
@@ -300,6 +354,15 @@ struct Outcome {
 
 /// The whole session; returns the exit status.
 pub async fn run(args: &Args) -> u8 {
+    // Callers that did not resolve `key:` steps against a configured keymap get the
+    // built-in one, so the steps mean what the default keymap says.
+    let steps = match resolve_chords(&args.keys, &crate::config::Config::builtin().keymap) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("r3270: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let trace = match &args.trace {
         None => None,
         Some(path) => match open_trace(args, path) {
@@ -359,7 +422,7 @@ pub async fn run(args: &Args) -> u8 {
     if client.session().mode() == Mode::Nvt {
         eprintln!("r3270: the host did not enter 3270 mode; showing its NVT text");
     }
-    let outcome = apply_keys(&mut client, args).await;
+    let outcome = apply_keys(&mut client, args, &steps).await;
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
@@ -379,13 +442,13 @@ pub async fn run(args: &Args) -> u8 {
     code
 }
 
-async fn apply_keys(client: &mut Client, args: &Args) -> Outcome {
+async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome {
     let mut out = Outcome {
         unanswered: Vec::new(),
         failure: None,
     };
     let secs = args.timeout.as_secs_f64();
-    for step in &args.keys {
+    for step in steps {
         if let Some(e) = client.ended() {
             out.failure = Some(format!(
                 "{e}; key `{step}` and those after it were not sent"
@@ -400,6 +463,8 @@ async fn apply_keys(client: &mut Client, args: &Args) -> Outcome {
                 col: *col,
             }),
             Step::Sleep(d) => client.pause(*d).await,
+            // Resolved before connecting; one left here has no binding to run.
+            Step::Chord(_) => {}
             Step::Aid(k) => {
                 if !client.press_and_wait(*k, args.timeout).await {
                     let lock = client

@@ -8,8 +8,9 @@
 //! - With the default `tui` feature: [`runtime`] puts sessions on real sockets (tokio, TLS),
 //!   [`headless`] is the scriptable `r3270 screen` client, and [`demo`] is the built-in demo
 //!   host (`r3270 serve-demo`, `r3270 --demo`); [`limits`] and [`logging`] are the
-//!   `[limits]` and `[logging]` sections of the configuration and what applies them;
-//!   [`app`] is the interactive client's state and logic and [`tui`] its terminal and loop.
+//!   `[limits]` and `[logging]` sections of the configuration and what applies them; [`ui`]
+//!   holds the TUI's views, [`app`] the interactive client's state and logic, and [`tui`] its
+//!   terminal and event loop.
 
 pub mod proto;
 pub mod replay;

@@ -1,36 +1,77 @@
 //! The r3270 command line.
 //!
-//! Subcommands grow with the issues: `replay` drives the protocol engine through an x3270
-//! trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
-//! built-in demo host and `--demo` starts it in-process and connects to it. The interactive
-//! TUI comes next.
+//! With no subcommand r3270 is the interactive client (`r3270::tui`): `r3270` opens the
+//! connect picker, `r3270 HOST|PROFILE` connects at once, `r3270 --demo` starts the built-in
+//! demo host in-process and connects to it (or, when stdout is not a terminal, prints its
+//! sign-on screen headlessly). Subcommands: `replay` drives the protocol engine through an
+//! x3270 trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
+//! demo host; `paths`, `config` and `keys` show and check the configuration. The
+//! configuration is loaded, and every error printed, before the terminal is touched.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use r3270::config::{self, Config, LoadOptions};
 use r3270::demo::server::{ServerOptions, TlsIdentity};
+use r3270::keymap::Layer;
 use r3270::proto::Model;
 use r3270::replay::{ReplayOptions, replay};
 use r3270::trace::Trace;
 
 #[derive(Parser)]
-#[command(name = "r3270", version, about = "A TN3270/TN3270E terminal emulator")]
+#[command(
+    name = "r3270",
+    version,
+    about = "A TN3270/TN3270E terminal emulator",
+    long_about = "A TN3270/TN3270E terminal emulator.\n\n\
+        r3270                 the interactive client, starting with the connect picker\n\
+        r3270 PROFILE|HOST    the interactive client, connected at once\n\
+        r3270 --demo          the built-in demo host in this process, and a tab on it\n\
+        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\n\
+        In the client, Ctrl-] opens the command palette (any action by name, e.g. \
+        `connect HOST`), Alt-H shows the keys, Ctrl-Q quits. `r3270 keys` prints the \
+        effective keymap; docs/KEYS.md explains it.",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// A profile from the configuration or a host, `[L:][N:][LU@]host[:port]` (L: TLS from
+    /// the first byte, N: no TN3270E); the interactive client opens a tab on it.
+    #[arg(value_name = "TARGET")]
+    target: Option<String>,
     /// Start the built-in demo host in this process (on a free port) and connect to it.
+    /// When stdout is not a terminal, print its sign-on screen instead.
     #[arg(long)]
     demo: bool,
     /// Log level or filter for the log file (EnvFilter syntax, e.g. `debug` or
     /// `info,r3270::proto=trace`); overrides R3270_LOG. Logs never go to the terminal.
     #[arg(long, global = true, value_name = "LEVEL")]
     log_level: Option<String>,
+    /// The configuration file to read instead of R3270_CONFIG or the default
+    /// (`r3270 paths` shows where that is).
+    #[arg(long = "config", global = true, value_name = "FILE")]
+    config_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Print where r3270 keeps its files, where each location came from, and whether it
+    /// exists.
+    Paths,
+    /// Create, show or check the configuration file (docs/CONFIG.md describes every key).
+    Config {
+        #[command(subcommand)]
+        action: ConfigCommand,
+    },
+    /// Print the effective keymap: the built-in defaults with your file's bindings.
+    Keys {
+        /// Only this layer: screen, global, monitor, audit or prompt.
+        #[arg(long, value_parser = parse_layer)]
+        layer: Option<Layer>,
+    },
     /// Replay an x3270 trace file through the engine and print the final screen.
     ///
     /// The host side of the trace is fed to r3270 emulating the model the trace names (or
@@ -79,6 +120,45 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Write a commented starter config file (never overwrites one that exists).
+    Init,
+    /// Print the effective configuration (defaults merged with your file) as TOML.
+    Show,
+    /// Check a config file (default: the one r3270 reads) and print every error as
+    /// FILE:LINE:COL: KEY: message. Exits 1 when there are errors.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+fn parse_layer(s: &str) -> Result<Layer, String> {
+    Layer::ALL
+        .into_iter()
+        .find(|l| l.name() == s)
+        .ok_or_else(|| {
+            format!("`{s}` is not a layer: use screen, global, monitor, audit or prompt")
+        })
+}
+
+/// Loads the configuration, or prints every error and gives the exit status 1.
+fn load_config(file: Option<&PathBuf>) -> Result<Config, ExitCode> {
+    config::load(&LoadOptions {
+        file: file.cloned(),
+    })
+    .map_err(|errors| {
+        eprintln!("{errors}");
+        let n = errors.len();
+        eprintln!(
+            "r3270: {n} error{} in the configuration",
+            if n == 1 { "" } else { "s" }
+        );
+        ExitCode::from(1)
+    })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -92,9 +172,12 @@ fn main() -> ExitCode {
 
 /// Start file logging for the commands that talk to a network; a failure is one warning on
 /// stderr and the command goes on without logs. The guard must live until exit.
-fn start_logging(override_level: Option<&str>) -> Option<r3270::logging::LogGuard> {
-    let settings = r3270::logging::LoggingSettings::default();
-    match r3270::logging::init(&settings, &r3270::logging::default_dir(), override_level) {
+fn start_logging(
+    override_level: Option<&str>,
+    settings: &r3270::logging::LoggingSettings,
+    dir: &std::path::Path,
+) -> Option<r3270::logging::LogGuard> {
+    match r3270::logging::init(settings, dir, override_level) {
         Ok(guard) => Some(guard),
         Err(e) => {
             eprintln!("r3270: warning: no log file: {e}");
@@ -104,20 +187,73 @@ fn start_logging(override_level: Option<&str>) -> Option<r3270::logging::LogGuar
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that read the configuration fail on a bad one before doing anything else,
+    // with every error printed.
+    let needs_config = matches!(
+        &cli.command,
+        Some(
+            Command::Screen(_)
+                | Command::Paths
+                | Command::Keys { .. }
+                | Command::Config {
+                    action: ConfigCommand::Show
+                }
+        )
+    );
+    let cfg = if needs_config {
+        match load_config(cli.config_file.as_ref()) {
+            Ok(c) => Some(c),
+            Err(code) => return Ok(code),
+        }
+    } else {
+        None
+    };
     let _log = match &cli.command {
         Some(Command::Screen(_) | Command::ServeDemo { .. }) => {
-            start_logging(cli.log_level.as_deref())
+            let (settings, dir) = match &cfg {
+                Some(c) => (c.logging.clone(), c.paths.log_dir.clone()),
+                None => (
+                    r3270::logging::LoggingSettings::default(),
+                    r3270::logging::default_dir(),
+                ),
+            };
+            start_logging(cli.log_level.as_deref(), &settings, &dir)
         }
         _ => None,
     };
     let Some(command) = cli.command else {
-        if cli.demo {
-            return demo_in_process();
-        }
-        anyhow::bail!("nothing to do: give a subcommand (see --help) or --demo");
+        return interactive(cli.target, cli.demo, cli.config_file, cli.log_level);
     };
     match command {
-        Command::Screen(args) => Ok(r3270::headless::main(&args)),
+        Command::Screen(mut args) => {
+            if let Some(c) = &cfg {
+                match r3270::headless::resolve_chords(&args.keys, &c.keymap) {
+                    Ok(steps) => args.keys = steps,
+                    Err(e) => {
+                        eprintln!("r3270: {e}");
+                        return Ok(ExitCode::from(r3270::headless::EXIT_USAGE));
+                    }
+                }
+            }
+            Ok(r3270::headless::main(&args))
+        }
+        Command::Paths => {
+            if let Some(c) = &cfg {
+                print!("{}", config::show::paths_text(c));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys { layer } => {
+            if let Some(c) = &cfg {
+                print!("{}", config::show::keys_text(c, layer));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config { action } => Ok(config_command(
+            &action,
+            cli.config_file.as_ref(),
+            cfg.as_ref(),
+        )),
         Command::ServeDemo {
             port,
             no_tn3270e,
@@ -175,6 +311,108 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `r3270 config init|show|check`.
+fn config_command(
+    action: &ConfigCommand,
+    file: Option<&PathBuf>,
+    cfg: Option<&Config>,
+) -> ExitCode {
+    match action {
+        ConfigCommand::Show => {
+            if let Some(c) = cfg {
+                print!("{}", config::show::config_toml(c));
+            }
+            ExitCode::SUCCESS
+        }
+        ConfigCommand::Init => {
+            let (path, _) = config::paths::config_file(file.map(PathBuf::as_path));
+            match config::show::init_file(&path) {
+                Ok(()) => {
+                    println!("wrote {}", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("r3270: {e}");
+                    ExitCode::from(1)
+                }
+            }
+        }
+        ConfigCommand::Check { file: target } => {
+            let (path, origin) = match target {
+                Some(t) => (t.clone(), config::Origin::Flag),
+                None => config::paths::config_file(file.map(PathBuf::as_path)),
+            };
+            let result = if origin == config::Origin::Default && !path.exists() {
+                println!(
+                    "{}: no such file; the built-in defaults apply",
+                    path.display()
+                );
+                return ExitCode::SUCCESS;
+            } else {
+                config::check_file(&path)
+            };
+            match result {
+                Ok(_) => {
+                    println!("{}: ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    eprintln!("{errors}");
+                    let n = errors.len();
+                    eprintln!(
+                        "r3270: {n} error{} in the configuration",
+                        if n == 1 { "" } else { "s" }
+                    );
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}
+
+/// `r3270 [TARGET]` and `r3270 --demo`: the configuration and the target are checked before
+/// the terminal is touched (every config error printed, exit status 1).
+fn interactive(
+    target: Option<String>,
+    demo: bool,
+    config_file: Option<PathBuf>,
+    log_level: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let config = match load_config(config_file.as_ref()) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if demo && target.is_none() && !std::io::stdout().is_terminal() {
+        // Pipes and scripts get the sign-on screen as text, as before the TUI existed.
+        return demo_in_process();
+    }
+    let open = match target.as_deref().map(|t| config.resolve_target(t)) {
+        Some(Err(e)) => {
+            eprintln!("r3270: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Some(Ok(profile)) => Some(profile),
+        None => None,
+    };
+    let (watch, _) = config::paths::config_file(config_file.as_deref());
+    let reload_file = config_file.clone();
+    let reload: r3270::tui::Reload = Box::new(move || {
+        config::load(&LoadOptions {
+            file: reload_file.clone(),
+        })
+        .map_err(|errors| errors.to_string().lines().map(str::to_owned).collect())
+    });
+    r3270::tui::launch(r3270::tui::Launch {
+        config,
+        log_level,
+        open,
+        demo,
+        reload,
+        watch: Some(watch),
+    })
 }
 
 /// `r3270 serve-demo`: the demo host until Ctrl-C.

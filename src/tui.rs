@@ -20,7 +20,6 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 
 use crate::config::{Config, Profile};
-use crate::limits::Limits;
 
 mod conn;
 mod draw;
@@ -32,12 +31,11 @@ pub use launch::{Launch, demo_profile, launch};
 pub use run::run;
 
 /// A fresh configuration for `reload-config`: `Err` holds every error, one per line.
-pub type Reload = Box<dyn Fn() -> Result<(Config, Limits), Vec<String>> + Send>;
+pub type Reload = Box<dyn Fn() -> Result<Config, Vec<String>> + Send>;
 
 /// What the TUI starts with.
 pub struct TuiOptions {
     pub config: Config,
-    pub limits: Limits,
     /// Tabs to open at once (`r3270 HOST`, `r3270 --demo`); none shows the connect picker.
     pub open: Vec<Profile>,
     /// Reads the configuration again (the `reload-config` action and file changes).

@@ -8,30 +8,12 @@ use std::time::Instant;
 
 use crate::action::Action;
 use crate::app::{App, ConnState, Effect, HostEvent, Overlay, Tab, TabId};
-use crate::config::{Config, Profile};
-use crate::runtime::host::HostSpec;
-
-/// A profile for what the operator typed: a profile's name, else `[L:][N:][LU@]host[:port]`.
-pub fn resolve_target(config: &Config, target: &str) -> Result<Profile, String> {
-    let target = target.trim();
-    if let Some(p) = config.profile(target) {
-        return Ok(p.clone());
-    }
-    match target.parse::<HostSpec>() {
-        Ok(spec) => Ok(Profile::for_host(&spec)),
-        Err(e) => {
-            let hint = crate::suggest::nearest(target, config.profiles.iter().map(|p| &*p.name))
-                .map(|s| format!(" (did you mean profile `{s}`?)"))
-                .unwrap_or_default();
-            Err(format!("{e}{hint}"))
-        }
-    }
-}
+use crate::config::Profile;
 
 impl App {
     /// `connect X`: a new tab on a profile or host.
     pub(crate) fn connect(&mut self, target: &str) -> Vec<Effect> {
-        match resolve_target(&self.config, target) {
+        match self.config.resolve_target(target.trim()) {
             Ok(profile) => {
                 if self.config.profile(target.trim()).is_none() {
                     self.remember(target.trim());
@@ -60,7 +42,7 @@ impl App {
         let id = TabId(self.next_id);
         self.next_id += 1;
         let name = self.unique_name(&profile.name);
-        let tab = Tab::new(id, name, profile.clone(), &self.limits);
+        let tab = Tab::new(id, name, profile.clone(), &self.config.limits);
         self.tabs.push(tab);
         self.overlay = None;
         self.switch_to(self.tabs.len() - 1);
@@ -209,7 +191,7 @@ impl App {
     /// Route a connection task's report to its tab (a closed tab's late events are dropped).
     pub(crate) fn host_event(&mut self, id: TabId, event: HostEvent, now: Instant) -> Vec<Effect> {
         let long_aid = self.config.ui.long_aid;
-        let limits = self.limits.clone();
+        let limits = self.config.limits.clone();
         let Some(i) = self.tab_index(id) else {
             return Vec::new();
         };

@@ -2,7 +2,7 @@
 //! events sign on, tabs run in the background, the palette, picker, confirmations, paste and
 //! the mouse. No tokio, no sockets; time is a virtual clock.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,13 +10,12 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::Rect;
 
 use super::*;
-use crate::config::{Macro, Paths, UiSettings};
+use crate::config::{Macro, UiSettings};
 use crate::demo::app::WallClock;
 use crate::demo::host::{HostConfig, HostConnection, HostEvent as DemoEvent};
 use crate::demo::lu::LuPool;
 use crate::keymap::{Binding, Keymap};
 use crate::proto::{Aid, LockReason, OperatorError, Position};
-use crate::theme::Theme;
 
 const WALL: WallClock = WallClock {
     day: 2,
@@ -37,44 +36,11 @@ fn bind(layer_bindings: &[(&str, &str)]) -> Vec<Binding> {
         .collect()
 }
 
-fn keymap() -> Keymap {
-    Keymap::new([
-        (
-            Layer::Screen,
-            bind(&[
-                ("enter", "enter"),
-                ("kp-enter", "enter"),
-                ("tab", "tab"),
-                ("backtab", "back-tab"),
-                ("backspace", "erase"),
-                ("f3", "send-aid pf3"),
-                ("f8", "send-aid pf8"),
-                ("esc", "reset"),
-                ("ctrl-r", "reset"),
-                ("home", "home"),
-                ("end", "erase-eof"),
-            ]),
-        ),
-        (
-            Layer::Global,
-            bind(&[
-                ("ctrl-]", "command-palette"),
-                ("f1", "help"),
-                ("alt-1", "switch-tab 1"),
-                ("alt-2", "switch-tab 2"),
-                ("ctrl-pagedown", "next-tab"),
-                ("ctrl-pageup", "prev-tab"),
-                ("ctrl-q", "quit"),
-                ("ctrl-w", "close-tab"),
-                ("ctrl-t", "new-tab"),
-            ]),
-        ),
-    ])
-}
-
+/// The built-in configuration (its default keymap included) with a demo profile and a
+/// logon macro.
 fn config() -> Config {
-    let mut macros = BTreeMap::new();
-    macros.insert(
+    let mut cfg = Config::builtin();
+    cfg.macros.insert(
         "logon".to_owned(),
         Macro {
             name: "logon".to_owned(),
@@ -88,23 +54,12 @@ fn config() -> Config {
     );
     let mut demo = Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
     demo.name = "demo".to_owned();
-    Config {
-        paths: Paths {
-            config_file: "/nonexistent/config.toml".into(),
-            themes_dir: "/nonexistent/themes".into(),
-            data_dir: "/nonexistent/data".into(),
-            log_dir: "/nonexistent/log".into(),
-        },
-        profiles: vec![demo],
-        keymap: keymap(),
-        theme: Theme::default(),
-        themes: BTreeMap::new(),
-        macros,
-        ui: UiSettings {
-            long_aid: Duration::from_secs(2),
-            ..UiSettings::default()
-        },
-    }
+    cfg.profiles = vec![demo];
+    cfg.ui = UiSettings {
+        long_aid: Duration::from_secs(2),
+        ..UiSettings::default()
+    };
+    cfg
 }
 
 /// The app plus one in-memory demo host per tab, moving bytes both ways until quiet.
@@ -121,12 +76,12 @@ struct Rig {
 
 impl Rig {
     fn new() -> Self {
-        Self::with(config(), Limits::default())
+        Self::with(config())
     }
 
-    fn with(config: Config, limits: Limits) -> Self {
+    fn with(config: Config) -> Self {
         Rig {
-            app: App::new(config, limits),
+            app: App::new(config),
             hosts: HashMap::new(),
             pool: LuPool::shared(),
             now: Instant::now(),
@@ -432,11 +387,9 @@ fn the_palette_runs_any_action_by_name_with_completion() {
 
 #[test]
 fn the_session_limit_refuses_a_tab_with_a_message() {
-    let limits = Limits {
-        max_sessions: 1,
-        ..Limits::default()
-    };
-    let mut rig = Rig::with(config(), limits);
+    let mut cfg = config();
+    cfg.limits.max_sessions = 1;
+    let mut rig = Rig::with(cfg);
     rig.action("connect demo");
     rig.action("connect demo");
     assert_eq!(rig.app.tabs().len(), 1);
@@ -625,14 +578,14 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
 fn a_new_keymap_changes_what_a_key_does() {
     let mut rig = Rig::new();
     rig.action("connect demo");
-    rig.press(KeyCode::F(1));
+    rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
     assert!(matches!(rig.app.overlay(), Some(Overlay::Help { .. })));
     rig.press(KeyCode::Esc);
     let mut cfg = config();
-    cfg.keymap = Keymap::new([(Layer::Global, bind(&[("f1", "toggle-crosshair")]))]);
-    rig.app.set_config(cfg, Limits::default());
+    cfg.keymap = Keymap::new([(Layer::Global, bind(&[("alt-h", "toggle-crosshair")]))]);
+    rig.app.set_config(cfg);
     let before = rig.app.crosshair();
-    rig.press(KeyCode::F(1));
+    rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
     assert!(rig.app.overlay().is_none());
     assert_ne!(rig.app.crosshair(), before);
     // Errors from a bad reload show in a message and the old config stays.
@@ -647,11 +600,9 @@ fn a_new_keymap_changes_what_a_key_does() {
 
 #[test]
 fn an_oversized_host_record_disconnects_the_tab() {
-    let limits = Limits {
-        max_record_bytes: 4096,
-        ..Limits::default()
-    };
-    let mut rig = Rig::with(config(), limits);
+    let mut cfg = config();
+    cfg.limits.max_record_bytes = 4096;
+    let mut rig = Rig::with(cfg);
     rig.action("connect demo");
     rig.sign_on();
     let id = rig.app.tabs()[0].id;

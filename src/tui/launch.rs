@@ -13,16 +13,12 @@ use anyhow::Context;
 
 use crate::config::{Config, Profile};
 use crate::demo::server::ServerOptions;
-use crate::limits::Limits;
-use crate::logging::LoggingSettings;
 use crate::runtime::host::HostSpec;
 use crate::tui::{Reload, TuiOptions};
 
 /// Everything `r3270 [TARGET]` and `r3270 --demo` start with.
 pub struct Launch {
     pub config: Config,
-    pub limits: Limits,
-    pub logging: LoggingSettings,
     /// `--log-level`, over `R3270_LOG` and `[logging]`.
     pub log_level: Option<String>,
     /// The resolved TARGET, if one was given.
@@ -56,8 +52,8 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
     }
     // Logs go to a file; a failure to open one is said before the terminal is taken over.
     let _log = match crate::logging::init(
-        &l.logging,
-        &crate::logging::default_dir(),
+        &l.config.logging,
+        &l.config.paths.log_dir,
         l.log_level.as_deref(),
     ) {
         Ok(guard) => Some(guard),
@@ -81,7 +77,6 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
         };
         let result = crate::tui::run(TuiOptions {
             config: l.config,
-            limits: l.limits,
             open,
             reload: l.reload,
             watch: l.watch,

@@ -45,7 +45,6 @@ struct Loop {
 pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     let TuiOptions {
         config,
-        limits,
         open,
         reload,
         watch,
@@ -54,7 +53,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     let watched_mtime = watch.as_deref().and_then(mtime);
     let (host_tx, mut host_rx) = mpsc::channel(256);
     let mut lp = Loop {
-        app: App::new(config, limits),
+        app: App::new(config),
         conns: HashMap::new(),
         host_tx,
         opts_reload: reload,
@@ -211,9 +210,9 @@ impl Loop {
     /// the old one stays.
     fn reload(&mut self) {
         match (self.opts_reload)() {
-            Ok((config, limits)) => {
+            Ok(config) => {
                 tracing::info!("configuration reloaded");
-                self.app.set_config(config, limits);
+                self.app.set_config(config);
             }
             Err(errors) => {
                 tracing::info!(errors = errors.len(), "configuration reload failed");

@@ -1,0 +1,685 @@
+//! Reading and merging: the embedded defaults, then the user's file over them, key by key.
+//!
+//! [`Builder`] holds the configuration as it is built; [`Builder::apply`] reads one
+//! document's sections onto it (every problem collected with its position), and
+//! [`Builder::finish`] resolves what needs every file: directories, themes, the active
+//! theme, name references (macros, themes), and the semantic checks of `[logging]` and
+//! `[limits]`. Files are read here and nowhere else in the config module.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+
+use crate::action::Action;
+use crate::config::{Config, Macro, Paths, Profile, UiSettings};
+use crate::keymap::{Binding, Keymap, Layer};
+use crate::limits::Limits;
+use crate::logging::LoggingSettings;
+use crate::theme::ThemeColor;
+
+use super::doc::{Ctx, Doc, Span, Table, join};
+use super::error::{ConfigError, ConfigErrors, line_col};
+use super::keymap_file;
+use super::paths::{self, Origin, PathOrigins};
+use super::profile::{self, ProfileRefs, Reference};
+use super::theme_file;
+
+/// The embedded defaults.
+pub const DEFAULTS: &str = include_str!("../../assets/default-config.toml");
+/// How the embedded defaults are named in messages.
+pub const DEFAULTS_NAME: &str = "<built-in defaults>";
+
+/// The top-level keys of a config file, in documentation order.
+pub const TOP_KEYS: &[&str] = &[
+    "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits",
+];
+/// The keys of `[ui]`.
+pub const UI_KEYS: &[&str] = &[
+    "theme",
+    "crosshair",
+    "mouse",
+    "confirm-close",
+    "long-aid",
+    "recent-hosts",
+];
+/// The keys of `[paths]`.
+pub const PATHS_KEYS: &[&str] = &["data-dir", "log-dir", "themes-dir"];
+
+/// A place in a file, kept for checks made after every file is read.
+#[derive(Clone, Debug)]
+struct Loc {
+    file: String,
+    pos: (usize, usize),
+}
+
+impl Loc {
+    fn of(doc: &Doc, span: &Span) -> Loc {
+        Loc {
+            file: doc.file.clone(),
+            pos: line_col(&doc.text, span.start),
+        }
+    }
+
+    fn error(&self, key: &str, message: String) -> ConfigError {
+        ConfigError {
+            file: self.file.clone(),
+            pos: Some(self.pos),
+            key: key.to_owned(),
+            message,
+        }
+    }
+}
+
+/// The configuration while it is built.
+pub struct Builder {
+    pub errors: Vec<ConfigError>,
+    ui: UiSettings,
+    ui_theme: Option<(Reference, Loc)>,
+    path_keys: BTreeMap<&'static str, (PathBuf, String)>,
+    theme_colours: Vec<(String, ThemeColor)>,
+    profiles: Vec<Profile>,
+    profile_refs: Vec<(ProfileRefs, Loc, Loc)>,
+    profile_tables: Vec<(String, Loc)>,
+    macros: BTreeMap<String, Macro>,
+    macro_refs: Vec<(Reference, Loc)>,
+    keymap: Vec<(Layer, Vec<Binding>)>,
+    logging: toml::Table,
+    limits: toml::Table,
+    /// Where each `[logging]`/`[limits]` key was last set, by key path.
+    section_locs: BTreeMap<String, Loc>,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            errors: Vec::new(),
+            ui: UiSettings::default(),
+            ui_theme: None,
+            path_keys: BTreeMap::new(),
+            theme_colours: Vec::new(),
+            profiles: Vec::new(),
+            profile_refs: Vec::new(),
+            profile_tables: Vec::new(),
+            macros: BTreeMap::new(),
+            macro_refs: Vec::new(),
+            keymap: Vec::new(),
+            logging: toml::Table::new(),
+            limits: toml::Table::new(),
+            section_locs: BTreeMap::new(),
+        }
+    }
+}
+
+impl Builder {
+    /// Reads one document over what is there.
+    pub fn apply(&mut self, doc: &Doc) {
+        let mut errors = std::mem::take(&mut self.errors);
+        let mut ctx = Ctx {
+            doc,
+            errors: &mut errors,
+        };
+        ctx.check_keys("", &doc.root, TOP_KEYS);
+        for e in &doc.root.entries {
+            match e.key.as_str() {
+                "ui" => {
+                    if let Some(t) = ctx.table("", e) {
+                        self.apply_ui(&mut ctx, t);
+                    }
+                }
+                "paths" => {
+                    if let Some(t) = ctx.table("", e) {
+                        self.apply_paths(&mut ctx, t);
+                    }
+                }
+                "theme" => {
+                    if let Some(t) = ctx.table("", e) {
+                        let colours = theme_file::read_colours(&mut ctx, "theme", t);
+                        self.theme_colours.extend(colours);
+                    }
+                }
+                "profile" => {
+                    if let Some(t) = ctx.table("", e) {
+                        self.apply_profiles(&mut ctx, t);
+                    }
+                }
+                "macros" => {
+                    if let Some(t) = ctx.table("", e) {
+                        self.apply_macros(&mut ctx, t);
+                    }
+                }
+                "keymap" => {
+                    if let Some(t) = ctx.table("", e) {
+                        let (layers, refs) = keymap_file::read(&mut ctx, t);
+                        keymap_file::merge(&mut self.keymap, layers);
+                        self.macro_refs.extend(refs.into_iter().map(|r| {
+                            let loc = Loc::of(doc, &r.span);
+                            (r, loc)
+                        }));
+                    }
+                }
+                "logging" => {
+                    if let Some(t) = ctx.table("", e) {
+                        let mut known: Vec<String> = serde_keys(&LoggingSettings::default());
+                        known.push("dir".to_owned());
+                        apply_serde::<LoggingSettings>(
+                            &mut ctx,
+                            "logging",
+                            t,
+                            &known,
+                            &mut self.logging,
+                            &mut self.section_locs,
+                        );
+                    }
+                }
+                "limits" => {
+                    if let Some(t) = ctx.table("", e) {
+                        let known = serde_keys(&Limits::default());
+                        apply_serde::<Limits>(
+                            &mut ctx,
+                            "limits",
+                            t,
+                            &known,
+                            &mut self.limits,
+                            &mut self.section_locs,
+                        );
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.errors = errors;
+    }
+
+    fn apply_ui(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
+        ctx.check_keys("ui", t, UI_KEYS);
+        let ui = &mut self.ui;
+        for e in &t.entries {
+            match e.key.as_str() {
+                "theme" => {
+                    if let Some(v) = ctx.str("ui", e) {
+                        let r = Reference {
+                            name: v.clone(),
+                            key: "ui.theme".to_owned(),
+                            span: e.node.span.clone(),
+                        };
+                        self.ui_theme = Some((r, Loc::of(ctx.doc, &e.node.span)));
+                        ui.theme = v;
+                    }
+                }
+                "crosshair" => ui.crosshair = ctx.bool("ui", e).unwrap_or(ui.crosshair),
+                "mouse" => ui.mouse = ctx.bool("ui", e).unwrap_or(ui.mouse),
+                "confirm-close" => ui.confirm_close = ctx.bool("ui", e).unwrap_or(ui.confirm_close),
+                "long-aid" => ui.long_aid = ctx.seconds("ui", e).unwrap_or(ui.long_aid),
+                "recent-hosts" => {
+                    if let Some(n) = ctx.int("ui", e, 0..=1000, "the number of hosts") {
+                        ui.recent_hosts = usize::try_from(n).unwrap_or(ui.recent_hosts);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn apply_paths(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
+        ctx.check_keys("paths", t, PATHS_KEYS);
+        for e in &t.entries {
+            let Some(&key) = PATHS_KEYS.iter().find(|k| **k == e.key) else {
+                continue;
+            };
+            if let Some(v) = ctx.str("paths", e) {
+                if v.is_empty() {
+                    ctx.err(
+                        &e.node.span,
+                        &join("paths", key),
+                        "the directory is empty: leave the key out for the default",
+                    );
+                    continue;
+                }
+                let p = paths::resolve(&v, ctx.doc.dir.as_deref());
+                if p.is_file() {
+                    ctx.err(
+                        &e.node.span,
+                        &join("paths", key),
+                        format!("\"{v}\" is a file: a directory is needed"),
+                    );
+                    continue;
+                }
+                self.path_keys.insert(key, (p, join("paths", key)));
+            }
+        }
+    }
+
+    fn apply_profiles(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
+        for e in &t.entries {
+            let Some(pt) = ctx.table("profile", e) else {
+                continue;
+            };
+            let name = e.key.clone();
+            if name.trim().is_empty() {
+                ctx.err(
+                    &e.key_span,
+                    "profile",
+                    "a profile needs a name: [profile.NAME]",
+                );
+                continue;
+            }
+            let idx = if let Some(i) = self.profiles.iter().position(|p| p.name == name) {
+                i
+            } else {
+                self.profiles.push(profile::blank(&name));
+                self.profiles.len() - 1
+            };
+            let refs = profile::apply(ctx, &name, pt, &mut self.profiles[idx]);
+            let loc_of = |r: &Option<Reference>| {
+                r.as_ref().map_or_else(
+                    || Loc::of(ctx.doc, &e.key_span),
+                    |r| Loc::of(ctx.doc, &r.span),
+                )
+            };
+            let (ml, tl) = (loc_of(&refs.logon_macro), loc_of(&refs.theme));
+            self.profile_refs.push((refs, ml, tl));
+            self.profile_tables
+                .push((name, Loc::of(ctx.doc, &e.key_span)));
+        }
+    }
+
+    fn apply_macros(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
+        for e in &t.entries {
+            let path = join("macros", &e.key);
+            let Some(items) = ctx.strings("macros", e) else {
+                continue;
+            };
+            let mut actions = Vec::new();
+            let mut ok = true;
+            for (i, (text, span)) in items.into_iter().enumerate() {
+                match text.parse::<Action>() {
+                    Ok(a) => {
+                        if let Action::PlayMacro(name) = &a {
+                            let r = Reference {
+                                name: name.clone(),
+                                key: format!("{path}[{i}]"),
+                                span: span.clone(),
+                            };
+                            self.macro_refs.push((r, Loc::of(ctx.doc, &span)));
+                        }
+                        actions.push(a);
+                    }
+                    Err(why) => {
+                        ctx.err(&span, &format!("{path}[{i}]"), why.to_string());
+                        ok = false;
+                    }
+                }
+            }
+            if ok {
+                self.macros.insert(
+                    e.key.clone(),
+                    Macro {
+                        name: e.key.clone(),
+                        actions,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Resolves directories, themes and references into the effective configuration.
+    /// `config_file` is the file that was (or would have been) read; `user_themes` says
+    /// whether to read the user's theme directory.
+    pub fn finish(
+        mut self,
+        config_file: (PathBuf, Origin),
+        user_themes: bool,
+    ) -> Result<Config, ConfigErrors> {
+        let platform = paths::platform();
+        let mut origins = PathOrigins {
+            config_file: config_file.1,
+            ..PathOrigins::default()
+        };
+        let default_themes = config_file
+            .0
+            .parent()
+            .map_or_else(|| platform.themes_dir.clone(), |d| d.join("themes"));
+        let pick = |key: &str, default: PathBuf, origin: &mut Origin| -> PathBuf {
+            match self.path_keys.get(key) {
+                Some((p, k)) => {
+                    *origin = Origin::Key(k.clone());
+                    p.clone()
+                }
+                None => default,
+            }
+        };
+        let themes_dir = pick("themes-dir", default_themes, &mut origins.themes_dir);
+        let data_dir = pick("data-dir", platform.data_dir.clone(), &mut origins.data_dir);
+        let mut log_dir = pick("log-dir", platform.log_dir.clone(), &mut origins.log_dir);
+
+        let logging = self.finish_serde::<LoggingSettings>("logging");
+        let limits = self.finish_serde::<Limits>("limits");
+        if let Some(d) = &logging.dir {
+            log_dir.clone_from(d);
+            origins.log_dir = Origin::Key("logging.dir".to_owned());
+        }
+
+        let mut themes = theme_file::shipped();
+        if user_themes {
+            theme_file::add_user_themes(&themes_dir, &mut themes, &mut self.errors);
+        }
+        let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
+        let check_theme = |name: &str, key: &str, loc: &Loc, errors: &mut Vec<ConfigError>| {
+            if !themes.contains_key(name) {
+                let hint = crate::suggest::nearest(name, theme_names.iter().copied())
+                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+                errors.push(loc.error(
+                    key,
+                    format!(
+                        "no theme \"{name}\"{hint}: the themes are {} (or add {name}.toml to {})",
+                        theme_names.join(", "),
+                        themes_dir.display()
+                    ),
+                ));
+            }
+        };
+        if let Some((r, loc)) = &self.ui_theme {
+            check_theme(&r.name, &r.key, loc, &mut self.errors);
+        }
+        let macro_names: Vec<&str> = self.macros.keys().map(String::as_str).collect();
+        let check_macro = |r: &Reference, loc: &Loc, errors: &mut Vec<ConfigError>| {
+            if !macro_names.contains(&r.name.as_str()) {
+                let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
+                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+                let known = if macro_names.is_empty() {
+                    "no macros are defined".to_owned()
+                } else {
+                    format!("the macros are {}", macro_names.join(", "))
+                };
+                errors.push(loc.error(
+                    &r.key,
+                    format!(
+                        "no macro \"{}\"{hint}: define it under [macros] ({known})",
+                        r.name
+                    ),
+                ));
+            }
+        };
+        for (refs, mloc, tloc) in &self.profile_refs {
+            if let Some(r) = &refs.logon_macro {
+                check_macro(r, mloc, &mut self.errors);
+            }
+            if let Some(r) = &refs.theme {
+                check_theme(&r.name, &r.key, tloc, &mut self.errors);
+            }
+        }
+        for (r, loc) in &self.macro_refs {
+            check_macro(r, loc, &mut self.errors);
+        }
+        for (name, loc) in &self.profile_tables {
+            if self
+                .profiles
+                .iter()
+                .any(|p| &p.name == name && p.host.is_empty())
+            {
+                self.errors.push(loc.error(
+                    &join("profile", name),
+                    "the profile has no `host` (host = \"name or address\")".to_owned(),
+                ));
+            }
+        }
+        self.profile_tables.dedup_by(|a, b| a.0 == b.0);
+
+        let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
+        let theme = theme_file::with_colours(&theme, &self.theme_colours);
+
+        if !self.errors.is_empty() {
+            return Err(sorted(self.errors));
+        }
+        Ok(Config {
+            paths: Paths {
+                config_file: config_file.0,
+                themes_dir,
+                data_dir,
+                log_dir,
+            },
+            path_origins: origins,
+            profiles: self.profiles,
+            keymap: Keymap::new(self.keymap),
+            theme,
+            themes,
+            macros: self.macros,
+            ui: self.ui,
+            logging,
+            limits,
+        })
+    }
+
+    /// Deserialises a merged serde section and runs its own checks, placing each problem
+    /// at the key that was set last.
+    fn finish_serde<T: DeserializeOwned + Default + SectionCheck>(&mut self, section: &str) -> T {
+        let table = if section == "logging" {
+            &self.logging
+        } else {
+            &self.limits
+        };
+        let value: T = toml::Value::Table(table.clone())
+            .try_into()
+            .unwrap_or_default();
+        for (key, message) in value.check() {
+            let loc = self
+                .section_locs
+                .get(&key)
+                .or_else(|| self.section_locs.get(section));
+            self.errors.push(match loc {
+                Some(l) => l.error(&key, message),
+                None => ConfigError {
+                    file: DEFAULTS_NAME.to_owned(),
+                    pos: None,
+                    key,
+                    message,
+                },
+            });
+        }
+        value
+    }
+}
+
+/// The semantic checks of a section another module owns.
+trait SectionCheck {
+    fn check(&self) -> Vec<(String, String)>;
+}
+
+impl SectionCheck for LoggingSettings {
+    fn check(&self) -> Vec<(String, String)> {
+        self.validate()
+    }
+}
+
+impl SectionCheck for Limits {
+    fn check(&self) -> Vec<(String, String)> {
+        self.validate()
+    }
+}
+
+/// The keys a serde section serialises (its known keys).
+fn serde_keys<T: serde::Serialize>(v: &T) -> Vec<String> {
+    match toml::Value::try_from(v) {
+        Ok(toml::Value::Table(t)) => t.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Merges `t` into `merged` key by key. Each key is tried alone on top of what is merged,
+/// so a bad value is reported at its own position with serde's words, and the rest still
+/// apply.
+fn apply_serde<T: DeserializeOwned>(
+    ctx: &mut Ctx<'_>,
+    section: &str,
+    t: &Table,
+    known: &[String],
+    merged: &mut toml::Table,
+    locs: &mut BTreeMap<String, Loc>,
+) {
+    let known: Vec<&str> = known.iter().map(String::as_str).collect();
+    ctx.check_keys(section, t, &known);
+    for e in &t.entries {
+        if !known.contains(&e.key.as_str()) {
+            continue;
+        }
+        let mut candidate = merged.clone();
+        let value = e.node.value.to_toml();
+        // Sub-tables (logging.filters) merge key by key too.
+        if let (Some(toml::Value::Table(old)), toml::Value::Table(new)) =
+            (candidate.get_mut(&e.key), &value)
+        {
+            for (k, v) in new {
+                old.insert(k.clone(), v.clone());
+            }
+        } else {
+            candidate.insert(e.key.clone(), value);
+        }
+        match toml::Value::Table(candidate.clone()).try_into::<T>() {
+            Ok(_) => {
+                *merged = candidate;
+                let path = join(section, &e.key);
+                locs.insert(path.clone(), Loc::of(ctx.doc, &e.node.span));
+                if let super::doc::Value::Table(sub) = &e.node.value {
+                    for s in &sub.entries {
+                        locs.insert(
+                            format!("{path}.\"{}\"", s.key),
+                            Loc::of(ctx.doc, &s.node.span),
+                        );
+                    }
+                }
+            }
+            Err(why) => {
+                let msg = why.message().trim().to_owned();
+                ctx.err(
+                    &e.node.span,
+                    &join(section, &e.key),
+                    format!("{} is not allowed: {msg}", e.node.value.quoted()),
+                );
+            }
+        }
+    }
+    locs.entry(section.to_owned()).or_insert_with(|| Loc {
+        file: ctx.doc.file.clone(),
+        pos: (1, 1),
+    });
+}
+
+/// Errors ordered by file (in the order files were first named) and position.
+fn sorted(errors: Vec<ConfigError>) -> ConfigErrors {
+    let mut files: Vec<String> = Vec::new();
+    for e in &errors {
+        if !files.contains(&e.file) {
+            files.push(e.file.clone());
+        }
+    }
+    let mut errors = errors;
+    errors.sort_by_key(|e| (files.iter().position(|f| *f == e.file), e.pos));
+    ConfigErrors(errors)
+}
+
+/// Parses a document, or records its syntax errors.
+pub fn parse_doc(
+    file: &str,
+    text: &str,
+    dir: Option<&Path>,
+    errors: &mut Vec<ConfigError>,
+) -> Option<Doc> {
+    match Doc::parse(file, text) {
+        Ok(mut d) => {
+            d.dir = dir.map(Path::to_owned);
+            Some(d)
+        }
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    }
+}
+
+/// The embedded defaults, then `user` (file name for messages, text, directory) over them.
+pub fn build(
+    user: Option<(&str, &str, Option<&Path>)>,
+    config_file: (PathBuf, Origin),
+    user_themes: bool,
+) -> Result<Config, ConfigErrors> {
+    let mut b = Builder::default();
+    let mut errors = Vec::new();
+    if let Some(d) = parse_doc(DEFAULTS_NAME, DEFAULTS, None, &mut errors) {
+        b.apply(&d);
+    }
+    b.errors.append(&mut errors);
+    if let Some((file, text, dir)) = user {
+        if let Some(d) = parse_doc(file, text, dir, &mut errors) {
+            b.apply(&d);
+        }
+        b.errors.append(&mut errors);
+    }
+    b.finish(config_file, user_themes)
+}
+
+/// Reads `path` as the user's file; a file that does not exist is an error only when it
+/// was named explicitly (`--config`, `R3270_CONFIG`).
+pub fn load_file(path: &Path, origin: Origin) -> Result<Config, ConfigErrors> {
+    let shown = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => build(
+                Some((&shown, &text, path.parent())),
+                (path.to_owned(), origin),
+                true,
+            ),
+            Err(_) => Err(ConfigErrors(vec![ConfigError {
+                file: shown,
+                pos: None,
+                key: String::new(),
+                message: "the file is not UTF-8 text".to_owned(),
+            }])),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && origin == Origin::Default => {
+            build(None, (path.to_owned(), origin), true)
+        }
+        Err(e) => Err(ConfigErrors(vec![ConfigError {
+            file: shown,
+            pos: None,
+            key: String::new(),
+            message: format!("cannot read the config file: {e}"),
+        }])),
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// Every key path a config file can hold, as docs/CONFIG.md names them (`NAME` for a name
+/// the user chooses, `LAYER[]` for an item of any keymap layer).
+pub fn documented_keys() -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut add = |prefix: &str, list: &[&str]| {
+        keys.extend(list.iter().map(|k| format!("{prefix}.{k}")));
+    };
+    add("ui", UI_KEYS);
+    add("paths", PATHS_KEYS);
+    add("profile.NAME", profile::KEYS);
+    add("profile.NAME.reconnect", profile::RECONNECT_KEYS);
+    add("macros", &["NAME"]);
+    add("keymap", keymap_file::LAYER_KEYS);
+    add("keymap.LAYER[]", keymap_file::BINDING_KEYS);
+    let theme = theme_file::keys();
+    add(
+        "theme",
+        &theme.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let mut logging = serde_keys(&LoggingSettings::default());
+    logging.push("dir".to_owned());
+    add(
+        "logging",
+        &logging.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let limits = serde_keys(&Limits::default());
+    add(
+        "limits",
+        &limits.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    keys
+}

@@ -1,0 +1,241 @@
+use super::*;
+use crate::proto::{Aid, Key};
+
+fn user(text: &str) -> Result<Config, ConfigErrors> {
+    build(
+        Some(("c.toml", text, None)),
+        (PathBuf::from("c.toml"), Origin::Flag),
+        false,
+    )
+}
+
+fn errors(text: &str) -> Vec<String> {
+    match user(text) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.iter().map(ToString::to_string).collect(),
+    }
+}
+
+#[test]
+fn the_embedded_defaults_load_without_error() {
+    let c = build(None, (PathBuf::from("x"), Origin::Default), false).unwrap();
+    assert_eq!(c.ui.theme, "3279");
+    assert!(c.profiles.is_empty());
+    assert!(!c.keymap.layer(Layer::Screen).is_empty());
+    assert_eq!(c.logging, LoggingSettings::default());
+    assert_eq!(c.limits, Limits::default());
+    assert_eq!(c.themes.len(), theme_file::SHIPPED.len());
+}
+
+#[test]
+fn a_user_binding_overrides_the_default_for_its_chord() {
+    let c = user("[keymap]\nscreen = [ { key = \"f5\", action = \"send-aid pf8\" } ]\n").unwrap();
+    let st = crate::keymap::KeyState::default();
+    let f5 = "f5".parse().unwrap();
+    assert_eq!(
+        c.keymap.lookup(Layer::Screen, &f5, &st),
+        Some(&Action::Key(Key::Aid(Aid::Pf(8))))
+    );
+    let f6 = "f6".parse().unwrap();
+    assert_eq!(
+        c.keymap.lookup(Layer::Screen, &f6, &st),
+        Some(&Action::Key(Key::Aid(Aid::Pf(6))))
+    );
+    assert_eq!(
+        c.keymap
+            .layer(Layer::Screen)
+            .iter()
+            .filter(|b| b.key == f5)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn profiles_merge_over_defaults() {
+    let c = user("[profile.mvs]\nhost = \"mvs.example.com\"\ntls = \"direct\"\nmodel = \"4\"\n")
+        .unwrap();
+    let p = c.profile("mvs").unwrap();
+    assert_eq!(p.host_spec().port, 992);
+    assert_eq!(p.model.number, 4);
+    assert_eq!(c.resolve_target("mvs").unwrap().host, "mvs.example.com");
+    assert_eq!(
+        c.resolve_target("other.host:3270")
+            .unwrap()
+            .host_spec()
+            .port,
+        3270
+    );
+    let e = c.resolve_target("mvss").unwrap_err();
+    assert!(e.contains("did you mean `mvs`"), "{e}");
+}
+
+#[test]
+fn every_error_is_collected_in_file_order() {
+    let e = errors("[profile.a]\nhost = \"h\"\nprot = 23\nport = 70000\n[ui]\nmouse = \"yes\"\n");
+    assert_eq!(
+        e,
+        [
+            "c.toml:3:1: profile.a.prot: unknown key (did you mean `port`?)",
+            "c.toml:4:8: profile.a.port: 70000 is out of range: a port is 1-65535",
+            "c.toml:6:9: ui.mouse: \"yes\" is a string: expected true or false",
+        ]
+    );
+}
+
+#[test]
+fn logging_and_limits_are_checked_where_written() {
+    let e = errors("[limits]\nmax-sessions = 0\n[logging]\nlevel = \"loud\"\n");
+    assert_eq!(e.len(), 2, "{e:?}");
+    assert!(
+        e[0].starts_with("c.toml:2:16: limits.max-sessions: 0 is out of range"),
+        "{e:?}"
+    );
+    assert!(
+        e[1].starts_with("c.toml:4:9: logging.level: \"loud\" is not a log level"),
+        "{e:?}"
+    );
+    let c = user("[limits]\nmax-sessions = 3\n").unwrap();
+    assert_eq!(c.limits.max_sessions, 3);
+    assert_eq!(c.limits.type_ahead, Limits::default().type_ahead);
+}
+
+#[test]
+fn inline_theme_colours_override_the_selected_theme() {
+    let c = user("[ui]\ntheme = \"green-screen\"\n[theme]\nred = \"#010203\"\n").unwrap();
+    assert_eq!(c.theme.red.to_string(), "#010203");
+    assert_eq!(c.theme.green, c.themes["green-screen"].green);
+}
+
+#[test]
+fn show_loads_back_to_the_same_config() {
+    let c = user("[profile.mvs]\nhost = \"mvs\"\nport = 2323\nreconnect = { enabled = true }\n[macros]\nm = [\"type X\", \"enter\"]\n").unwrap();
+    let text = super::super::show::config_toml(&c);
+    let again = user(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    assert_eq!(again.profiles, c.profiles);
+    assert_eq!(again.keymap, c.keymap);
+    assert_eq!(again.theme, c.theme);
+    assert_eq!(again.macros, c.macros);
+    assert_eq!(again.logging, c.logging);
+    assert_eq!(again.limits, c.limits);
+}
+
+#[test]
+fn builtin_is_the_embedded_defaults() {
+    let c = Config::builtin();
+    let screen = c.keymap.layer(Layer::Screen);
+    assert!(!screen.is_empty());
+    assert_eq!(c.ui, UiSettings::default());
+    assert!(!c.keymap.layer(Layer::Global).is_empty());
+    assert!(!c.keymap.layer(Layer::Prompt).is_empty());
+}
+
+#[test]
+fn every_3270_key_has_a_default_screen_binding() {
+    use crate::action::{ACTIONS, Arg};
+    let c = Config::builtin();
+    let screen = c.keymap.layer(Layer::Screen);
+    // The 3270 keys are the actions from send-aid through cursor-select in ACTIONS.
+    let first = ACTIONS.iter().position(|a| a.name == "send-aid").unwrap();
+    let last = ACTIONS
+        .iter()
+        .position(|a| a.name == "cursor-select")
+        .unwrap();
+    let mut wanted: Vec<Action> = Vec::new();
+    for info in &ACTIONS[first..=last] {
+        if info.name == "send-aid" {
+            for n in 1..=24 {
+                wanted.push(format!("send-aid pf{n}").parse().unwrap());
+            }
+            for n in 1..=3 {
+                wanted.push(format!("send-aid pa{n}").parse().unwrap());
+            }
+        } else {
+            assert_eq!(info.arg, Arg::None, "{}", info.name);
+            wanted.push(info.name.parse().unwrap());
+        }
+    }
+    let missing: Vec<String> = wanted
+        .iter()
+        .filter(|a| !screen.iter().any(|b| &b.action == *a && b.when.is_none()))
+        .map(ToString::to_string)
+        .collect();
+    assert!(missing.is_empty(), "no default binding for {missing:?}");
+}
+
+#[test]
+fn pf13_to_pf24_have_a_chord_besides_shift_f() {
+    let c = Config::builtin();
+    for n in 13..=24 {
+        let a: Action = format!("send-aid pf{n}").parse().unwrap();
+        let chords = c.keymap.chords_for(Layer::Screen, &a);
+        assert!(
+            chords.iter().any(|k| !k.mods.shift),
+            "pf{n} only has {chords:?}"
+        );
+    }
+}
+
+/// The rows of docs/CONFIG.md's key tables: (key path, default cell).
+fn doc_rows() -> Vec<(String, String)> {
+    include_str!("../../../docs/CONFIG.md")
+        .lines()
+        .filter(|l| l.starts_with("| `") && l.matches('|').count() >= 5)
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            let key = cells[1].strip_prefix('`')?.strip_suffix('`')?;
+            key.contains('.')
+                .then(|| (key.to_owned(), cells[2].to_owned()))
+        })
+        .collect()
+}
+
+#[test]
+fn config_md_documents_every_key_and_no_other() {
+    let documented: Vec<String> = doc_rows().into_iter().map(|(k, _)| k).collect();
+    let known = documented_keys();
+    let missing: Vec<&String> = known.iter().filter(|k| !documented.contains(k)).collect();
+    let extra: Vec<&String> = documented.iter().filter(|k| !known.contains(k)).collect();
+    assert!(missing.is_empty(), "docs/CONFIG.md lacks {missing:?}");
+    assert!(
+        extra.is_empty(),
+        "docs/CONFIG.md documents unknown keys {extra:?}"
+    );
+    let mut sorted = documented.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), documented.len(), "a key is documented twice");
+}
+
+#[test]
+fn config_md_defaults_match_the_embedded_defaults() {
+    let rows = doc_rows();
+    let defaults: toml::Table = toml::from_str(DEFAULTS).unwrap();
+    let mut checked = 0;
+    for (section, value) in &defaults {
+        let toml::Value::Table(t) = value else {
+            continue;
+        };
+        for (key, v) in t {
+            if matches!(v, toml::Value::Table(_) | toml::Value::Array(_)) {
+                continue;
+            }
+            let path = format!("{section}.{key}");
+            let row = rows.iter().find(|(k, _)| *k == path);
+            let (_, cell) = row.unwrap_or_else(|| panic!("{path} is not in docs/CONFIG.md"));
+            assert_eq!(*cell, format!("`{v}`"), "the default of {path}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 15, "only {checked} defaults were compared");
+    // Theme defaults are the built-in theme's colours.
+    let theme = toml::Value::try_from(crate::theme::Theme::default()).unwrap();
+    for (key, v) in theme.as_table().unwrap() {
+        if key == "name" {
+            continue;
+        }
+        let path = format!("theme.{key}");
+        let (_, cell) = rows.iter().find(|(k, _)| *k == path).unwrap();
+        assert_eq!(*cell, format!("`{v}`"), "the default of {path}");
+    }
+}

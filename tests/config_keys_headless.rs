@@ -1,0 +1,150 @@
+//! A keymap change in the config file changes what a key does in the headless key path:
+//! `r3270 --config FILE screen HOST key:f5` follows the file's binding. The built-in demo
+//! host (`r3270 serve-demo`, a child process killed by PID) is the far side.
+
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{ChildStdout, Stdio};
+use std::time::Duration;
+
+use common::{Guard, r3270, r3270_command, temp_dir};
+
+const GUARD: Duration = Duration::from_secs(60);
+
+struct DemoHost {
+    _guard: Guard,
+    _stdout: BufReader<ChildStdout>,
+    addr: String,
+}
+
+fn start_demo() -> DemoHost {
+    let mut child = r3270_command()
+        .args(["serve-demo", "--port", "0"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let guard = Guard {
+        child,
+        log: PathBuf::new(),
+    };
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("r3270 demo host listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    DemoHost {
+        _guard: guard,
+        _stdout: stdout,
+        addr,
+    }
+}
+
+/// Signs on, opens the parts catalogue, presses `key:f5`; returns the run.
+fn parts_then_f5(config: Option<&str>, host: &DemoHost) -> common::Run {
+    let mut args: Vec<&str> = Vec::new();
+    if let Some(c) = config {
+        args.extend(["--config", c]);
+    }
+    args.extend([
+        "screen", &host.addr, "=DEMO", "Tab", "=DEMO", "Enter", "=2", "Enter", "key:f5",
+    ]);
+    r3270(&args, GUARD)
+}
+
+#[test]
+fn a_rebound_f5_pages_the_parts_list_and_the_default_f5_is_pf5() {
+    let host = start_demo();
+    let dir = temp_dir("keys-headless");
+    let empty = dir.join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+
+    let default = parts_then_f5(Some(empty.to_str().unwrap()), &host);
+    assert_eq!(default.code, Some(0), "{}", default.stderr);
+    let text = default.stdout.clone();
+    assert!(text.contains("DMO300"), "on the parts catalogue:\n{text}");
+    assert!(
+        text.contains("DMO005W PF5 has no function on this screen"),
+        "the default f5 sends PF5:\n{text}"
+    );
+
+    let rebound = dir.join("rebound.toml");
+    std::fs::write(
+        &rebound,
+        "[keymap]\nscreen = [ { key = \"f5\", action = \"send-aid pf8\" } ]\n",
+    )
+    .unwrap();
+    let paged = parts_then_f5(Some(rebound.to_str().unwrap()), &host);
+    assert_eq!(paged.code, Some(0), "{}", paged.stderr);
+    let text = paged.stdout;
+    assert!(text.contains("DMO300"), "still the catalogue:\n{text}");
+    assert!(
+        !text.contains("DMO005W"),
+        "PF8 has a function here:\n{text}"
+    );
+    assert_ne!(
+        first_part(&text),
+        first_part(&default.stdout),
+        "PF8 showed the next page"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The first part number on the page (`P-nnnn`).
+fn first_part(screen: &str) -> Option<String> {
+    screen
+        .split_whitespace()
+        .find(|w| w.starts_with("P-") && w[2..].chars().all(|c| c.is_ascii_digit()))
+        .map(str::to_owned)
+}
+
+#[test]
+fn a_chord_bound_to_a_tui_action_is_refused_before_connecting() {
+    // Nothing listens on port 9 of this host: the refusal must come before any connect.
+    let run = r3270(&["screen", "127.0.0.1:9", "key:ctrl-t"], GUARD);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "r3270: `key:ctrl-t` is bound to `new-tab`, which only the interactive TUI does; r3270 screen runs 3270 keys and typing"
+    );
+    let bad = r3270(&["screen", "127.0.0.1:9", "key:ctrl-f99"], GUARD);
+    assert_eq!(bad.code, Some(2), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("`ctrl-f99` is not a key chord"),
+        "{}",
+        bad.stderr
+    );
+}
+
+#[test]
+fn a_bad_config_stops_screen_before_connecting_with_every_error() {
+    let dir = temp_dir("keys-bad-config");
+    let file = dir.join("bad.toml");
+    std::fs::write(
+        &file,
+        "[ui]\nmouse = 1\n[keymap]\nscreen = [ { key = \"f5\", action = \"pf5\" } ]\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let run = r3270(&["--config", f, "screen", "127.0.0.1:9", "key:f5"], GUARD);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            format!("{f}:2:9: ui.mouse: 1 is an integer: expected true or false"),
+            format!("{f}:4:35: keymap.screen[0].action: unknown action `pf5`"),
+            "r3270: 2 errors in the configuration".to_owned(),
+        ]
+    );
+    assert_eq!(run.stdout, "");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
