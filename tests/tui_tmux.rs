@@ -45,7 +45,7 @@ fn demo_signs_on_and_shows_the_main_menu() {
 
     // The command palette opens a second tab on the same host by name.
     t.keys(&["C-]"]);
-    t.wait_for("Command", DEADLINE);
+    t.wait_for("Command (Enter runs", DEADLINE);
     t.text("connect demo");
     t.keys(&["Enter"]);
     let screen = t.wait_until(DEADLINE, "a second tab signed on", |s| {
@@ -58,7 +58,7 @@ fn demo_signs_on_and_shows_the_main_menu() {
 
     // Quit through the palette; two connected sessions: it asks first.
     t.keys(&["C-]"]);
-    t.wait_for("Command", DEADLINE);
+    t.wait_for("Command (Enter runs", DEADLINE);
     t.text("quit");
     t.keys(&["Enter"]);
     t.wait_for("2 connected sessions", DEADLINE);

@@ -63,6 +63,8 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
         }
     };
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let mut config = l.config;
+    let mut reload = l.reload;
     rt.block_on(async move {
         let mut open: Vec<Profile> = l.open.into_iter().collect();
         let server = if l.demo {
@@ -70,15 +72,27 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
                 .await
                 .context("cannot start the demo host")?;
             tracing::info!(%addr, "demo host started in-process");
-            open.insert(0, demo_profile(addr));
+            let profile = demo_profile(addr);
+            // The demo host is also a profile for this run, so `connect demo` and the
+            // picker open more tabs on it (a configured profile of that name wins).
+            add_profile(&mut config, &profile);
+            let inner = reload;
+            let demo = profile.clone();
+            reload = Box::new(move || {
+                inner().map(|mut c| {
+                    add_profile(&mut c, &demo);
+                    c
+                })
+            });
+            open.insert(0, profile);
             Some(server)
         } else {
             None
         };
         let result = crate::tui::run(TuiOptions {
-            config: l.config,
+            config,
             open,
-            reload: l.reload,
+            reload,
             watch: l.watch,
         })
         .await;
@@ -87,4 +101,11 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
         }
         result.map(|()| ExitCode::SUCCESS)
     })
+}
+
+/// Add `profile` unless one of that name is configured.
+fn add_profile(config: &mut Config, profile: &Profile) {
+    if config.profile(&profile.name).is_none() {
+        config.profiles.push(profile.clone());
+    }
 }
