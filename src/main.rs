@@ -222,7 +222,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let Some(command) = cli.command else {
-        return interactive(cli.target, cli.demo, cli.config_file, cli.log_level);
+        return interactive(
+            cli.target.as_deref(),
+            cli.demo,
+            cli.config_file.as_ref(),
+            cli.log_level,
+        );
     };
     match command {
         Command::Screen(mut args) => {
@@ -375,13 +380,13 @@ fn config_command(
 /// `r3270 [TARGET]` and `r3270 --demo`: the configuration and the target are checked before
 /// the terminal is touched (every config error printed, exit status 1).
 fn interactive(
-    target: Option<String>,
+    target: Option<&str>,
     demo: bool,
-    config_file: Option<PathBuf>,
+    config_file: Option<&PathBuf>,
     log_level: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    let config = match load_config(config_file.as_ref()) {
+    let config = match load_config(config_file) {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -389,7 +394,7 @@ fn interactive(
         // Pipes and scripts get the sign-on screen as text, as before the TUI existed.
         return demo_in_process();
     }
-    let open = match target.as_deref().map(|t| config.resolve_target(t)) {
+    let open = match target.map(|t| config.resolve_target(t)) {
         Some(Err(e)) => {
             eprintln!("r3270: {e}");
             return Ok(ExitCode::from(1));
@@ -397,8 +402,8 @@ fn interactive(
         Some(Ok(profile)) => Some(profile),
         None => None,
     };
-    let (watch, _) = config::paths::config_file(config_file.as_deref());
-    let reload_file = config_file.clone();
+    let (watch, _) = config::paths::config_file(config_file.map(PathBuf::as_path));
+    let reload_file = config_file.cloned();
     let reload: r3270::tui::Reload = Box::new(move || {
         config::load(&LoadOptions {
             file: reload_file.clone(),
