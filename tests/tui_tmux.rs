@@ -87,3 +87,30 @@ fn a_bad_target_is_refused_before_the_terminal_is_touched() {
         run.stdout
     );
 }
+
+#[test]
+fn an_edited_config_is_reloaded_and_a_bad_one_is_shown_and_kept_out() {
+    let dir = common::temp_dir("r3270-tui-reload");
+    let file = dir.join("config.toml");
+    std::fs::write(&file, "# nothing yet\n").unwrap();
+    let path = file.display().to_string();
+    let Some(t) = start("r3270-reload", &["--config", &path, "--demo"]) else {
+        return;
+    };
+    t.wait_for("Sign on", DEADLINE);
+    // A bad edit: the errors show, with where they are; the old configuration stays.
+    std::fs::write(&file, "[ui]\ncolour = 1\n").unwrap();
+    let screen = t.wait_for("The configuration has errors", DEADLINE);
+    assert!(screen.contains("colour"), "{screen}");
+    t.keys(&["Enter"]);
+    t.wait_until(DEADLINE, "the message closed", |s| !s.contains("has errors"));
+    // A good edit: F12 now opens the help instead of sending PF12.
+    std::fs::write(
+        &file,
+        "[keymap]\nscreen = [ { key = \"f12\", action = \"help\" } ]\n",
+    )
+    .unwrap();
+    t.wait_for("configuration reloaded", DEADLINE);
+    t.keys(&["F12"]);
+    t.wait_for("Keys (Esc closes)", DEADLINE);
+}
