@@ -114,3 +114,31 @@ fn an_edited_config_is_reloaded_and_a_bad_one_is_shown_and_kept_out() {
     t.keys(&["F12"]);
     t.wait_for("Keys (Esc closes)", DEADLINE);
 }
+
+/// An SGR mouse report (what a terminal sends with mouse capture on) for a left press or
+/// release at 0-based terminal cell (col, row).
+fn sgr_click(col: usize, row: usize, press: bool) -> String {
+    format!("\x1b[<0;{};{}{}", col + 1, row + 1, if press { 'M' } else { 'm' })
+}
+
+#[test]
+fn a_click_on_a_pf_key_label_sends_that_key() {
+    let Some(t) = start("r3270-mouse", &["--demo"]) else {
+        return;
+    };
+    t.wait_for("Sign on", DEADLINE);
+    t.text("demo");
+    t.keys(&["Tab"]);
+    t.text("demo");
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("PF3=Sign off", DEADLINE);
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("PF3=Sign off"))
+        .unwrap();
+    let col = line.find("PF3=Sign off").unwrap() + 1;
+    t.text(&sgr_click(col, row, true));
+    t.text(&sgr_click(col, row, false));
+    t.wait_for("signed off", DEADLINE);
+}
