@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use crate::app::{Effect, HostEvent, Selection};
 use crate::config::Profile;
 use crate::limits::Limits;
-use crate::proto::{Session, SessionEvent};
+use crate::proto::{LockReason, Session, SessionEvent};
 
 /// A tab's identity, stable across reordering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -169,6 +169,10 @@ impl Tab {
                     tracing::info!(tab = self.id.0, %message, "host error");
                     self.badges.error |= !foreground;
                     self.last_error = Some(message);
+                }
+                SessionEvent::KeyboardLocked(LockReason::Operator(_)) if foreground => {
+                    // A refused key rings, as on a 3270 (the OIA says why).
+                    out.push(Effect::Bell);
                 }
                 SessionEvent::ModeChanged(_)
                 | SessionEvent::ScreenChanged

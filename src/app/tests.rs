@@ -284,11 +284,13 @@ fn typing_while_locked_queues_and_an_operator_error_waits_for_reset() {
         protected.row + 1,
         protected.col + 1
     ));
+    rig.seen.clear();
     rig.typed("x");
     assert_eq!(
         rig.app.active_tab().unwrap().session.oia().lock,
         Some(LockReason::Operator(OperatorError::Protected))
     );
+    assert_eq!(rig.seen, [Effect::Bell]);
     rig.press(KeyCode::Esc);
     assert_eq!(rig.app.active_tab().unwrap().session.oia().lock, None);
 }
