@@ -103,7 +103,9 @@ fn an_edited_config_is_reloaded_and_a_bad_one_is_shown_and_kept_out() {
     let screen = t.wait_for("The configuration has errors", DEADLINE);
     assert!(screen.contains("colour"), "{screen}");
     t.keys(&["Enter"]);
-    t.wait_until(DEADLINE, "the message closed", |s| !s.contains("has errors"));
+    t.wait_until(DEADLINE, "the message closed", |s| {
+        !s.contains("has errors")
+    });
     // A good edit: F12 now opens the help instead of sending PF12.
     std::fs::write(
         &file,
@@ -118,7 +120,12 @@ fn an_edited_config_is_reloaded_and_a_bad_one_is_shown_and_kept_out() {
 /// An SGR mouse report (what a terminal sends with mouse capture on) for a left press or
 /// release at 0-based terminal cell (col, row).
 fn sgr_click(col: usize, row: usize, press: bool) -> String {
-    format!("\x1b[<0;{};{}{}", col + 1, row + 1, if press { 'M' } else { 'm' })
+    format!(
+        "\x1b[<0;{};{}{}",
+        col + 1,
+        row + 1,
+        if press { 'M' } else { 'm' }
+    )
 }
 
 #[test]
@@ -141,4 +148,30 @@ fn a_click_on_a_pf_key_label_sends_that_key() {
     t.text(&sgr_click(col, row, true));
     t.text(&sgr_click(col, row, false));
     t.wait_for("signed off", DEADLINE);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let Some(t) = start("r3270-sigterm", &["--demo"]) else {
+        return;
+    };
+    t.wait_for("Sign on", DEADLINE);
+    assert_eq!(t.format("#{alternate_on}"), "1");
+    let pid = t.format("#{pane_pid}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    t.wait_exit(DEADLINE);
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen on"
+    );
+    assert_eq!(
+        t.format("#{mouse_any_flag}"),
+        "0",
+        "left mouse reporting on"
+    );
 }

@@ -17,6 +17,7 @@ use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use futures::{FutureExt, StreamExt};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -74,6 +75,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     }
     lp.carry_out(effects)?;
 
+    // SIGTERM and SIGHUP (the terminal went away) end the loop like quit, so the guard
+    // restores the terminal and connections close in order.
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,6 +117,8 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
                 lp.check_config_file();
             }
             () = tokio::time::sleep_until(next_draw), if dirty => {}
+            _ = sigterm.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
         }
         if lp.app.quitting() {
             break Ok(());
