@@ -63,6 +63,8 @@ pub struct Tab {
     pub last_error: Option<String>,
     /// Whether this tab is the one shown (badges are only set on background tabs).
     pub(crate) foreground: bool,
+    /// The profile's logon macro waits for the host's first unlocked 3270 screen.
+    logon_pending: bool,
 }
 
 impl Tab {
@@ -78,6 +80,7 @@ impl Tab {
             pan: None,
             last_error: None,
             foreground: false,
+            logon_pending: false,
         }
     }
 
@@ -100,6 +103,7 @@ impl Tab {
                 }
                 self.conn = ConnState::Connected;
                 self.last_error = None;
+                self.logon_pending = self.profile.logon_macro.is_some();
             }
             HostEvent::Data(bytes) => {
                 if !self.conn.is_connected() {
@@ -182,6 +186,34 @@ impl Tab {
                 | SessionEvent::Unbound => {}
             }
         }
+    }
+
+    /// The logon macro's name, once: when the host has first unlocked the keyboard on a
+    /// 3270 screen after connecting.
+    pub(crate) fn take_logon(&mut self) -> Option<String> {
+        let ready = self.logon_pending
+            && self.conn.is_connected()
+            && self.session.mode().is_3270()
+            && !self.session.is_locked();
+        if !ready {
+            return None;
+        }
+        self.logon_pending = false;
+        self.profile.logon_macro.clone()
+    }
+
+    /// Type keys into this tab's session (a logon macro), then drain it.
+    pub(crate) fn type_keys(
+        &mut self,
+        keys: impl IntoIterator<Item = crate::proto::Key>,
+        now: Instant,
+        long_aid: Duration,
+        out: &mut Vec<Effect>,
+    ) {
+        for key in keys {
+            self.session.handle_key(key, now);
+        }
+        self.drain(self.foreground, long_aid, out);
     }
 
     /// The operator looked at this tab: its badges are read.

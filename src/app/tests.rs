@@ -388,6 +388,21 @@ fn the_palette_runs_any_action_by_name_with_completion() {
 }
 
 #[test]
+fn a_profiles_logon_macro_signs_on_when_the_host_first_unlocks() {
+    let mut cfg = config();
+    cfg.profiles[0].logon_macro = Some("logon".to_owned());
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    assert!(rig.text().contains("Main menu"), "{}", rig.text());
+    // Only once: the host unlocking again (Clear redraws the menu) plays nothing.
+    rig.key(KeyCode::Char('l'), KeyModifiers::CONTROL);
+    let text = rig.text();
+    assert!(text.contains("Main menu"), "{text}");
+    let command = text.lines().find(|l| l.contains("Command ===>")).unwrap();
+    assert_eq!(command.trim(), "Command ===>", "{text}");
+}
+
+#[test]
 fn the_session_limit_refuses_a_tab_with_a_message() {
     let mut cfg = config();
     cfg.limits.max_sessions = 1;

@@ -138,3 +138,67 @@ async fn run(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::demo::server::ServerOptions;
+
+    /// A port nothing listens on (bound, then released).
+    fn closed_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[tokio::test]
+    async fn alternates_are_tried_in_order_and_the_task_reports_and_closes() {
+        let (addr, server) = crate::demo::start(ServerOptions::default()).await.unwrap();
+        let mut profile =
+            Profile::for_host(&format!("127.0.0.1:{}", closed_port()).parse().unwrap());
+        profile.connect_timeout = Duration::from_secs(5);
+        profile.alternates = vec!["L:X:bad".to_owned(), addr.to_string()];
+        let (tx, mut rx) = mpsc::channel(16);
+        let handle = spawn(TabId(7), profile, Limits::default(), tx);
+        let (tab, first) = rx.recv().await.unwrap();
+        assert_eq!(tab, TabId(7));
+        assert_eq!(
+            first,
+            HostEvent::Connected {
+                peer: addr,
+                direct_tls: None
+            }
+        );
+        // The host starts negotiating at once.
+        let (_, data) = rx.recv().await.unwrap();
+        assert!(
+            matches!(data, HostEvent::Data(ref b) if !b.is_empty()),
+            "{data:?}"
+        );
+        handle.commands.send(ConnCmd::Close).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), handle.task)
+            .await
+            .unwrap()
+            .unwrap();
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn every_failed_endpoint_is_named_in_the_failure() {
+        let port = closed_port();
+        let mut profile = Profile::for_host(&format!("127.0.0.1:{port}").parse().unwrap());
+        profile.alternates = vec!["L:X:bad".to_owned()];
+        let (tx, mut rx) = mpsc::channel(16);
+        let _handle = spawn(TabId(1), profile, Limits::default(), tx);
+        let (_, event) = rx.recv().await.unwrap();
+        let HostEvent::Failed(message) = event else {
+            panic!("{event:?}")
+        };
+        assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+        assert!(message.contains("alternate `L:X:bad`"), "{message}");
+    }
+}
