@@ -322,6 +322,22 @@ fn background_tabs_keep_running_and_get_badges() {
     // Looking at the tab reads its badges.
     rig.key(KeyCode::PageUp, KeyModifiers::CONTROL);
     assert_eq!(rig.app.tabs()[0].badges, Badges::default());
+    // The host's alarm rings the bell in the shown tab...
+    rig.seen.clear();
+    rig.typed("zz");
+    rig.press(KeyCode::Enter);
+    assert!(rig.text().contains("DMO103E"), "{}", rig.text());
+    assert_eq!(rig.seen, [Effect::Bell]);
+    // ...and is a badge on a background tab, without a bell.
+    rig.seen.clear();
+    rig.held.push(first);
+    rig.typed("zz");
+    rig.press(KeyCode::Enter);
+    rig.key(KeyCode::PageDown, KeyModifiers::CONTROL);
+    rig.held.clear();
+    rig.run(Vec::new());
+    assert!(rig.app.tabs()[0].badges.alarm);
+    assert!(!rig.seen.contains(&Effect::Bell), "{:?}", rig.seen);
     // A background tab whose host hangs up is marked disconnected.
     rig.key(KeyCode::Char('2'), KeyModifiers::ALT);
     let first = rig.app.tabs()[0].id;
