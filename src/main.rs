@@ -5,8 +5,10 @@
 //! demo host in-process and connects to it (or, when stdout is not a terminal, prints its
 //! sign-on screen headlessly). Subcommands: `replay` drives the protocol engine through an
 //! x3270 trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
-//! demo host; `paths`, `config` and `keys` show and check the configuration. The
-//! configuration is loaded, and every error printed, before the terminal is touched.
+//! demo host; `paths`, `config init|show|check` and `keys` show and check the
+//! configuration (`r3270::config`). `--config FILE` picks the file for every command that
+//! reads it, and a bad configuration stops such a command (the TUI included, before the
+//! terminal is touched) with every error before it does anything.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

@@ -153,6 +153,17 @@ fn keymap_macro_not_defined() {
 }
 
 #[test]
+fn macro_that_plays_itself() {
+    check_fails(
+        "macro-cycle",
+        &[
+            "2:31: macros.logon[2]: macro \"logon\" would play itself through \"again\": a macro cannot call itself, directly or through others",
+            "3:10: macros.again[0]: macro \"again\" would play itself through \"logon\": a macro cannot call itself, directly or through others",
+        ],
+    );
+}
+
+#[test]
 fn keymap_action_that_does_not_exist() {
     check_fails(
         "unknown-action",
@@ -444,4 +455,19 @@ fn r3270_config_names_the_file_and_the_default_may_be_missing() {
         check.stdout
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_shipped_defaults_check_clean_as_a_user_file() {
+    let run = r3270(&["config", "check", "assets/default-config.toml"], GUARD);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(run.stdout, "assets/default-config.toml: ok\n");
+    for theme in ["3279", "green-screen", "high-contrast", "light"] {
+        let dir = temp_dir("config-shipped-theme");
+        let file = dir.join("config.toml");
+        std::fs::write(&file, format!("[ui]\ntheme = \"{theme}\"\n")).unwrap();
+        let run = r3270(&["config", "check", file.to_str().unwrap()], GUARD);
+        assert_eq!(run.code, Some(0), "{theme}: {}", run.stderr);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

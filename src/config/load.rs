@@ -83,6 +83,8 @@ pub struct Builder {
     profile_tables: Vec<(String, Loc)>,
     macros: BTreeMap<String, Macro>,
     macro_refs: Vec<(Reference, Loc)>,
+    /// `play-macro` inside macros: (the macro that plays, the reference).
+    macro_calls: Vec<(String, Reference, Loc)>,
     keymap: Vec<(Layer, Vec<Binding>)>,
     logging: toml::Table,
     limits: toml::Table,
@@ -103,6 +105,7 @@ impl Default for Builder {
             profile_tables: Vec::new(),
             macros: BTreeMap::new(),
             macro_refs: Vec::new(),
+            macro_calls: Vec::new(),
             keymap: Vec::new(),
             logging: toml::Table::new(),
             limits: toml::Table::new(),
@@ -301,7 +304,10 @@ impl Builder {
                                 key: format!("{path}[{i}]"),
                                 span: span.clone(),
                             };
-                            self.macro_refs.push((r, Loc::of(ctx.doc, &span)));
+                            let loc = Loc::of(ctx.doc, &span);
+                            self.macro_calls
+                                .push((e.key.clone(), r.clone(), loc.clone()));
+                            self.macro_refs.push((r, loc));
                         }
                         actions.push(a);
                     }
@@ -412,6 +418,17 @@ impl Builder {
         for (r, loc) in &self.macro_refs {
             check_macro(r, loc, &mut self.errors);
         }
+        for (owner, r, loc) in &self.macro_calls {
+            if self.macros.contains_key(&r.name) && plays(&self.macros, &r.name, owner) {
+                self.errors.push(loc.error(
+                    &r.key,
+                    format!(
+                        "macro \"{owner}\" would play itself through \"{}\": a macro cannot call itself, directly or through others",
+                        r.name
+                    ),
+                ));
+            }
+        }
         for (name, loc) in &self.profile_tables {
             if self
                 .profiles
@@ -479,6 +496,29 @@ impl Builder {
         }
         value
     }
+}
+
+/// Whether playing macro `from` ends up playing `target` (following `play-macro`).
+fn plays(macros: &BTreeMap<String, Macro>, from: &str, target: &str) -> bool {
+    let mut stack = vec![from.to_owned()];
+    let mut seen: Vec<String> = Vec::new();
+    while let Some(name) = stack.pop() {
+        if name == target {
+            return true;
+        }
+        if seen.contains(&name) {
+            continue;
+        }
+        if let Some(m) = macros.get(&name) {
+            for a in &m.actions {
+                if let Action::PlayMacro(next) = a {
+                    stack.push(next.clone());
+                }
+            }
+        }
+        seen.push(name);
+    }
+    false
 }
 
 /// The semantic checks of a section another module owns.

@@ -239,3 +239,17 @@ fn config_md_defaults_match_the_embedded_defaults() {
         assert_eq!(*cell, format!("`{v}`"), "the default of {path}");
     }
 }
+
+#[test]
+fn a_macro_that_plays_itself_is_refused() {
+    let e = errors(
+        "[macros]\na = [\"play-macro b\"]\nb = [\"enter\", \"play-macro a\"]\nc = [\"play-macro a\"]\n",
+    );
+    assert_eq!(
+        e,
+        [
+            "c.toml:2:6: macros.a[0]: macro \"a\" would play itself through \"b\": a macro cannot call itself, directly or through others",
+            "c.toml:3:15: macros.b[1]: macro \"b\" would play itself through \"a\": a macro cannot call itself, directly or through others",
+        ]
+    );
+}
