@@ -412,7 +412,7 @@ impl App {
                 Vec::new()
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
-            Action::PlayMacro(name) => self.play_macro(&name, now),
+            Action::PlayMacro(name) => self.play_macro(&name, now, 0),
             Action::PanUp => self.pan(0, -1),
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
@@ -442,7 +442,11 @@ impl App {
         effects
     }
 
-    fn play_macro(&mut self, name: &str, now: Instant) -> Vec<Effect> {
+    /// Play a macro's actions in order; a macro may play others, `depth` deep.
+    fn play_macro(&mut self, name: &str, now: Instant, depth: usize) -> Vec<Effect> {
+        // The config loader refuses cycles; the depth bound keeps a cycle that slipped
+        // through (a reload race, a hand-built config) from recursing without end.
+        const MAX_DEPTH: usize = 8;
         let Some(m) = self.config.macros.get(name) else {
             let known: Vec<&str> = self.config.macros.keys().map(String::as_str).collect();
             let hint = crate::suggest::nearest(name, known.iter().copied())
@@ -454,11 +458,17 @@ impl App {
         let actions = m.actions.clone();
         let mut effects = Vec::new();
         for action in actions {
-            // A macro that plays itself (or another macro) would never end.
-            if matches!(action, Action::PlayMacro(_)) {
-                continue;
+            match action {
+                Action::PlayMacro(inner) if depth < MAX_DEPTH => {
+                    effects.extend(self.play_macro(&inner, now, depth + 1));
+                }
+                Action::PlayMacro(inner) => {
+                    self.set_status(format!(
+                        "macro `{inner}` not played: macros nest deeper than {MAX_DEPTH}"
+                    ));
+                }
+                other => effects.extend(self.update(other, now)),
             }
-            effects.extend(self.update(action, now));
         }
         effects
     }

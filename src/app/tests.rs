@@ -398,8 +398,21 @@ fn the_palette_runs_any_action_by_name_with_completion() {
     rig.press(KeyCode::Enter);
     assert_eq!(rig.app.tabs().len(), 2);
     assert!(rig.text().contains("Sign on"));
-    // A macro by name signs on.
-    rig.action("play-macro logon");
+    // A macro by name signs on (through another macro, and a looping one stops).
+    let mut cfg = rig.app.config().clone();
+    for (name, actions) in [("outer", "play-macro logon"), ("loop", "play-macro loop")] {
+        cfg.macros.insert(
+            name.to_owned(),
+            Macro {
+                name: name.to_owned(),
+                actions: vec![actions.parse().unwrap()],
+            },
+        );
+    }
+    rig.app.set_config(cfg);
+    rig.action("play-macro loop");
+    assert!(rig.app.status().unwrap().contains("nest deeper"));
+    rig.action("play-macro outer");
     assert!(rig.text().contains("Main menu"), "{}", rig.text());
 }
 
