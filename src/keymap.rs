@@ -243,6 +243,13 @@ impl KeyChord {
                 mods.ctrl = true;
                 ChordKey::Char(char::from(c as u8 + 0x40))
             }
+            // crossterm decodes the bytes 0x1C-0x1F (what a terminal sends for Ctrl-\,
+            // Ctrl-], Ctrl-^ and Ctrl-_) as Ctrl-4 to Ctrl-7, the VT220 aliases. The
+            // bracket chords are the ones operators bind (Ctrl-] is c3270's escape), so
+            // they win; Ctrl-4 to Ctrl-7 cannot be told apart from them on such terminals.
+            ChordKey::Char(c @ '4'..='7') if mods.ctrl && !mods.alt && !mods.shift => {
+                ChordKey::Char(['\\', ']', '^', '_'][usize::from(c as u8 - b'4')])
+            }
             k => k,
         };
         Some(KeyChord { mods, key }.normalised())
@@ -496,6 +503,12 @@ mod tests {
         );
         assert_eq!(
             KeyChord::from_event(&ev(KeyCode::Char('\u{1d}'), KeyModifiers::NONE)),
+            Some(chord("ctrl-]"))
+        );
+        // What crossterm makes of the byte 0x1D (Ctrl-] in a terminal without keyboard
+        // enhancement).
+        assert_eq!(
+            KeyChord::from_event(&ev(KeyCode::Char('5'), KeyModifiers::CONTROL)),
             Some(chord("ctrl-]"))
         );
         assert_eq!(

@@ -9,7 +9,8 @@
 //!   [`headless`] is the scriptable `r3270 screen` client, and [`demo`] is the built-in demo
 //!   host (`r3270 serve-demo`, `r3270 --demo`); [`limits`] and [`logging`] are the
 //!   `[limits]` and `[logging]` sections of the configuration and what applies them; [`ui`]
-//!   holds the TUI's views.
+//!   holds the TUI's views, [`app`] the interactive client's state and logic, and [`tui`] its
+//!   terminal and event loop.
 
 pub mod proto;
 pub mod replay;
@@ -18,6 +19,8 @@ pub mod trace;
 
 #[cfg(feature = "tui")]
 pub mod action;
+#[cfg(feature = "tui")]
+pub mod app;
 #[cfg(feature = "tui")]
 pub mod config;
 #[cfg(feature = "tui")]
@@ -34,5 +37,7 @@ pub mod logging;
 pub mod runtime;
 #[cfg(feature = "tui")]
 pub mod theme;
+#[cfg(feature = "tui")]
+pub mod tui;
 #[cfg(feature = "tui")]
 pub mod ui;

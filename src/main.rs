@@ -1,12 +1,14 @@
 //! The r3270 command line.
 //!
-//! Subcommands grow with the issues: `replay` drives the protocol engine through an x3270
-//! trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
-//! built-in demo host and `--demo` starts it in-process and connects to it. `paths`,
-//! `config init|show|check` and `keys` show and check the configuration (`r3270::config`);
-//! `--config FILE` picks the file for every command that reads it, and a bad configuration
-//! stops such a command with every error before it does anything. The interactive TUI comes
-//! next.
+//! With no subcommand r3270 is the interactive client (`r3270::tui`): `r3270` opens the
+//! connect picker, `r3270 HOST|PROFILE` connects at once, `r3270 --demo` starts the built-in
+//! demo host in-process and connects to it (or, when stdout is not a terminal, prints its
+//! sign-on screen headlessly). Subcommands: `replay` drives the protocol engine through an
+//! x3270 trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
+//! demo host; `paths`, `config init|show|check` and `keys` show and check the
+//! configuration (`r3270::config`). `--config FILE` picks the file for every command that
+//! reads it, and a bad configuration stops such a command (the TUI included, before the
+//! terminal is touched) with every error before it does anything.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,9 +23,27 @@ use r3270::replay::{ReplayOptions, replay};
 use r3270::trace::Trace;
 
 #[derive(Parser)]
-#[command(name = "r3270", version, about = "A TN3270/TN3270E terminal emulator")]
+#[command(
+    name = "r3270",
+    version,
+    about = "A TN3270/TN3270E terminal emulator",
+    long_about = "A TN3270/TN3270E terminal emulator.\n\n\
+        r3270                 the interactive client, starting with the connect picker\n\
+        r3270 PROFILE|HOST    the interactive client, connected at once\n\
+        r3270 --demo          the built-in demo host in this process, and a tab on it\n\
+        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\n\
+        In the client, Ctrl-] opens the command palette (any action by name, e.g. \
+        `connect HOST`), Alt-H shows the keys, Ctrl-Q quits. `r3270 keys` prints the \
+        effective keymap; docs/KEYS.md explains it.",
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
+    /// A profile from the configuration or a host, `[L:][N:][LU@]host[:port]` (L: TLS from
+    /// the first byte, N: no TN3270E); the interactive client opens a tab on it.
+    #[arg(value_name = "TARGET")]
+    target: Option<String>,
     /// Start the built-in demo host in this process (on a free port) and connect to it.
+    /// When stdout is not a terminal, print its sign-on screen instead.
     #[arg(long)]
     demo: bool,
     /// Log level or filter for the log file (EnvFilter syntax, e.g. `debug` or
@@ -204,10 +224,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         _ => None,
     };
     let Some(command) = cli.command else {
-        if cli.demo {
-            return demo_in_process();
-        }
-        anyhow::bail!("nothing to do: give a subcommand (see --help) or --demo");
+        return interactive(
+            cli.target.as_deref(),
+            cli.demo,
+            cli.config_file.as_ref(),
+            cli.log_level,
+        );
     };
     match command {
         Command::Screen(mut args) => {
@@ -355,6 +377,49 @@ fn config_command(
             }
         }
     }
+}
+
+/// `r3270 [TARGET]` and `r3270 --demo`: the configuration and the target are checked before
+/// the terminal is touched (every config error printed, exit status 1).
+fn interactive(
+    target: Option<&str>,
+    demo: bool,
+    config_file: Option<&PathBuf>,
+    log_level: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let config = match load_config(config_file) {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    if demo && target.is_none() && !std::io::stdout().is_terminal() {
+        // Pipes and scripts get the sign-on screen as text, as before the TUI existed.
+        return demo_in_process();
+    }
+    let open = match target.map(|t| config.resolve_target(t)) {
+        Some(Err(e)) => {
+            eprintln!("r3270: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        Some(Ok(profile)) => Some(profile),
+        None => None,
+    };
+    let (watch, _) = config::paths::config_file(config_file.map(PathBuf::as_path));
+    let reload_file = config_file.cloned();
+    let reload: r3270::tui::Reload = Box::new(move || {
+        config::load(&LoadOptions {
+            file: reload_file.clone(),
+        })
+        .map_err(|errors| errors.to_string().lines().map(str::to_owned).collect())
+    });
+    r3270::tui::launch(r3270::tui::Launch {
+        config,
+        log_level,
+        open,
+        demo,
+        reload,
+        watch: Some(watch),
+    })
 }
 
 /// `r3270 serve-demo`: the demo host until Ctrl-C.

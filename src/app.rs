@@ -1,0 +1,545 @@
+//! The interactive application's state and logic: Event → Action → Effect.
+//!
+//! [`App`] owns every tab (each with its own sans-IO [`Session`]), the open overlay and what
+//! the last frame looked like. [`App::handle_event`] turns what happened (a key, a mouse
+//! event, a paste, bytes from a host, a tick) into [`Action`]s through the keymap, and
+//! [`App::update`] applies an action and returns the [`Effect`]s the runtime must carry out
+//! (connect, send bytes, start TLS, copy to the clipboard, ring the bell, quit).
+//!
+//! This module must not do I/O: no tokio, no terminal, no clock. The caller passes `now`, so
+//! tests drive an `App` synchronously, even against the demo host's sans-IO side. Views in
+//! `crate::ui` borrow the state to draw it and never change it; the draw step records where
+//! things landed in [`LastFrame`] so mouse positions can be mapped back.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
+
+use crate::action::Action;
+use crate::config::{Config, Profile};
+use crate::keymap::{KeyChord, KeyState, Layer};
+use crate::proto::Key;
+use crate::theme::{ColorDepth, Theme};
+
+mod frame;
+mod mouse;
+mod overlay;
+mod paste;
+mod tab;
+mod tabs;
+#[cfg(test)]
+mod tests;
+
+pub use frame::{LastFrame, Selection};
+pub use overlay::{Overlay, PickerEntry};
+pub use tab::{Badges, ConnState, Tab, TabId};
+
+/// Something that happened, for [`App::handle_event`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A key press or repeat (releases are ignored).
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    /// Bracketed paste: typed into the fields under 3270 rules.
+    Paste(String),
+    /// The terminal's new size (columns, rows).
+    Resize(u16, u16),
+    /// Something from a tab's connection task.
+    Host {
+        tab: TabId,
+        event: HostEvent,
+    },
+    /// The slow tick (cursor blink; the loop also checks the config file then).
+    Tick,
+}
+
+/// What a connection task reports about its tab.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HostEvent {
+    /// The TCP (and, for `L:`, TLS) connection is up: a fresh session starts.
+    Connected {
+        peer: SocketAddr,
+        /// `Some(verified)` when TLS runs from the first byte.
+        direct_tls: Option<bool>,
+    },
+    /// Bytes from the host, as read.
+    Data(Vec<u8>),
+    /// The STARTTLS handshake finished.
+    TlsEstablished { verified: bool },
+    /// The host closed the connection.
+    Closed,
+    /// The connection failed or could not be opened (the error's text).
+    Failed(String),
+}
+
+/// I/O the runtime must do for the app.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Open a connection for a tab (a new one, or a reconnect).
+    Connect { tab: TabId, profile: Box<Profile> },
+    /// Write bytes to a tab's host, in order.
+    Send { tab: TabId, bytes: Vec<u8> },
+    /// Run the STARTTLS handshake on a tab's connection.
+    StartTls { tab: TabId },
+    /// Close a tab's connection.
+    Disconnect { tab: TabId },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Ring the terminal bell.
+    Bell,
+    /// Read the configuration file again and hand the result to [`App::set_config`] or
+    /// [`App::show_message`].
+    ReloadConfig,
+    /// Leave: restore the terminal and exit.
+    Quit,
+}
+
+/// The whole interactive state.
+#[derive(Debug)]
+pub struct App {
+    config: Config,
+    /// The config's theme adapted to what the terminal can show.
+    theme: Theme,
+    depth: ColorDepth,
+    tabs: Vec<Tab>,
+    active: usize,
+    next_id: u64,
+    overlay: Option<Overlay>,
+    /// Hosts typed into the picker or the palette, newest first.
+    recent: Vec<String>,
+    /// One line under the screen (paste results, refusals); cleared by the next key.
+    status: Option<String>,
+    /// Where the last frame put things, for the mouse.
+    pub last_frame: LastFrame,
+    size: (u16, u16),
+    blink_on: bool,
+    crosshair: bool,
+    quitting: bool,
+    /// Something changed since the last draw.
+    dirty: bool,
+    /// A left-button press on the screen: where, and whether the mouse moved since.
+    drag: Option<(crate::proto::Position, bool)>,
+}
+
+impl App {
+    /// An app with no tabs (the connect picker shows until one is opened).
+    pub fn new(config: Config) -> Self {
+        let crosshair = config.ui.crosshair;
+        let depth = ColorDepth::TrueColor;
+        App {
+            theme: config.theme.adapted(depth),
+            depth,
+            config,
+            tabs: Vec::new(),
+            active: 0,
+            next_id: 1,
+            overlay: Some(Overlay::picker()),
+            recent: Vec::new(),
+            status: None,
+            last_frame: LastFrame::default(),
+            size: (80, 24),
+            blink_on: true,
+            crosshair,
+            quitting: false,
+            dirty: true,
+            drag: None,
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The theme to draw with.
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// What the terminal can show (the loop detects it; the app never reads the
+    /// environment).
+    pub fn set_color_depth(&mut self, depth: ColorDepth) {
+        self.depth = depth;
+        self.theme = self.config.theme.adapted(depth);
+        self.dirty = true;
+    }
+
+    /// The `[limits]` in force.
+    pub fn limits(&self) -> &crate::limits::Limits {
+        &self.config.limits
+    }
+
+    pub fn tabs(&self) -> &[Tab] {
+        &self.tabs
+    }
+
+    /// The index of the active tab (meaningless when there are no tabs).
+    pub fn active_index(&self) -> usize {
+        self.active
+    }
+
+    pub fn active_tab(&self) -> Option<&Tab> {
+        self.tabs.get(self.active)
+    }
+
+    fn active_tab_mut(&mut self) -> Option<&mut Tab> {
+        self.tabs.get_mut(self.active)
+    }
+
+    pub fn tab(&self, id: TabId) -> Option<&Tab> {
+        self.tabs.iter().find(|t| t.id == id)
+    }
+
+    fn tab_index(&self, id: TabId) -> Option<usize> {
+        self.tabs.iter().position(|t| t.id == id)
+    }
+
+    /// The open overlay; with no tabs and none open, the picker is shown (see
+    /// [`App::shown_overlay`]).
+    pub fn overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Hosts used recently, newest first (the picker lists them).
+    pub fn recent_hosts(&self) -> &[String] {
+        &self.recent
+    }
+
+    /// The status line's message, if any.
+    pub fn status(&self) -> Option<&str> {
+        self.status.as_deref()
+    }
+
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    pub fn blink_on(&self) -> bool {
+        self.blink_on
+    }
+
+    pub fn crosshair(&self) -> bool {
+        self.crosshair
+    }
+
+    /// Whether the app has decided to quit (the loop also gets [`Effect::Quit`]).
+    pub fn quitting(&self) -> bool {
+        self.quitting
+    }
+
+    /// Whether something changed since [`App::mark_drawn`].
+    pub fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    pub fn mark_drawn(&mut self) {
+        self.dirty = false;
+    }
+
+    /// Replace the configuration (a successful reload): keymap, theme, profiles and UI
+    /// settings take effect at once; open sessions keep their connections.
+    pub fn set_config(&mut self, config: Config) {
+        self.crosshair = config.ui.crosshair;
+        self.theme = config.theme.adapted(self.depth);
+        self.config = config;
+        self.status = Some("configuration reloaded".to_owned());
+        self.dirty = true;
+    }
+
+    /// Show lines in a message overlay (config errors, connection failures).
+    pub fn show_message(&mut self, lines: Vec<String>) {
+        self.overlay = Some(Overlay::Message { lines });
+        self.dirty = true;
+    }
+
+    /// Set the status line.
+    pub fn set_status(&mut self, text: impl Into<String>) {
+        self.status = Some(text.into());
+        self.dirty = true;
+    }
+
+    /// The key state the keymap's conditions see, from the active session.
+    pub fn key_state(&self) -> KeyState {
+        self.active_tab()
+            .map_or_else(KeyState::default, |t| KeyState {
+                insert_mode: t.session.oia().insert,
+                keyboard_locked: t.session.is_locked(),
+                connected: t.conn.is_connected(),
+            })
+    }
+
+    /// The keymap layer keys go to now.
+    pub fn layer(&self) -> Layer {
+        if self.shown_overlay().is_some() {
+            Layer::Prompt
+        } else {
+            Layer::Screen
+        }
+    }
+
+    /// The overlay to draw: the open one, or the picker when there are no tabs.
+    pub fn shown_overlay(&self) -> Option<&Overlay> {
+        self.overlay.as_ref()
+    }
+
+    /// Something happened: map it to actions and apply them.
+    pub fn handle_event(&mut self, ev: Event, now: Instant) -> Vec<Effect> {
+        self.dirty = true;
+        match ev {
+            Event::Key(key) => self.handle_key(&key, now),
+            Event::Mouse(m) => self.handle_mouse(m, now),
+            Event::Paste(text) => self.paste(&text, now),
+            Event::Resize(cols, rows) => {
+                self.size = (cols, rows);
+                for tab in &mut self.tabs {
+                    tab.pan = None;
+                }
+                Vec::new()
+            }
+            Event::Host { tab, event } => self.host_event(tab, event, now),
+            Event::Tick => {
+                self.blink_on = !self.blink_on;
+                Vec::new()
+            }
+        }
+    }
+
+    fn handle_key(&mut self, key: &KeyEvent, now: Instant) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        self.status = None;
+        if self.overlay.is_some() {
+            if let Some(effects) = self.overlay_key(key, now) {
+                return effects;
+            }
+        }
+        let Some(chord) = KeyChord::from_event(key) else {
+            return Vec::new();
+        };
+        let layer = self.layer();
+        let action = self
+            .config
+            .keymap
+            .lookup(layer, &chord, &self.key_state())
+            .cloned();
+        match action {
+            Some(action) => self.update(action, now),
+            None if layer == Layer::Prompt => {
+                // Esc closes any overlay even when the keymap does not say so.
+                if key.code == KeyCode::Esc {
+                    self.update(Action::Cancel, now)
+                } else {
+                    Vec::new()
+                }
+            }
+            None => match chord.typed_char() {
+                Some(c) => self.update(Action::Key(Key::Char(c)), now),
+                None => Vec::new(),
+            },
+        }
+    }
+
+    /// Apply one action.
+    pub fn update(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        self.apply(action, now, false)
+    }
+
+    /// Apply one action; `confirmed` skips the "are you sure" question (the confirm overlay
+    /// answered it).
+    fn apply(&mut self, action: Action, now: Instant, confirmed: bool) -> Vec<Effect> {
+        self.dirty = true;
+        match action {
+            Action::Key(key) => self.press(key, now),
+            Action::Type(text) => {
+                let mut effects = Vec::new();
+                for c in text.chars() {
+                    effects.extend(self.press(Key::Char(c), now));
+                }
+                effects
+            }
+            Action::None => Vec::new(),
+            Action::CommandPalette => {
+                self.overlay = Some(Overlay::palette());
+                Vec::new()
+            }
+            Action::Help => {
+                self.overlay = match self.overlay {
+                    Some(Overlay::Help { .. }) => None,
+                    _ => Some(Overlay::Help { scroll: 0 }),
+                };
+                Vec::new()
+            }
+            Action::Quit => self.quit(confirmed),
+            Action::NewTab => {
+                if self.refuse_new_tab() {
+                    return Vec::new();
+                }
+                self.overlay = Some(Overlay::picker());
+                Vec::new()
+            }
+            Action::Connect(target) => self.connect(&target),
+            Action::Disconnect => self.disconnect(),
+            Action::Reconnect => self.reconnect(),
+            Action::CloseTab => self.close_tab(confirmed),
+            Action::SwitchTab(n) => {
+                self.switch_to(n.saturating_sub(1));
+                Vec::new()
+            }
+            Action::NextTab => {
+                self.cycle(true);
+                Vec::new()
+            }
+            Action::PrevTab => {
+                self.cycle(false);
+                Vec::new()
+            }
+            Action::MoveTabLeft => {
+                self.move_tab(false);
+                Vec::new()
+            }
+            Action::MoveTabRight => {
+                self.move_tab(true);
+                Vec::new()
+            }
+            Action::RenameTab(name) => {
+                self.rename(name);
+                Vec::new()
+            }
+            Action::Copy => self.copy(),
+            Action::ToggleCrosshair => {
+                self.crosshair = !self.crosshair;
+                Vec::new()
+            }
+            Action::ReloadConfig => vec![Effect::ReloadConfig],
+            Action::PlayMacro(name) => self.play_macro(&name, now, 0),
+            Action::PanUp => self.pan(0, -1),
+            Action::PanDown => self.pan(0, 1),
+            Action::PanLeft => self.pan(-1, 0),
+            Action::PanRight => self.pan(1, 0),
+            Action::Cancel => {
+                if self.overlay.take().is_none() {
+                    if let Some(tab) = self.active_tab_mut() {
+                        tab.selection = None;
+                    }
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// A 3270 key on the active tab, through the engine (which queues it while the keyboard
+    /// is locked by an AID, or locks with an operator error, exactly as a 3270 would).
+    fn press(&mut self, key: Key, now: Instant) -> Vec<Effect> {
+        let long_aid = self.config.ui.long_aid;
+        let Some(tab) = self.active_tab_mut() else {
+            return Vec::new();
+        };
+        tab.selection = None;
+        tab.session.handle_key(key, now);
+        let mut effects = Vec::new();
+        tab.drain(true, long_aid, &mut effects);
+        effects
+    }
+
+    /// Play a macro's actions in order; a macro may play others, `depth` deep.
+    fn play_macro(&mut self, name: &str, now: Instant, depth: usize) -> Vec<Effect> {
+        // The config loader refuses cycles; the depth bound keeps a cycle that slipped
+        // through (a reload race, a hand-built config) from recursing without end.
+        const MAX_DEPTH: usize = 8;
+        let Some(m) = self.config.macros.get(name) else {
+            let known: Vec<&str> = self.config.macros.keys().map(String::as_str).collect();
+            let hint = crate::suggest::nearest(name, known.iter().copied())
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            self.set_status(format!("no macro named `{name}`{hint}"));
+            return Vec::new();
+        };
+        let actions = m.actions.clone();
+        let mut effects = Vec::new();
+        for action in actions {
+            match action {
+                Action::PlayMacro(inner) if depth < MAX_DEPTH => {
+                    effects.extend(self.play_macro(&inner, now, depth + 1));
+                }
+                Action::PlayMacro(inner) => {
+                    self.set_status(format!(
+                        "macro `{inner}` not played: macros nest deeper than {MAX_DEPTH}"
+                    ));
+                }
+                other => effects.extend(self.update(other, now)),
+            }
+        }
+        effects
+    }
+
+    /// Scroll a screen that does not fit, from where the last frame showed it.
+    fn pan(&mut self, dx: i32, dy: i32) -> Vec<Effect> {
+        let shown = self.last_frame.screen_origin;
+        if let Some(tab) = self.active_tab_mut() {
+            let dims = tab.session.screen().dims();
+            let (row, col) = tab.pan.unwrap_or((shown.row, shown.col));
+            let clamp = |v: u16, d: i32, max: u16| {
+                let n = i32::from(v) + d;
+                u16::try_from(n.clamp(0, i32::from(max.saturating_sub(1)))).unwrap_or(0)
+            };
+            tab.pan = Some((clamp(row, dy, dims.rows), clamp(col, dx, dims.cols)));
+        }
+        Vec::new()
+    }
+
+    fn quit(&mut self, confirmed: bool) -> Vec<Effect> {
+        let connected = self.tabs.iter().filter(|t| t.conn.is_connected()).count();
+        if !confirmed && connected > 0 && self.config.ui.confirm_close {
+            let s = if connected == 1 { "" } else { "s" };
+            self.overlay = Some(Overlay::Confirm {
+                question: format!("Quit r3270 and close {connected} connected session{s}?"),
+                on_yes: Action::Quit,
+            });
+            return Vec::new();
+        }
+        self.quitting = true;
+        let mut effects: Vec<Effect> = self
+            .tabs
+            .iter()
+            .filter(|t| !matches!(t.conn, ConnState::Disconnected(_)))
+            .map(|t| Effect::Disconnect { tab: t.id })
+            .collect();
+        effects.push(Effect::Quit);
+        effects
+    }
+
+    /// The text to copy: the selection, or the whole screen.
+    fn copy(&mut self) -> Vec<Effect> {
+        let Some(tab) = self.active_tab() else {
+            return Vec::new();
+        };
+        let screen = tab.session.screen();
+        let cp = tab.session.code_page();
+        let text = match tab.selection {
+            Some(sel) => crate::ui::text::selection_text(screen, sel, cp),
+            None => screen.text_rows(cp).join("\n"),
+        };
+        self.set_status(format!("copied {} characters", text.chars().count()));
+        vec![Effect::Copy(text)]
+    }
+
+    /// Whether the session limit forbids another tab (and say so).
+    fn refuse_new_tab(&mut self) -> bool {
+        if self.config.limits.allows_another_session(self.tabs.len()) {
+            return false;
+        }
+        let msg = format!(
+            "cannot open another session: {} are open and limits.max-sessions is {}",
+            self.tabs.len(),
+            self.config.limits.max_sessions
+        );
+        self.set_status(msg.clone());
+        if let Some(Overlay::Picker { error, .. } | Overlay::Palette { error, .. }) =
+            &mut self.overlay
+        {
+            *error = Some(msg);
+        }
+        true
+    }
+}

@@ -1,0 +1,204 @@
+//! One tokio task per tab's connection: connect (trying the profile's alternates in order
+//! when an endpoint fails), report [`HostEvent`]s to the loop, and carry out its commands.
+//!
+//! The task only moves bytes and reports; the tab's [`Session`](crate::proto::Session)
+//! lives in the `App`, which the loop owns. Nothing here touches the terminal.
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::app::{HostEvent, TabId};
+use crate::config::Profile;
+use crate::limits::Limits;
+use crate::runtime::connection::{ConnEvent, Connection};
+use crate::runtime::host::HostSpec;
+
+/// What the loop asks a connection task to do.
+#[derive(Debug)]
+pub enum ConnCmd {
+    Send(Vec<u8>),
+    StartTls,
+    Close,
+}
+
+/// The loop's handle on one tab's connection task.
+#[derive(Debug)]
+pub struct ConnHandle {
+    pub commands: mpsc::UnboundedSender<ConnCmd>,
+    pub task: JoinHandle<()>,
+}
+
+/// Start the task for `tab`; its reports arrive on `events`.
+pub fn spawn(
+    tab: TabId,
+    profile: Profile,
+    limits: Limits,
+    events: mpsc::Sender<(TabId, HostEvent)>,
+) -> ConnHandle {
+    let (commands, rx) = mpsc::unbounded_channel();
+    let task = tokio::spawn(run(tab, profile, limits, events, rx));
+    ConnHandle { commands, task }
+}
+
+/// The endpoints to try: the profile's own, then its alternates (a bad alternate is a
+/// failure to report, not a reason to stop trying the others).
+fn endpoints(profile: &Profile) -> Vec<Result<HostSpec, String>> {
+    let mut out = vec![Ok(profile.host_spec())];
+    out.extend(profile.alternates.iter().map(|a| {
+        a.parse::<HostSpec>()
+            .map_err(|e| format!("alternate `{a}`: {e}"))
+    }));
+    out
+}
+
+async fn run(
+    tab: TabId,
+    profile: Profile,
+    limits: Limits,
+    events: mpsc::Sender<(TabId, HostEvent)>,
+    mut commands: mpsc::UnboundedReceiver<ConnCmd>,
+) {
+    let mut opts = profile.connect_options();
+    opts.limits = limits;
+    let mut failures = Vec::new();
+    let mut conn = None;
+    for spec in endpoints(&profile) {
+        match spec {
+            Ok(spec) => {
+                let opened = tokio::select! {
+                    r = Connection::open(&spec, &opts) => r,
+                    // The tab was closed while connecting.
+                    _ = commands.recv() => return,
+                };
+                match opened {
+                    Ok(c) => {
+                        conn = Some(c);
+                        break;
+                    }
+                    Err(e) => failures.push(format!("{spec}: {e}")),
+                }
+            }
+            Err(e) => failures.push(e),
+        }
+    }
+    let report = |event| {
+        let events = events.clone();
+        async move { events.send((tab, event)).await.is_ok() }
+    };
+    let Some(mut conn) = conn else {
+        report(HostEvent::Failed(failures.join("; "))).await;
+        return;
+    };
+    let connected = HostEvent::Connected {
+        peer: conn.peer(),
+        direct_tls: conn.direct_tls(),
+    };
+    if !report(connected).await {
+        conn.close();
+        return;
+    }
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                Some(ConnCmd::Send(bytes)) => {
+                    if let Err(e) = conn.send(bytes) {
+                        report(HostEvent::Failed(e.to_string())).await;
+                        return;
+                    }
+                }
+                Some(ConnCmd::StartTls) => {
+                    if let Err(e) = conn.start_tls() {
+                        report(HostEvent::Failed(e.to_string())).await;
+                        return;
+                    }
+                }
+                Some(ConnCmd::Close) | None => {
+                    conn.close();
+                    // Let the task flush what was queued before the close.
+                    while conn.next_event().await.is_some() {}
+                    return;
+                }
+            },
+            ev = conn.next_event() => {
+                let event = match ev {
+                    Some(ConnEvent::Data(bytes)) => HostEvent::Data(bytes),
+                    Some(ConnEvent::TlsEstablished { verified }) => {
+                        HostEvent::TlsEstablished { verified }
+                    }
+                    Some(ConnEvent::Closed) => HostEvent::Closed,
+                    Some(ConnEvent::Error(e)) => HostEvent::Failed(e.to_string()),
+                    None => HostEvent::Failed("the connection task ended".to_owned()),
+                };
+                let last = matches!(event, HostEvent::Closed | HostEvent::Failed(_));
+                if !report(event).await || last {
+                    conn.close();
+                    return;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::demo::server::ServerOptions;
+
+    /// A port nothing listens on (bound, then released).
+    fn closed_port() -> u16 {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    }
+
+    #[tokio::test]
+    async fn alternates_are_tried_in_order_and_the_task_reports_and_closes() {
+        let (addr, server) = crate::demo::start(ServerOptions::default()).await.unwrap();
+        let mut profile =
+            Profile::for_host(&format!("127.0.0.1:{}", closed_port()).parse().unwrap());
+        profile.connect_timeout = Duration::from_secs(5);
+        profile.alternates = vec!["L:X:bad".to_owned(), addr.to_string()];
+        let (tx, mut rx) = mpsc::channel(16);
+        let handle = spawn(TabId(7), profile, Limits::default(), tx);
+        let (tab, first) = rx.recv().await.unwrap();
+        assert_eq!(tab, TabId(7));
+        assert_eq!(
+            first,
+            HostEvent::Connected {
+                peer: addr,
+                direct_tls: None
+            }
+        );
+        // The host starts negotiating at once.
+        let (_, data) = rx.recv().await.unwrap();
+        assert!(
+            matches!(data, HostEvent::Data(ref b) if !b.is_empty()),
+            "{data:?}"
+        );
+        handle.commands.send(ConnCmd::Close).unwrap();
+        tokio::time::timeout(Duration::from_secs(5), handle.task)
+            .await
+            .unwrap()
+            .unwrap();
+        server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn every_failed_endpoint_is_named_in_the_failure() {
+        let port = closed_port();
+        let mut profile = Profile::for_host(&format!("127.0.0.1:{port}").parse().unwrap());
+        profile.alternates = vec!["L:X:bad".to_owned()];
+        let (tx, mut rx) = mpsc::channel(16);
+        let _handle = spawn(TabId(1), profile, Limits::default(), tx);
+        let (_, event) = rx.recv().await.unwrap();
+        let HostEvent::Failed(message) = event else {
+            panic!("{event:?}")
+        };
+        assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
+        assert!(message.contains("alternate `L:X:bad`"), "{message}");
+    }
+}

@@ -1,0 +1,228 @@
+//! The whole frame from the app's state: the tab bar, the active screen, the status line,
+//! the OIA and the open overlay, composed from the views in `crate::ui`.
+//!
+//! The views only borrow; this composition records where the screen and the tabs landed in
+//! [`LastFrame`](crate::app::LastFrame) so the app can map mouse positions. A future pane
+//! (session monitor, audit viewer) is one more branch here and one more view.
+
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+use crate::app::{App, ConnState, LastFrame, Overlay, Tab};
+use crate::keymap::Layer;
+use crate::proto::{Mode, Position};
+use crate::ui;
+use crate::ui::oia::OiaStatus;
+use crate::ui::screen::ScreenOptions;
+use crate::ui::tabs::{TabInfo, TabState};
+
+/// Draw one frame and remember where things went.
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let area = frame.area();
+    let (last, cursor) = draw_into(frame.buffer_mut(), area, app);
+    app.last_frame = last;
+    if let Some((x, y)) = cursor {
+        frame.set_cursor_position((x, y));
+    }
+}
+
+/// The rows of the frame: tab bar, screen, status line, OIA.
+struct Rows {
+    tabs: Option<Rect>,
+    screen: Rect,
+    status: Option<Rect>,
+    oia: Option<Rect>,
+}
+
+fn rows(area: Rect, screen_rows: u16, tabs: usize, has_status: bool) -> Rows {
+    let mut y = area.y;
+    let mut h = area.height;
+    let mut take = |want: bool| {
+        if want && h > 1 {
+            h -= 1;
+            true
+        } else {
+            false
+        }
+    };
+    let oia = take(true);
+    let status = take(has_status || area.height >= screen_rows + 4);
+    let tab_bar = take(tabs > 1 || area.height >= screen_rows + 3);
+    let tabs_rect = tab_bar.then(|| {
+        let r = Rect::new(area.x, y, area.width, 1);
+        y += 1;
+        r
+    });
+    let screen = Rect::new(area.x, y, area.width, h);
+    let mut below = y + h;
+    let status_rect = status.then(|| {
+        let r = Rect::new(area.x, below, area.width, 1);
+        below += 1;
+        r
+    });
+    let oia_rect = oia.then(|| Rect::new(area.x, below, area.width, 1));
+    Rows {
+        tabs: tabs_rect,
+        screen,
+        status: status_rect,
+        oia: oia_rect,
+    }
+}
+
+fn tab_state(tab: &Tab) -> TabState {
+    match &tab.conn {
+        ConnState::Connecting => TabState::Connecting,
+        ConnState::Disconnected(_) if tab.badges.error => TabState::Error,
+        ConnState::Disconnected(_) => TabState::Disconnected,
+        ConnState::Connected => match tab.session.mode() {
+            Mode::Nvt | Mode::Tn3270eNvt => TabState::Nvt,
+            _ if tab.session.is_locked() => TabState::Locked,
+            _ => TabState::Connected,
+        },
+    }
+}
+
+fn conn_state(tab: &Tab) -> ui::oia::ConnState {
+    match &tab.conn {
+        ConnState::Connecting => ui::oia::ConnState::Connecting,
+        ConnState::Connected => ui::oia::ConnState::Connected,
+        ConnState::Disconnected(why) => ui::oia::ConnState::Disconnected(why.clone()),
+    }
+}
+
+/// Draw into a buffer (the frame's, or a test's); returns where things went and where the
+/// terminal cursor belongs.
+pub(crate) fn draw_into(
+    buf: &mut Buffer,
+    area: Rect,
+    app: &App,
+) -> (LastFrame, Option<(u16, u16)>) {
+    let theme = app.theme();
+    let mut last = LastFrame::default();
+    let mut cursor = None;
+    let status = app
+        .status()
+        .map(str::to_owned)
+        .or_else(|| app.active_tab().and_then(|t| t.last_error.clone()));
+    let screen_rows = app
+        .active_tab()
+        .map_or(24, |t| t.session.screen().dims().rows);
+    let r = rows(area, screen_rows, app.tabs().len(), status.is_some());
+    if let Some(bar) = r.tabs {
+        let infos: Vec<TabInfo> = app
+            .tabs()
+            .iter()
+            .map(|t| TabInfo {
+                name: &t.name,
+                state: tab_state(t),
+                badges: ui::tabs::Badges {
+                    alarm: t.badges.alarm,
+                    unlocked: t.badges.unlocked,
+                    disconnected: t.badges.disconnected,
+                    error: t.badges.error,
+                },
+            })
+            .collect();
+        last.tab_hits = ui::tabs::draw_tabs(buf, bar, &infos, app.active_index(), theme);
+    }
+    let overlay = app.shown_overlay();
+    if let Some(tab) = app.active_tab() {
+        let opts = ScreenOptions {
+            crosshair: app.crosshair(),
+            selection: tab.selection.map(|s| ui::screen::Selection {
+                anchor: s.anchor,
+                head: s.head,
+            }),
+            pan: tab.pan,
+            blink_on: app.blink_on(),
+            focused: overlay.is_none(),
+            code_page: tab.session.code_page(),
+        };
+        let layout = ui::screen::draw_screen(buf, r.screen, tab.session.screen(), theme, &opts);
+        last.screen_area = Some(layout.view());
+        let (row, col) = layout.origin();
+        last.screen_origin = Position::new(row, col);
+        if overlay.is_none() {
+            cursor = layout.cursor();
+        }
+        if let Some(oia) = r.oia {
+            let host = tab.profile.host_spec().to_string();
+            let status = OiaStatus {
+                oia: tab.session.oia(),
+                connection: conn_state(tab),
+                host: &host,
+            };
+            ui::oia::draw_oia(buf, oia, &status, theme);
+        }
+    } else {
+        buf.set_style(r.screen, Style::new().bg(theme.background.0));
+    }
+    if let (Some(line), Some(text)) = (r.status, status) {
+        let style = Style::new().fg(theme.oia_warning.0).bg(theme.oia_bg.0);
+        buf.set_style(line, style);
+        buf.set_stringn(line.x, line.y, text, usize::from(line.width), style);
+    }
+    if let Some(overlay) = overlay {
+        draw_overlay(buf, area, app, overlay);
+    }
+    (last, cursor)
+}
+
+fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
+    let theme = app.theme();
+    match overlay {
+        Overlay::Help { scroll } => {
+            let rows = ui::overlay::help_rows(&app.config().keymap, Layer::Screen);
+            let scroll = u16::try_from(*scroll).unwrap_or(u16::MAX);
+            ui::overlay::draw_help(buf, area, &rows, scroll, theme);
+        }
+        Overlay::Palette {
+            input,
+            cursor,
+            selected,
+            error,
+        } => {
+            let items = app.palette_items(input);
+            ui::overlay::draw_palette(
+                buf,
+                area,
+                input,
+                *cursor,
+                &items,
+                *selected,
+                error.as_deref(),
+                theme,
+            );
+        }
+        Overlay::Picker {
+            input,
+            selected,
+            error,
+        } => {
+            let items: Vec<ui::overlay::PickerItem> = app
+                .picker_entries(input)
+                .into_iter()
+                .map(|e| ui::overlay::PickerItem {
+                    label: e.label,
+                    detail: e.detail,
+                })
+                .collect();
+            ui::overlay::draw_picker(buf, area, input, &items, *selected, error.as_deref(), theme);
+        }
+        Overlay::Confirm { question, .. } => {
+            let q = format!("{question}  (y/n)");
+            ui::overlay::draw_confirm(buf, area, &q, theme);
+        }
+        Overlay::Message { lines } => ui::overlay::draw_message(buf, area, lines, theme),
+        Overlay::Rename { input, .. } => {
+            let lines = vec![
+                "New name for this tab:".to_owned(),
+                format!("> {input}_"),
+                "Enter renames, Esc cancels".to_owned(),
+            ];
+            ui::overlay::draw_message(buf, area, &lines, theme);
+        }
+    }
+}

@@ -1,0 +1,259 @@
+//! The event loop: one task owns the [`App`] and the terminal and `select!`s over terminal
+//! events, host events from the connection tasks, a slow tick and a render deadline.
+//!
+//! Every ready event is drained before a frame is drawn, frames are capped (~60 per
+//! second) and drawn only when something changed. Effects from the app are carried out
+//! here: connection tasks are started and fed, the clipboard gets OSC 52, the bell rings,
+//! the configuration is read again. The loop decides nothing about keys or sessions.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context;
+use crossterm::clipboard::CopyToClipboard;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::{FutureExt, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::app::{App, Effect, Event, HostEvent, TabId};
+use crate::tui::conn::{self, ConnCmd, ConnHandle};
+use crate::tui::{TuiOptions, setup};
+
+/// The shortest time between two frames.
+const FRAME: Duration = Duration::from_millis(16);
+/// The slow tick: cursor blink and the config file's modification time.
+const TICK: Duration = Duration::from_millis(500);
+/// At most this many ready events are handled before a frame gets a chance.
+const BATCH: usize = 512;
+
+struct Loop {
+    app: App,
+    conns: HashMap<TabId, ConnHandle>,
+    host_tx: mpsc::Sender<(TabId, HostEvent)>,
+    opts_reload: crate::tui::Reload,
+    watch: Option<std::path::PathBuf>,
+    watched_mtime: Option<SystemTime>,
+}
+
+/// Run the TUI until the operator quits. The terminal is set up here and restored on every
+/// way out (the guard, and the panic hook for panics).
+pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+    let TuiOptions {
+        config,
+        open,
+        reload,
+        watch,
+    } = opts;
+    let mouse = config.ui.mouse;
+    let watched_mtime = watch.as_deref().and_then(mtime);
+    let (host_tx, mut host_rx) = mpsc::channel(256);
+    let mut lp = Loop {
+        app: App::new(config),
+        conns: HashMap::new(),
+        host_tx,
+        opts_reload: reload,
+        watch,
+        watched_mtime,
+    };
+    lp.app.set_color_depth(crate::theme::ColorDepth::detect());
+    let _guard = setup(mouse).context("cannot set up the terminal")?;
+    let mut terminal =
+        Terminal::new(CrosstermBackend::new(io::stdout())).context("cannot open the terminal")?;
+    let size = terminal.size().context("cannot read the terminal size")?;
+    let now = std::time::Instant::now();
+    let mut effects = lp
+        .app
+        .handle_event(Event::Resize(size.width, size.height), now);
+    for profile in open {
+        effects.extend(lp.app.open_tab(profile));
+    }
+    lp.carry_out(effects)?;
+
+    // SIGTERM and SIGHUP (the terminal went away) end the loop like quit, so the guard
+    // restores the terminal and connections close in order.
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_draw = Instant::now() - FRAME;
+    let result = loop {
+        let next_draw = last_draw + FRAME;
+        let dirty = lp.app.is_dirty();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    lp.terminal_event(ev)?;
+                    // Drain whatever else is ready before drawing.
+                    for _ in 0..BATCH {
+                        match events.next().now_or_never() {
+                            Some(Some(Ok(ev))) => lp.terminal_event(ev)?,
+                            Some(Some(Err(e))) => return Err(e).context("terminal input failed"),
+                            _ => break,
+                        }
+                    }
+                }
+                Some(Err(e)) => break Err(anyhow::Error::new(e).context("terminal input failed")),
+                None => break Ok(()),
+            },
+            Some((tab, event)) = host_rx.recv() => {
+                lp.host_event(tab, event)?;
+                for _ in 0..BATCH {
+                    match host_rx.try_recv() {
+                        Ok((tab, event)) => lp.host_event(tab, event)?,
+                        Err(_) => break,
+                    }
+                }
+            }
+            _ = tick.tick() => {
+                let effects = lp.app.handle_event(Event::Tick, std::time::Instant::now());
+                lp.carry_out(effects)?;
+                lp.check_config_file();
+            }
+            () = tokio::time::sleep_until(next_draw), if dirty => {}
+            _ = sigterm.recv() => break Ok(()),
+            _ = sighup.recv() => break Ok(()),
+        }
+        if lp.app.quitting() {
+            break Ok(());
+        }
+        if lp.app.is_dirty() && Instant::now() >= last_draw + FRAME {
+            terminal
+                .draw(|f| crate::tui::draw(f, &mut lp.app))
+                .context("cannot draw")?;
+            lp.app.mark_drawn();
+            last_draw = Instant::now();
+        }
+    };
+    lp.shutdown().await;
+    result
+}
+
+fn mtime(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+impl Loop {
+    fn terminal_event(&mut self, ev: TermEvent) -> anyhow::Result<()> {
+        let now = std::time::Instant::now();
+        let ev = match ev {
+            TermEvent::Key(k) if k.kind == KeyEventKind::Release => return Ok(()),
+            TermEvent::Key(k) => Event::Key(k),
+            TermEvent::Mouse(m) => Event::Mouse(m),
+            TermEvent::Paste(s) => Event::Paste(s),
+            TermEvent::Resize(w, h) => Event::Resize(w, h),
+            TermEvent::FocusGained | TermEvent::FocusLost => return Ok(()),
+        };
+        let effects = self.app.handle_event(ev, now);
+        self.carry_out(effects)
+    }
+
+    fn host_event(&mut self, tab: TabId, event: HostEvent) -> anyhow::Result<()> {
+        if matches!(event, HostEvent::Closed | HostEvent::Failed(_)) {
+            // The task has ended (or is ending); a reconnect starts a new one.
+            self.conns.remove(&tab);
+        }
+        let effects = self
+            .app
+            .handle_event(Event::Host { tab, event }, std::time::Instant::now());
+        self.carry_out(effects)
+    }
+
+    fn carry_out(&mut self, effects: Vec<Effect>) -> anyhow::Result<()> {
+        for effect in effects {
+            match effect {
+                Effect::Connect { tab, profile } => {
+                    if let Some(old) = self.conns.remove(&tab) {
+                        let _ = old.commands.send(ConnCmd::Close);
+                    }
+                    let handle = conn::spawn(
+                        tab,
+                        *profile,
+                        self.app.limits().clone(),
+                        self.host_tx.clone(),
+                    );
+                    self.conns.insert(tab, handle);
+                }
+                Effect::Send { tab, bytes } => {
+                    if let Some(c) = self.conns.get(&tab) {
+                        let _ = c.commands.send(ConnCmd::Send(bytes));
+                    }
+                }
+                Effect::StartTls { tab } => {
+                    if let Some(c) = self.conns.get(&tab) {
+                        let _ = c.commands.send(ConnCmd::StartTls);
+                    }
+                }
+                Effect::Disconnect { tab } => {
+                    if let Some(c) = self.conns.remove(&tab) {
+                        let _ = c.commands.send(ConnCmd::Close);
+                    }
+                }
+                Effect::Copy(text) => {
+                    let mut out = io::stdout();
+                    crossterm::execute!(out, CopyToClipboard::to_clipboard_from(text))
+                        .context("cannot write to the terminal")?;
+                }
+                Effect::Bell => {
+                    let mut out = io::stdout();
+                    out.write_all(b"\x07")
+                        .and_then(|()| out.flush())
+                        .context("cannot write to the terminal")?;
+                }
+                Effect::ReloadConfig => self.reload(),
+                Effect::Quit => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Read the configuration again: a good one replaces the old, a bad one is shown and
+    /// the old one stays.
+    fn reload(&mut self) {
+        match (self.opts_reload)() {
+            Ok(config) => {
+                tracing::info!("configuration reloaded");
+                self.app.set_config(config);
+            }
+            Err(errors) => {
+                tracing::info!(errors = errors.len(), "configuration reload failed");
+                let mut lines = vec!["The configuration has errors; the old one stays:".into()];
+                lines.extend(errors);
+                self.app.show_message(lines);
+            }
+        }
+    }
+
+    /// A changed modification time of the watched file reloads it.
+    fn check_config_file(&mut self) {
+        let Some(path) = &self.watch else {
+            return;
+        };
+        let now = mtime(path);
+        if now != self.watched_mtime {
+            self.watched_mtime = now;
+            if now.is_some() {
+                self.reload();
+            }
+        }
+    }
+
+    /// Close every connection in an orderly way, waiting a little for them to finish.
+    async fn shutdown(&mut self) {
+        for (_, c) in self.conns.drain() {
+            let _ = c.commands.send(ConnCmd::Close);
+            if tokio::time::timeout(Duration::from_secs(1), c.task)
+                .await
+                .is_err()
+            {
+                tracing::info!("a connection did not close in time");
+            }
+        }
+    }
+}

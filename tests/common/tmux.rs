@@ -1,0 +1,160 @@
+//! Driving the real `r3270` binary in a real terminal: a private tmux server per test
+//! (its own socket, so a developer's tmux is never touched), `send-keys` to type,
+//! `capture-pane` to read the screen, polling with a deadline. The server is killed when
+//! the [`Tmux`] guard drops, even when the test fails.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+/// One tmux server with one session running one command.
+pub struct Tmux {
+    socket: String,
+    pub name: String,
+}
+
+impl Tmux {
+    /// Start `program args...` in a detached `cols` x `rows` session, with a fresh temporary
+    /// home (config, data and logs) like `r3270_command`. `None` when tmux is not installed
+    /// (the caller skips; under CI `super::skip` fails).
+    pub fn start(name: &str, cols: u16, rows: u16, program: &Path, args: &[&str]) -> Option<Self> {
+        super::find_program("tmux")?;
+        let home = super::temp_dir("r3270-tmux-home");
+        let socket = format!("r3270-test-{}-{}", std::process::id(), super::unique());
+        let tmux = Tmux {
+            socket,
+            name: name.to_owned(),
+        };
+        let mut cmd = vec![program.display().to_string()];
+        cmd.extend(args.iter().map(|a| (*a).to_owned()));
+        let env = [
+            ("HOME", home.clone()),
+            ("XDG_CONFIG_HOME", home.join("config")),
+            ("XDG_DATA_HOME", home.join("data")),
+            ("XDG_STATE_HOME", home.join("state")),
+            ("XDG_CACHE_HOME", home.join("cache")),
+        ];
+        let mut new = vec![
+            "-f".to_owned(),
+            "/dev/null".to_owned(),
+            "new-session".to_owned(),
+            "-d".to_owned(),
+            "-x".to_owned(),
+            cols.to_string(),
+            "-y".to_owned(),
+            rows.to_string(),
+            "-s".to_owned(),
+            name.to_owned(),
+        ];
+        for (k, v) in &env {
+            new.push("-e".to_owned());
+            new.push(format!("{k}={}", v.display()));
+        }
+        // Keep the pane after the program exits so a test can check how it left the
+        // terminal.
+        new.push(format!(
+            "tmux -L {} set-option -t {name} remain-on-exit on >/dev/null 2>&1; exec {}",
+            tmux.socket,
+            cmd.iter()
+                .map(|a| shell_quote(a))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ));
+        let out = tmux.run(&new.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            out.status.success(),
+            "tmux new-session failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Some(tmux)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .env_remove("TMUX")
+            .output()
+            .unwrap()
+    }
+
+    /// Press keys by tmux name (`Enter`, `Tab`, `C-]`, `F3`, `M-1`).
+    pub fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", &self.name];
+        args.extend(keys);
+        let out = self.run(&args);
+        assert!(out.status.success(), "send-keys {keys:?} failed");
+    }
+
+    /// Type text literally.
+    pub fn text(&self, text: &str) {
+        let out = self.run(&["send-keys", "-t", &self.name, "-l", text]);
+        assert!(out.status.success(), "send-keys -l {text:?} failed");
+    }
+
+    /// The pane's text now.
+    pub fn capture(&self) -> String {
+        let out = self.run(&["capture-pane", "-p", "-t", &self.name]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// A tmux format (`#{pane_dead}`, `#{alternate_on}`, ...) for the pane.
+    pub fn format(&self, format: &str) -> String {
+        let out = self.run(&["display-message", "-p", "-t", &self.name, format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// Poll until the pane shows `text`; the deadline only catches a hang. Panics with the
+    /// last screen when it never appears.
+    pub fn wait_for(&self, text: &str, deadline: Duration) -> String {
+        self.wait_until(deadline, &format!("`{text}` on screen"), |s| {
+            s.contains(text)
+        })
+    }
+
+    /// Poll until `done(screen)` holds.
+    pub fn wait_until(
+        &self,
+        deadline: Duration,
+        what: &str,
+        done: impl Fn(&str) -> bool,
+    ) -> String {
+        let end = Instant::now() + deadline;
+        loop {
+            let screen = self.capture();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < end,
+                "waited for {what}; the screen is:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Poll until the program has exited (the pane stays, see `start`).
+    pub fn wait_exit(&self, deadline: Duration) {
+        let end = Instant::now() + deadline;
+        while self.format("#{pane_dead}") != "1" {
+            assert!(
+                Instant::now() < end,
+                "the program did not exit; the screen is:\n{}",
+                self.capture()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-session", "-t", &self.name]);
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
