@@ -33,7 +33,7 @@ mod tests;
 
 pub use frame::{LastFrame, Selection};
 pub use overlay::{Overlay, PickerEntry};
-pub use tab::{Badges, ConnState, Tab, TabId};
+pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
 /// Something that happened, for [`App::handle_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -299,7 +299,16 @@ impl App {
             Event::Host { tab, event } => self.host_event(tab, event, now),
             Event::Tick => {
                 self.blink_on = !self.blink_on;
-                Vec::new()
+                let mut effects = Vec::new();
+                for tab in &mut self.tabs {
+                    if tab.reconnect_due(now) {
+                        effects.push(Effect::Connect {
+                            tab: tab.id,
+                            profile: Box::new(tab.profile.clone()),
+                        });
+                    }
+                }
+                effects
             }
         }
     }

@@ -432,6 +432,69 @@ fn a_profiles_logon_macro_signs_on_when_the_host_first_unlocks() {
 }
 
 #[test]
+fn a_dropped_session_reconnects_by_the_profiles_policy() {
+    let mut cfg = config();
+    cfg.profiles[0].reconnect = crate::config::ReconnectPolicy {
+        enabled: true,
+        delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 2,
+    };
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    rig.sign_on();
+    // PF3 signs off and the host hangs up: a reconnect is scheduled, not yet due.
+    rig.press(KeyCode::F(3));
+    let tab = &rig.app.tabs()[0];
+    assert!(matches!(tab.conn, ConnState::Disconnected(_)));
+    let r = tab.reconnect.unwrap();
+    assert_eq!((r.attempt, r.at), (1, rig.now + Duration::from_secs(2)));
+    rig.now += Duration::from_secs(1);
+    rig.event(Event::Tick);
+    assert!(matches!(rig.app.tabs()[0].conn, ConnState::Disconnected(_)));
+    rig.now += Duration::from_secs(1);
+    rig.event(Event::Tick);
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    assert!(rig.text().contains("Sign on"), "{}", rig.text());
+    // Failed attempts wait twice as long each time, and stop after max-attempts.
+    let id = rig.app.tabs()[0].id;
+    rig.hosts.remove(&id);
+    let fail = |rig: &mut Rig| {
+        let ev = Event::Host {
+            tab: id,
+            event: HostEvent::Failed("connection refused".into()),
+        };
+        let effects = rig.app.handle_event(ev, rig.now);
+        assert!(effects.is_empty());
+    };
+    fail(&mut rig);
+    assert_eq!(
+        rig.app.tabs()[0].reconnect.unwrap().at,
+        rig.now + Duration::from_secs(2)
+    );
+    rig.now += Duration::from_secs(2);
+    let effects = rig.app.handle_event(Event::Tick, rig.now);
+    assert!(
+        matches!(effects[..], [Effect::Connect { .. }]),
+        "{effects:?}"
+    );
+    fail(&mut rig);
+    assert_eq!(
+        rig.app.tabs()[0].reconnect.unwrap().at,
+        rig.now + Duration::from_secs(4)
+    );
+    rig.now += Duration::from_secs(4);
+    assert_eq!(rig.app.handle_event(Event::Tick, rig.now).len(), 1);
+    fail(&mut rig);
+    assert_eq!(rig.app.tabs()[0].reconnect, None);
+    // Disconnecting by hand never reconnects.
+    rig.action("reconnect");
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    rig.action("disconnect");
+    assert_eq!(rig.app.tabs()[0].reconnect, None);
+}
+
+#[test]
 fn the_session_limit_refuses_a_tab_with_a_message() {
     let mut cfg = config();
     cfg.limits.max_sessions = 1;
