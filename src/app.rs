@@ -205,6 +205,20 @@ impl App {
         &self.recent
     }
 
+    /// Hosts remembered from earlier runs, newest first; lines that are not a host
+    /// (`[L:][N:][LU@]host[:port]`) are dropped, and at most `ui.recent-hosts` are kept.
+    pub fn set_recent_hosts(&mut self, hosts: impl IntoIterator<Item = String>) {
+        let mut recent: Vec<String> = Vec::new();
+        for h in hosts {
+            let h = h.trim().to_owned();
+            if h.parse::<crate::runtime::host::HostSpec>().is_ok() && !recent.contains(&h) {
+                recent.push(h);
+            }
+        }
+        recent.truncate(self.config.ui.recent_hosts);
+        self.recent = recent;
+    }
+
     /// The status line's message, if any.
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref()

@@ -236,6 +236,25 @@ fn the_picker_connects_to_what_was_typed_and_remembers_it() {
     assert_eq!(rig.app.tabs().len(), 1, "{:?}", rig.app.overlay());
     assert!(!rig.app.tabs()[0].profile.tn3270e);
     assert_eq!(rig.app.recent_hosts(), ["N:127.0.0.1:3270"]);
+    // Hosts from an earlier run: junk lines and duplicates are dropped.
+    rig.app.set_recent_hosts(
+        [
+            "a.example:23",
+            "L:X:junk",
+            "",
+            "a.example:23",
+            "N:b.example",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(rig.app.recent_hosts(), ["a.example:23", "N:b.example"]);
+    let labels: Vec<String> = rig
+        .app
+        .picker_entries("b.ex")
+        .into_iter()
+        .map(|e| e.label)
+        .collect();
+    assert_eq!(labels, ["N:b.example", "connect to b.ex"]);
     assert!(rig.text().contains("Sign on"));
     // A bad host is refused with the parser's reason, in the picker.
     rig.action("new-tab");
