@@ -33,7 +33,7 @@ mod tests;
 
 pub use frame::{LastFrame, Selection};
 pub use overlay::{Overlay, PickerEntry};
-pub use tab::{Badges, ConnState, Tab, TabId};
+pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
 /// Something that happened, for [`App::handle_event`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -205,6 +205,20 @@ impl App {
         &self.recent
     }
 
+    /// Hosts remembered from earlier runs, newest first; lines that are not a host
+    /// (`[L:][N:][LU@]host[:port]`) are dropped, and at most `ui.recent-hosts` are kept.
+    pub fn set_recent_hosts(&mut self, hosts: impl IntoIterator<Item = String>) {
+        let mut recent: Vec<String> = Vec::new();
+        for h in hosts {
+            let h = h.trim().to_owned();
+            if h.parse::<crate::runtime::host::HostSpec>().is_ok() && !recent.contains(&h) {
+                recent.push(h);
+            }
+        }
+        recent.truncate(self.config.ui.recent_hosts);
+        self.recent = recent;
+    }
+
     /// The status line's message, if any.
     pub fn status(&self) -> Option<&str> {
         self.status.as_deref()
@@ -299,7 +313,16 @@ impl App {
             Event::Host { tab, event } => self.host_event(tab, event, now),
             Event::Tick => {
                 self.blink_on = !self.blink_on;
-                Vec::new()
+                let mut effects = Vec::new();
+                for tab in &mut self.tabs {
+                    if tab.reconnect_due(now) {
+                        effects.push(Effect::Connect {
+                            tab: tab.id,
+                            profile: Box::new(tab.profile.clone()),
+                        });
+                    }
+                }
+                effects
             }
         }
     }

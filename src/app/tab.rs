@@ -65,6 +65,18 @@ pub struct Tab {
     pub(crate) foreground: bool,
     /// The profile's logon macro waits for the host's first unlocked 3270 screen.
     logon_pending: bool,
+    /// An automatic reconnect (the profile's `reconnect` policy): when, and which attempt.
+    pub reconnect: Option<Reconnect>,
+    /// Failed reconnect attempts in a row (reset when a connection is up).
+    attempts: u32,
+}
+
+/// A scheduled automatic reconnect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reconnect {
+    pub at: Instant,
+    /// 1 for the first attempt after a drop.
+    pub attempt: u32,
 }
 
 impl Tab {
@@ -81,6 +93,8 @@ impl Tab {
             last_error: None,
             foreground: false,
             logon_pending: false,
+            reconnect: None,
+            attempts: 0,
         }
     }
 
@@ -104,6 +118,8 @@ impl Tab {
                 self.conn = ConnState::Connected;
                 self.last_error = None;
                 self.logon_pending = self.profile.logon_macro.is_some();
+                self.reconnect = None;
+                self.attempts = 0;
             }
             HostEvent::Data(bytes) => {
                 if !self.conn.is_connected() {
@@ -117,9 +133,13 @@ impl Tab {
                     // session (as in runtime::Client): hang up and say why.
                     let limit = self.session.max_record();
                     effects.push(Effect::Disconnect { tab: self.id });
-                    self.ended(format!(
-                        "the host sent a record larger than limits.max-record-bytes ({limit} bytes)"
-                    ));
+                    // Not reconnected: the same host would only do it again.
+                    self.ended(
+                        format!(
+                            "the host sent a record larger than limits.max-record-bytes ({limit} bytes)"
+                        ),
+                        None,
+                    );
                     self.badges.error |= !self.foreground;
                 }
             }
@@ -127,18 +147,40 @@ impl Tab {
                 self.session.handle_tls_established(verified);
                 self.drain(self.foreground, long_aid, effects);
             }
-            HostEvent::Closed => self.ended("the host closed the connection".to_owned()),
+            HostEvent::Closed => {
+                self.ended("the host closed the connection".to_owned(), Some(now));
+            }
             HostEvent::Failed(message) => {
                 self.badges.error |= !self.foreground;
-                self.ended(message);
+                self.ended(message, Some(now));
             }
         }
     }
 
-    fn ended(&mut self, why: String) {
+    /// The connection ended for `why`; with `now`, the reconnect policy may schedule
+    /// another attempt.
+    fn ended(&mut self, why: String, now: Option<Instant>) {
+        let was_connecting = matches!(self.conn, ConnState::Connecting);
         if matches!(self.conn, ConnState::Disconnected(_)) {
             return;
         }
+        if was_connecting {
+            self.attempts += 1;
+        }
+        let policy = &self.profile.reconnect;
+        let exhausted = policy.max_attempts > 0 && self.attempts >= policy.max_attempts;
+        self.reconnect = match now {
+            Some(now) if policy.enabled && !exhausted => {
+                // The wait doubles after each failed attempt, up to max_delay.
+                let factor = 2u32.saturating_pow(self.attempts.min(16));
+                let wait = policy.delay.saturating_mul(factor).min(policy.max_delay);
+                Some(Reconnect {
+                    at: now + wait,
+                    attempt: self.attempts + 1,
+                })
+            }
+            _ => None,
+        };
         self.badges.disconnected |= !self.foreground;
         self.last_error = Some(why.clone());
         self.conn = ConnState::Disconnected(Some(why));
@@ -186,6 +228,22 @@ impl Tab {
                 | SessionEvent::Unbound => {}
             }
         }
+    }
+
+    /// The operator disconnected or reconnected by hand: no automatic attempt is pending.
+    pub(crate) fn cancel_reconnect(&mut self) {
+        self.reconnect = None;
+        self.attempts = 0;
+    }
+
+    /// Whether an automatic reconnect is due at `now` (it is then taken).
+    pub(crate) fn reconnect_due(&mut self, now: Instant) -> bool {
+        if self.reconnect.is_some_and(|r| r.at <= now) {
+            self.reconnect = None;
+            self.conn = ConnState::Connecting;
+            return true;
+        }
+        false
     }
 
     /// The logon macro's name, once: when the host has first unlocked the keyboard on a

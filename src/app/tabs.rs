@@ -76,6 +76,7 @@ impl App {
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
+        tab.cancel_reconnect();
         if matches!(tab.conn, ConnState::Disconnected(_)) {
             return Vec::new();
         }
@@ -88,6 +89,7 @@ impl App {
             return Vec::new();
         };
         let mut effects = Vec::new();
+        tab.cancel_reconnect();
         if !matches!(tab.conn, ConnState::Disconnected(_)) {
             effects.push(Effect::Disconnect { tab: tab.id });
         }

@@ -236,6 +236,25 @@ fn the_picker_connects_to_what_was_typed_and_remembers_it() {
     assert_eq!(rig.app.tabs().len(), 1, "{:?}", rig.app.overlay());
     assert!(!rig.app.tabs()[0].profile.tn3270e);
     assert_eq!(rig.app.recent_hosts(), ["N:127.0.0.1:3270"]);
+    // Hosts from an earlier run: junk lines and duplicates are dropped.
+    rig.app.set_recent_hosts(
+        [
+            "a.example:23",
+            "L:X:junk",
+            "",
+            "a.example:23",
+            "N:b.example",
+        ]
+        .map(String::from),
+    );
+    assert_eq!(rig.app.recent_hosts(), ["a.example:23", "N:b.example"]);
+    let labels: Vec<String> = rig
+        .app
+        .picker_entries("b.ex")
+        .into_iter()
+        .map(|e| e.label)
+        .collect();
+    assert_eq!(labels, ["N:b.example", "connect to b.ex"]);
     assert!(rig.text().contains("Sign on"));
     // A bad host is refused with the parser's reason, in the picker.
     rig.action("new-tab");
@@ -429,6 +448,69 @@ fn a_profiles_logon_macro_signs_on_when_the_host_first_unlocks() {
     assert!(text.contains("Main menu"), "{text}");
     let command = text.lines().find(|l| l.contains("Command ===>")).unwrap();
     assert_eq!(command.trim(), "Command ===>", "{text}");
+}
+
+#[test]
+fn a_dropped_session_reconnects_by_the_profiles_policy() {
+    let mut cfg = config();
+    cfg.profiles[0].reconnect = crate::config::ReconnectPolicy {
+        enabled: true,
+        delay: Duration::from_secs(2),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 2,
+    };
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    rig.sign_on();
+    // PF3 signs off and the host hangs up: a reconnect is scheduled, not yet due.
+    rig.press(KeyCode::F(3));
+    let tab = &rig.app.tabs()[0];
+    assert!(matches!(tab.conn, ConnState::Disconnected(_)));
+    let r = tab.reconnect.unwrap();
+    assert_eq!((r.attempt, r.at), (1, rig.now + Duration::from_secs(2)));
+    rig.now += Duration::from_secs(1);
+    rig.event(Event::Tick);
+    assert!(matches!(rig.app.tabs()[0].conn, ConnState::Disconnected(_)));
+    rig.now += Duration::from_secs(1);
+    rig.event(Event::Tick);
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    assert!(rig.text().contains("Sign on"), "{}", rig.text());
+    // Failed attempts wait twice as long each time, and stop after max-attempts.
+    let id = rig.app.tabs()[0].id;
+    rig.hosts.remove(&id);
+    let fail = |rig: &mut Rig| {
+        let ev = Event::Host {
+            tab: id,
+            event: HostEvent::Failed("connection refused".into()),
+        };
+        let effects = rig.app.handle_event(ev, rig.now);
+        assert!(effects.is_empty());
+    };
+    fail(&mut rig);
+    assert_eq!(
+        rig.app.tabs()[0].reconnect.unwrap().at,
+        rig.now + Duration::from_secs(2)
+    );
+    rig.now += Duration::from_secs(2);
+    let effects = rig.app.handle_event(Event::Tick, rig.now);
+    assert!(
+        matches!(effects[..], [Effect::Connect { .. }]),
+        "{effects:?}"
+    );
+    fail(&mut rig);
+    assert_eq!(
+        rig.app.tabs()[0].reconnect.unwrap().at,
+        rig.now + Duration::from_secs(4)
+    );
+    rig.now += Duration::from_secs(4);
+    assert_eq!(rig.app.handle_event(Event::Tick, rig.now).len(), 1);
+    fail(&mut rig);
+    assert_eq!(rig.app.tabs()[0].reconnect, None);
+    // Disconnecting by hand never reconnects.
+    rig.action("reconnect");
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    rig.action("disconnect");
+    assert_eq!(rig.app.tabs()[0].reconnect, None);
 }
 
 #[test]

@@ -85,6 +85,9 @@ fn tab_state(tab: &Tab) -> TabState {
 }
 
 fn conn_state(tab: &Tab) -> ui::oia::ConnState {
+    if let Some(r) = tab.reconnect {
+        return ui::oia::ConnState::Reconnecting { attempt: r.attempt };
+    }
     match &tab.conn {
         ConnState::Connecting => ui::oia::ConnState::Connecting,
         ConnState::Connected => ui::oia::ConnState::Connected,

@@ -62,6 +62,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         watched_mtime,
     };
     lp.app.set_color_depth(crate::theme::ColorDepth::detect());
+    let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
+    if let Ok(text) = std::fs::read_to_string(&recent_file) {
+        lp.app.set_recent_hosts(text.lines().map(str::to_owned));
+    }
     let _guard = setup(mouse).context("cannot set up the terminal")?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(io::stdout())).context("cannot open the terminal")?;
@@ -132,7 +136,28 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
         }
     };
     lp.shutdown().await;
+    save_recent(&recent_file, lp.app.recent_hosts());
     result
+}
+
+/// Recent hosts, one a line, newest first, in the data directory.
+const RECENT_FILE: &str = "recent-hosts";
+
+/// Remember the recent hosts for the next run; failing to is only logged (the terminal is
+/// being restored, and the session itself is not affected).
+fn save_recent(path: &Path, hosts: &[String]) {
+    if hosts.is_empty() {
+        return;
+    }
+    let mut text = hosts.join("\n");
+    text.push('\n');
+    let written = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|()| std::fs::write(path, text));
+    if let Err(e) = written {
+        tracing::warn!(path = %path.display(), error = %e, "cannot save the recent hosts");
+    }
 }
 
 fn mtime(path: &Path) -> Option<SystemTime> {
