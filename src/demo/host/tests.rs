@@ -408,11 +408,14 @@ fn the_whole_application_over_tn3270e() {
     p.aid(Aid::Enter);
     assert!(p.text().contains("DMO001E"), "{}", p.text());
     assert!(p.client_events.contains(&SessionEvent::Alarm));
+    assert!(p.client.oia().alarm, "the OIA shows the alarm");
     assert_eq!(p.client.screen().cursor_position().row, 8);
     // The user id stays; only the password is typed again.
     p.typed("demo");
     p.aid(Aid::Enter);
     assert!(p.text().contains("Main menu") && p.text().contains("User DEMO"));
+    // The operator answered the alarm by typing: its indicator does not stick.
+    assert!(!p.client.oia().alarm, "the alarm indicator stuck");
     assert_eq!(p.host.app().and_then(App::user), Some("DEMO"));
     // An unknown option.
     p.typed("9");

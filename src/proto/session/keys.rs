@@ -16,6 +16,9 @@ impl Session {
     /// An operator key.
     pub fn handle_key(&mut self, key: Key, now: Instant) {
         self.now = Some(now);
+        // The operator is at the keyboard, so the alarm has been heard: the indicator only
+        // marks an alarm that nobody has answered yet, and must not stay on for good.
+        self.oia.alarm = false;
         match self.mode {
             Mode::Nvt | Mode::Tn3270eNvt => self.nvt_key(key),
             Mode::Negotiating => {}
