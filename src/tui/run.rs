@@ -7,7 +7,7 @@
 //! the configuration is read again. The loop decides nothing about keys or sessions.
 
 use std::collections::HashMap;
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
@@ -83,6 +83,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     // restores the terminal and connections close in order.
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
+    let watchdog = tokio::spawn(exit_if_stuck());
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -137,7 +138,56 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     };
     lp.shutdown().await;
     save_recent(&recent_file, lp.app.recent_hosts());
+    watchdog.abort();
     result
+}
+
+/// How long the loop has to end by itself once the terminal has gone or a signal came.
+const STUCK_GRACE: Duration = Duration::from_secs(3);
+
+/// Ends the process when the loop has not ended [`STUCK_GRACE`] after SIGTERM, SIGHUP, or
+/// the terminal going away (checked every second: a closed or hung-up terminal is no
+/// longer a terminal).
+///
+/// When the terminal goes away, a read of it returns nothing (or EIO) at once and for
+/// ever, and crossterm's reader retries such a read without end on the thread that polls
+/// it. If that is this loop's thread, the loop never sees the signal, nor a failed draw,
+/// and r3270 would spin a core with nobody left to stop it. This task runs on another
+/// runtime worker, so it still runs then: it restores what it can of the terminal (nothing,
+/// if it is gone) and exits with the shell's code for death by that signal.
+async fn exit_if_stuck() {
+    let watch_in = io::stdin().is_terminal();
+    let watch_out = io::stdout().is_terminal();
+    let mut term = signal(SignalKind::terminate()).ok();
+    let mut hup = signal(SignalKind::hangup()).ok();
+    let mut every = tokio::time::interval(Duration::from_secs(1));
+    let code = loop {
+        tokio::select! {
+            () = recv(&mut term) => break 128 + 15,
+            () = recv(&mut hup) => break 128 + 1,
+            _ = every.tick() => {
+                let gone = (watch_in && !io::stdin().is_terminal())
+                    || (watch_out && !io::stdout().is_terminal());
+                if gone {
+                    break 128 + 1;
+                }
+            }
+        }
+    };
+    tokio::time::sleep(STUCK_GRACE).await;
+    tracing::warn!(code, "the event loop did not end after its terminal went away; exiting");
+    crate::tui::restore();
+    std::process::exit(code);
+}
+
+/// The next signal, or never when it could not be watched.
+async fn recv(sig: &mut Option<tokio::signal::unix::Signal>) {
+    match sig {
+        Some(s) => {
+            s.recv().await;
+        }
+        None => std::future::pending().await,
+    }
 }
 
 /// Recent hosts, one a line, newest first, in the data directory.
