@@ -93,6 +93,34 @@ impl Tmux {
         assert!(out.status.success(), "send-keys -l {text:?} failed");
     }
 
+    /// Paste `text` as the terminal would: through a tmux buffer with `paste-buffer -p`, so
+    /// it arrives as a bracketed paste when the program asked for that mode.
+    pub fn paste(&self, text: &str) {
+        let out = self.run(&["set-buffer", "-b", "r3270-test", "--", text]);
+        assert!(out.status.success(), "set-buffer failed");
+        let out = self.run(&[
+            "paste-buffer",
+            "-p",
+            "-d",
+            "-b",
+            "r3270-test",
+            "-t",
+            &self.name,
+        ]);
+        assert!(out.status.success(), "paste-buffer failed");
+    }
+
+    /// Resize the session's window (the program gets SIGWINCH, as from a real terminal).
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let (x, y) = (cols.to_string(), rows.to_string());
+        let out = self.run(&["resize-window", "-t", &self.name, "-x", &x, "-y", &y]);
+        assert!(
+            out.status.success(),
+            "resize-window failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// The pane's text now.
     pub fn capture(&self) -> String {
         let out = self.run(&["capture-pane", "-p", "-t", &self.name]);
