@@ -79,9 +79,11 @@ fn locked(screen: &str) -> bool {
 
 /// Wait for `text`, then for the keyboard to unlock: the lock indicator must never stick.
 fn wait_ready(t: &Tmux, text: &str) -> String {
-    t.wait_until(DEADLINE, &format!("`{text}` and an unlocked keyboard"), |s| {
-        s.contains(text) && !locked(s)
-    })
+    t.wait_until(
+        DEADLINE,
+        &format!("`{text}` and an unlocked keyboard"),
+        |s| s.contains(text) && !locked(s),
+    )
 }
 
 /// Everything but the first line (the tab bar, which gains a tab between two captures).
@@ -169,7 +171,11 @@ fn demo_sign_on_order_form_parts_list_and_every_pf_and_pa_key() {
     t.text("X");
     t.keys(&["Enter"]);
     let s = wait_ready(&t, "DMO205E Rush delivery is Y or N.");
-    assert_eq!(oia_cursor(&s).0, host_row(&s, "DMO200", "Rush delivery"), "{s}");
+    assert_eq!(
+        oia_cursor(&s).0,
+        host_row(&s, "DMO200", "Rush delivery"),
+        "{s}"
+    );
     t.keys(&["End"]);
     t.text("Y");
     t.keys(&["Enter"]);
@@ -418,11 +424,7 @@ fn bracketed_paste_fills_the_sign_on_fields_and_never_protected_text() {
     t.paste("XYZ");
     let s = t.wait_for("pasted 0 of 3 characters: no unprotected field", DEADLINE);
     assert!(!s.contains("XYZ"), "{s}");
-    assert_eq!(
-        line_with(&s, "P-1001"),
-        line_with(&list, "P-1001"),
-        "{s}"
-    );
+    assert_eq!(line_with(&s, "P-1001"), line_with(&list, "P-1001"), "{s}");
     // A paste into the command palette goes into its input line.
     t.keys(&["C-]"]);
     t.wait_for("Command (Enter runs", DEADLINE);
@@ -471,8 +473,13 @@ fn quitting_asks_first_then_gives_the_shell_back() {
         "echo 'the shell before r3270'; '{}' --demo; echo \"r3270 exited with $?\"; sleep 60",
         bin().display()
     );
-    let Some(t) = Tmux::start("flows-quit", 100, 32, Path::new("/bin/sh"), &["-c", &script])
-    else {
+    let Some(t) = Tmux::start(
+        "flows-quit",
+        100,
+        32,
+        Path::new("/bin/sh"),
+        &["-c", &script],
+    ) else {
         common::skip("tmux");
         return;
     };
@@ -491,9 +498,20 @@ fn quitting_asks_first_then_gives_the_shell_back() {
     t.text("y");
     let s = t.wait_for("r3270 exited with 0", DEADLINE);
     assert!(s.contains("the shell before r3270"), "{s}");
-    assert!(!s.contains("Sign on"), "the TUI's screen is left behind:\n{s}");
-    assert_eq!(t.format("#{alternate_on}"), "0", "left the alternate screen on");
-    assert_eq!(t.format("#{mouse_any_flag}"), "0", "left mouse reporting on");
+    assert!(
+        !s.contains("Sign on"),
+        "the TUI's screen is left behind:\n{s}"
+    );
+    assert_eq!(
+        t.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen on"
+    );
+    assert_eq!(
+        t.format("#{mouse_any_flag}"),
+        "0",
+        "left mouse reporting on"
+    );
     assert_eq!(t.format("#{cursor_flag}"), "1", "left the cursor hidden");
 }
 

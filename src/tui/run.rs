@@ -175,7 +175,10 @@ async fn exit_if_stuck() {
         }
     };
     tokio::time::sleep(STUCK_GRACE).await;
-    tracing::warn!(code, "the event loop did not end after its terminal went away; exiting");
+    tracing::warn!(
+        code,
+        "the event loop did not end after its terminal went away; exiting"
+    );
     crate::tui::restore();
     std::process::exit(code);
 }

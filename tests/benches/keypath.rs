@@ -48,7 +48,7 @@ impl Rig {
     /// Signed on and showing the main menu, on a host screen of `oversize` (None: 24x80).
     fn signed_on(oversize: Option<Dimensions>, cols: u16, rows: u16) -> Rig {
         let mut profile = Profile::for_host(&"127.0.0.1:3270".parse().expect("host spec"));
-        profile.name = "demo".to_owned();
+        "demo".clone_into(&mut profile.name);
         profile.oversize = oversize;
         let mut rig = Rig {
             app: App::new(Config::builtin()),
@@ -146,13 +146,7 @@ fn bench_keypath(c: &mut Criterion) {
     for (size, oversize, cols, rows) in cases {
         for (kname, code) in keys {
             let mut rig = Rig::signed_on(oversize, cols, rows);
-            let dims = rig
-                .app
-                .active_tab()
-                .expect("a tab")
-                .session
-                .screen()
-                .dims();
+            let dims = rig.app.active_tab().expect("a tab").session.screen().dims();
             assert_eq!(dims, oversize.unwrap_or(Dimensions::MODEL_2));
             let mut terminal = Terminal::new(TestBackend::new(cols, rows)).expect("terminal");
             terminal
