@@ -178,8 +178,13 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        // A killed server can leave its socket file behind: ask where it is first.
+        let socket = self.format("#{socket_path}");
         let _ = self.run(&["kill-session", "-t", &self.name]);
         let _ = self.run(&["kill-server"]);
+        if socket.contains(&self.socket) {
+            let _ = std::fs::remove_file(&socket);
+        }
     }
 }
 
