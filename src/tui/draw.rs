@@ -36,20 +36,23 @@ struct Rows {
     oia: Option<Rect>,
 }
 
-fn rows(area: Rect, screen_rows: u16, tabs: usize, has_status: bool) -> Rows {
+/// The OIA always gets a row; the tab bar when there are several tabs or room to spare; the
+/// status line only when the host screen still fits without it (a passing message must not
+/// shrink the screen). A status message with no row of its own is drawn over the OIA.
+fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
     let mut y = area.y;
     let mut h = area.height;
-    let mut take = |want: bool| {
-        if want && h > 1 {
-            h -= 1;
+    let mut take = |want: bool, h: &mut u16| {
+        if want && *h > 1 {
+            *h -= 1;
             true
         } else {
             false
         }
     };
-    let oia = take(true);
-    let status = take(has_status || area.height >= screen_rows + 4);
-    let tab_bar = take(tabs > 1 || area.height >= screen_rows + 3);
+    let oia = take(true, &mut h);
+    let tab_bar = take(tabs > 1 || h > screen_rows, &mut h);
+    let status = take(h > screen_rows, &mut h);
     let tabs_rect = tab_bar.then(|| {
         let r = Rect::new(area.x, y, area.width, 1);
         y += 1;
@@ -112,7 +115,7 @@ pub(crate) fn draw_into(
     let screen_rows = app
         .active_tab()
         .map_or(24, |t| t.session.screen().dims().rows);
-    let r = rows(area, screen_rows, app.tabs().len(), status.is_some());
+    let r = rows(area, screen_rows, app.tabs().len());
     if let Some(bar) = r.tabs {
         let infos: Vec<TabInfo> = app
             .tabs()
@@ -162,7 +165,7 @@ pub(crate) fn draw_into(
     } else {
         buf.set_style(r.screen, Style::new().bg(theme.background.0));
     }
-    if let (Some(line), Some(text)) = (r.status, status) {
+    if let (Some(line), Some(text)) = (r.status.or(r.oia), status) {
         let style = Style::new().fg(theme.oia_warning.0).bg(theme.oia_bg.0);
         buf.set_style(line, style);
         buf.set_stringn(line.x, line.y, text, usize::from(line.width), style);
@@ -227,5 +230,31 @@ fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
             ];
             ui::overlay::draw_message(buf, area, &lines, theme);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_give_the_host_screen_its_rows_first() {
+        let r = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), 24, tabs);
+        // 80x25: the screen and the OIA only.
+        let a = r(25, 1);
+        assert_eq!((a.tabs, a.screen.height, a.status), (None, 24, None));
+        assert_eq!(a.oia, Some(Rect::new(0, 24, 80, 1)));
+        // One more row: the tab bar; two more: the status line too.
+        let b = r(26, 1);
+        assert_eq!(
+            (b.tabs.is_some(), b.screen.height, b.status),
+            (true, 24, None)
+        );
+        let c = r(27, 1);
+        assert_eq!((c.screen.y, c.screen.height), (1, 24));
+        assert_eq!(c.status, Some(Rect::new(0, 25, 80, 1)));
+        // Several tabs always show the bar, even if the screen must then be panned.
+        let d = r(25, 2);
+        assert_eq!((d.tabs.is_some(), d.screen.height), (true, 23));
     }
 }
