@@ -42,7 +42,7 @@ struct Rows {
 fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
     let mut y = area.y;
     let mut h = area.height;
-    let mut take = |want: bool, h: &mut u16| {
+    let take = |want: bool, h: &mut u16| {
         if want && *h > 1 {
             *h -= 1;
             true

@@ -79,10 +79,15 @@ pub fn help_rows(keymap: &Keymap, layer: Layer) -> Vec<HelpRow> {
             });
         }
         for (action, chords) in forms {
+            // "send PF3" says more than the generic help repeated on 27 rows.
+            let help = match action.split_once(' ') {
+                Some(("send-aid", key)) => format!("send {}", key.to_ascii_uppercase()),
+                _ => info.help.to_owned(),
+            };
             rows.push(HelpRow {
                 keys: chords.join(", "),
                 action,
-                help: info.help.to_owned(),
+                help,
             });
         }
     }
@@ -286,10 +291,16 @@ pub fn draw_picker(
         input,
         base.add_modifier(Modifier::BOLD),
     );
+    // The text cursor sits after the input (the picker edits at the end only).
+    if x < right
+        && let Some(c) = buf.cell_mut((x, inner.y))
+    {
+        c.modifier |= Modifier::REVERSED;
+    }
     if input.is_empty() {
         put(
             buf,
-            x,
+            x + 1,
             inner.y,
             right,
             "[L:][LU@]host[:port] or pick below",

@@ -63,7 +63,8 @@ pub struct ScreenOptions {
     /// Host (row, col) of the top-left visible cell when the operator panned; `None` follows
     /// the cursor. Out-of-range values are clamped.
     pub pan: Option<(u16, u16)>,
-    /// The blink phase; the app toggles it on a timer.
+    /// The blink phase; the app toggles it on a timer. In the `false` phase blinking
+    /// characters are drawn blank (the default, so a caller without a timer should set it).
     pub blink_on: bool,
     /// Whether the screen has the keyboard focus (the cursor cell is drawn reversed).
     pub focused: bool,
@@ -300,8 +301,13 @@ pub fn draw_screen(
     let cursor = screen.cursor_position();
     let l = layout(area, dims, cursor, opts.pan);
     let background = theme.background.0;
+    // Cells around the view are cleared here; every cell inside it is written by the walk
+    // below (clearing those too cost a fifth of the frame).
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {
+            if l.view.contains((x, y).into()) {
+                continue;
+            }
             if let Some(c) = buf.cell_mut((x, y)) {
                 c.reset();
                 c.bg = background;
@@ -339,9 +345,15 @@ pub fn draw_screen(
         None
     };
 
-    for (i, cell) in screen.cells().enumerate() {
-        let row = (i / cols) as u16;
-        let col = (i % cols) as u16;
+    let (mut row, mut col) = (0u16, 0u16);
+    for cell in screen.cells() {
+        // Row and column advance by counting, not dividing, on every cell.
+        if usize::from(col) == cols {
+            col = 0;
+            row += 1;
+        }
+        col += 1;
+        let col = col - 1;
         let visible = row >= r0 && row < r1 && col >= c0 && col < c1;
         if let Some(new_fa) = cell.attr() {
             let closes_right = field_ext.outline & OUTLINE_RIGHT != 0;
@@ -355,6 +367,8 @@ pub fn draw_screen(
             let Some(c) = buf.cell_mut((x, y)) else {
                 continue;
             };
+            c.reset();
+            c.bg = background;
             if closes_right || opens_left {
                 c.set_char('│');
                 c.fg = theme.outline.0;

@@ -87,7 +87,8 @@ fn parse_label(word: &str, legend: bool) -> Option<Aid> {
         Some(i) => (&word[..i], true),
         None => (word, false),
     };
-    let aid = parse_key(key, legend)?;
+    // A bare number is a key only as `N=label` on a legend row, never alone (`Page 2`).
+    let aid = parse_key(key, legend && has_label)?;
     // Bare `F3`, `3`, `ENTER` and `CLEAR` are too common in ordinary text: they count only
     // with a label or in a legend row. `PF3` and `PA1` are unambiguous.
     let unambiguous = {

@@ -50,6 +50,15 @@ fn item(info: &ActionInfo, keymap: &Keymap) -> PaletteItem {
     }
 }
 
+/// The keys `send-aid` takes, in keyboard order.
+fn aid_names() -> impl Iterator<Item = String> {
+    ["enter", "clear", "sysreq"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain((1..=24).map(|n| format!("pf{n}")))
+        .chain((1..=3).map(|n| format!("pa{n}")))
+}
+
 /// The completions for what is typed in the palette. `profiles` are the configured profile
 /// names, offered after `connect `.
 pub fn palette_items(input: &str, keymap: &Keymap, profiles: &[&str]) -> Vec<PaletteItem> {
@@ -76,6 +85,16 @@ pub fn palette_items(input: &str, keymap: &Keymap, profiles: &[&str]) -> Vec<Pal
             keys: keys_for(keymap, info.name),
         }),
         Arg::Required(what) | Arg::Optional(what) => {
+            if info.name == "send-aid" {
+                let lower = arg.to_ascii_lowercase();
+                for key in aid_names().filter(|k| k.starts_with(&lower) && *k != lower) {
+                    items.push(PaletteItem {
+                        text: format!("send-aid {key}"),
+                        help: format!("send {}", key.to_ascii_uppercase()),
+                        keys: keys_for(keymap, &format!("send-aid {key}")),
+                    });
+                }
+            }
             if info.name == "connect" {
                 for p in profiles.iter().filter(|p| p.starts_with(arg)) {
                     items.push(PaletteItem {

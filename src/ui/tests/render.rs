@@ -153,7 +153,11 @@ fn typed_password_is_never_drawn() {
         };
         let area = buf.area;
         draw_screen(&mut buf, area, &screen, &theme, &opts);
-        let text: String = buf.content().iter().map(|c| c.symbol()).collect();
+        let text: String = buf
+            .content()
+            .iter()
+            .map(ratatui::buffer::Cell::symbol)
+            .collect();
         assert!(!text.contains("SECRET"), "password shown");
     }
 }
@@ -291,4 +295,88 @@ fn crosshair_selection_and_cursor_are_drawn_over_the_screen() {
             .modifier
             .contains(Modifier::REVERSED)
     );
+}
+
+/// The drawn characters of a fitting screen, row by row.
+fn drawn_rows(screen: &Screen, opts: &ScreenOptions) -> Vec<String> {
+    let dims = screen.dims();
+    let mut buf = Buffer::empty(Rect::new(0, 0, dims.cols, dims.rows));
+    let area = buf.area;
+    draw_screen(&mut buf, area, screen, &Theme::default(), opts);
+    (0..dims.rows)
+        .map(|y| (0..dims.cols).map(|x| buf[(x, y)].symbol()).collect())
+        .collect()
+}
+
+#[test]
+fn the_view_shows_exactly_what_the_text_view_shows() {
+    let opts = ScreenOptions {
+        blink_on: true,
+        ..ScreenOptions::default()
+    };
+    let (mut app, mut screen) = super::demo_menu(Dimensions::new(43, 80));
+    for (aid, values) in [
+        (None, &[][..]),
+        (Some(crate::proto::key::Aid::Enter), &["3"][..]),
+        (Some(crate::proto::key::Aid::Pf(3)), &[][..]),
+        (Some(crate::proto::key::Aid::Enter), &["2"][..]),
+    ] {
+        if let Some(aid) = aid {
+            super::press(&mut app, &mut screen, aid, values);
+        }
+        assert_eq!(
+            drawn_rows(&screen, &opts),
+            screen.text_rows(CodePage::default())
+        );
+    }
+}
+
+#[test]
+fn graphic_escape_characters_are_drawn_and_copied_as_apl() {
+    let dims = Dimensions::MODEL_2;
+    let mut s = Screen::new(dims, dims);
+    let a =
+        crate::proto::addr::BufferAddr::from_position(Position::new(0, 3), dims).expect("in range");
+    // 0xAD in the APL set is a left bracket-like box character; the point is that it goes
+    // through the GE table, not the code page.
+    s.set_char(a, 0xAD, true, crate::proto::attr::ExtAttrs::DEFAULT);
+    let ge = crate::proto::ge::to_unicode(0xAD);
+    assert_ne!(ge, CodePage::default().to_unicode(0xAD));
+    let rows = drawn_rows(&s, &ScreenOptions::default());
+    assert_eq!(rows[0].chars().nth(3), Some(ge));
+    let sel = Selection {
+        anchor: Position::new(0, 0),
+        head: Position::new(0, 5),
+    };
+    let copied = crate::ui::text::selection_text(&s, sel, CodePage::default());
+    assert_eq!(copied, format!("   {ge}"));
+}
+
+proptest::proptest! {
+    /// Whatever the sizes, the followed cursor is visible, panning stays on the screen and
+    /// the two mappings agree.
+    #[test]
+    fn layout_properties(
+        rows in 24u16..=62, cols in 80u16..=160,
+        w in 1u16..=200, h in 1u16..=80,
+        cr in 0u16..62, cc in 0u16..160,
+        pan in proptest::option::of((0u16..400, 0u16..400)),
+    ) {
+        let dims = Dimensions::new(rows, cols);
+        let cursor = Position::new(cr % rows, cc % cols);
+        let area = Rect::new(1, 2, w, h);
+        let l = layout(area, dims, cursor, pan);
+        let v = l.view();
+        proptest::prop_assert!(v.x >= area.x && v.y >= area.y);
+        proptest::prop_assert!(v.right() <= area.right() && v.bottom() <= area.bottom());
+        let (r0, c0) = l.origin();
+        proptest::prop_assert!(r0 + v.height <= rows && c0 + v.width <= cols);
+        if pan.is_none() && v.width > 0 && v.height > 0 {
+            proptest::prop_assert!(l.cursor().is_some(), "followed cursor off view");
+        }
+        if let Some((x, y)) = l.cursor() {
+            proptest::prop_assert_eq!(l.to_host(x, y), Some(cursor));
+        }
+        proptest::prop_assert_eq!(l.too_small(), rows > h || cols > w);
+    }
 }

@@ -1,5 +1,8 @@
 //! Snapshots of drawn views: characters, then the style runs (see [`super::dump`]).
 
+// Snapshot text is built once per test: `push_str(&format!(..))` reads best here.
+#![allow(clippy::format_push_string)]
+
 use std::time::Duration;
 
 use insta::assert_snapshot;
@@ -169,7 +172,7 @@ fn oia(f: impl FnOnce(&mut Oia)) -> Oia {
 #[test]
 fn every_oia_state() {
     let theme = Theme::default();
-    let states: Vec<(&str, Oia, ConnState)> = vec![
+    let cases: Vec<(&str, Oia, ConnState)> = vec![
         (
             "4A unlocked",
             oia(|o| o.mode = Mode::Tn3270),
@@ -234,7 +237,7 @@ fn every_oia_state() {
         ),
     ];
     let mut out = String::new();
-    for (name, o, conn) in states {
+    for (name, o, conn) in cases {
         let mut buf = buffer(80, 1);
         let status = OiaStatus {
             oia: &o,
@@ -254,13 +257,13 @@ fn every_oia_state() {
         o.last_response_time = Some(Duration::from_millis(1500));
     });
     let mut buf = buffer(40, 1);
-    let status = OiaStatus {
+    let narrow = OiaStatus {
         oia: &o,
         connection: ConnState::Connected,
         host: "demo.example:3270",
     };
     let area = buf.area;
-    draw_oia(&mut buf, area, &status, &theme);
+    draw_oia(&mut buf, area, &narrow, &theme);
     out.push_str(&format!("=== narrow, everything on\n{}", dump(&buf)));
     assert_snapshot!("oia_states", out);
 }
@@ -393,6 +396,21 @@ fn palette_completions_and_error() {
     let names: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(names, ["connect prod", "connect preprod", "connect pr"]);
     assert!(palette_items("nosuch arg", &km, &profiles).is_empty());
+    let items = palette_items("send-aid pf1", &km, &profiles);
+    let names: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+    assert_eq!(names.len(), 11, "{names:?}");
+    assert_eq!(names[0], "send-aid pf10");
+    assert_eq!(
+        names[10], "send-aid pf1",
+        "what is typed comes last, with the argument help"
+    );
+    let items = palette_items("send-aid p", &km, &profiles);
+    let pf3 = items
+        .iter()
+        .find(|i| i.text == "send-aid pf3")
+        .expect("pf3 offered");
+    assert_eq!(pf3.keys, "f3");
+    assert_eq!(pf3.help, "send PF3");
 
     let theme = Theme::default();
     let mut out = String::new();
@@ -478,4 +496,130 @@ fn picker_confirm_and_message() {
     );
     out.push_str(&format!("=== message\n{}", dump(&buf)));
     assert_snapshot!("popups", out);
+}
+
+#[test]
+fn help_rows_of_the_default_keymap_cover_every_action() {
+    let config = crate::config::Config::builtin();
+    let rows = help_rows(&config.keymap, Layer::Screen);
+    for info in crate::action::ACTIONS.iter().filter(|a| a.name != "none") {
+        assert!(
+            rows.iter()
+                .any(|r| r.action.split_whitespace().next() == Some(info.name)),
+            "{} missing from the help",
+            info.name
+        );
+    }
+    let row = |action: &str| {
+        rows.iter()
+            .find(|r| r.action == action)
+            .map(|r| r.keys.as_str())
+    };
+    assert_eq!(row("send-aid pf3"), Some("f3"));
+    assert!(row("command-palette").is_some_and(|k| k.contains("ctrl-]")));
+    let mut buf = buffer(110, 40);
+    let area = buf.area;
+    draw_help(&mut buf, area, &rows, 0, &Theme::default());
+    let text: String = buf
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert_snapshot!(
+        "help_default_keymap",
+        text.chars()
+            .collect::<Vec<_>>()
+            .chunks(110)
+            .map(|c| c.iter().collect::<String>().trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn every_view_survives_tiny_and_odd_areas() {
+    let theme = Theme::default();
+    let o = oia(|o| {
+        o.lock = Some(LockReason::TimeWait);
+        o.secure = Some(Secure { verified: false });
+        o.typeahead = 3;
+    });
+    let tabs = [TabInfo {
+        name: "a very long tab name that does not fit",
+        state: TabState::Connecting,
+        badges: Badges {
+            alarm: true,
+            error: true,
+            ..Badges::default()
+        },
+    }];
+    let rows = help_rows(&keymap(), Layer::Screen);
+    let items = palette_items("", &keymap(), &[]);
+    for (w, h) in [(0, 0), (1, 1), (2, 2), (3, 1), (5, 3), (12, 4), (200, 2)] {
+        for area in [Rect::new(0, 0, w, h), Rect::new(3, 3, w, h)] {
+            let mut buf = buffer(210, 10);
+            let status = OiaStatus {
+                oia: &o,
+                connection: ConnState::Connected,
+                host: "h",
+            };
+            draw_oia(&mut buf, area, &status, &theme);
+            let hits = draw_tabs(&mut buf, area, &tabs, 7, &theme);
+            for (r, _) in hits {
+                assert!(area.contains(r.as_position()), "{r:?} outside {area:?}");
+            }
+            draw_help(&mut buf, area, &rows, u16::MAX, &theme);
+            draw_palette(&mut buf, area, "x", 99, &items, 500, Some("error"), &theme);
+            draw_picker(&mut buf, area, "", &[], 3, Some("e"), &theme);
+            draw_confirm(&mut buf, area, "Really?", &theme);
+            draw_message(&mut buf, area, &["m".into()], &theme);
+        }
+    }
+}
+
+#[test]
+fn a_replayed_trace_session_with_its_status_line() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/traces/demo-signon.trc"
+    );
+    let trace = crate::trace::Trace::from_path(path).expect("our own fixture reads");
+    let report = crate::replay::replay(&trace, &crate::replay::ReplayOptions::default());
+    let session = report.session;
+    let theme = Theme::default();
+    let mut buf = buffer(80, 25);
+    let opts = ScreenOptions {
+        focused: true,
+        code_page: session.code_page(),
+        ..ScreenOptions::default()
+    };
+    draw_screen(
+        &mut buf,
+        Rect::new(0, 0, 80, 24),
+        session.screen(),
+        &theme,
+        &opts,
+    );
+    let status = OiaStatus {
+        oia: session.oia(),
+        connection: ConnState::Connected,
+        host: "127.0.0.1:3270",
+    };
+    draw_oia(&mut buf, Rect::new(0, 24, 80, 1), &status, &theme);
+    // The PF legend written by the host is a hotspot row.
+    let rows = crate::ui::text::screen_text(session.screen(), session.code_page());
+    let r = rows
+        .iter()
+        .position(|l| l.contains("PF3=Exit"))
+        .expect("legend");
+    let c = rows[r].find("PF3").expect("PF3") as u16;
+    assert_eq!(
+        crate::ui::text::hotspot_at(
+            session.screen(),
+            Position::new(r as u16, c),
+            session.code_page()
+        ),
+        Some(Aid::Pf(3))
+    );
+    assert_snapshot!("replayed_demo_signon_with_oia", dump(&buf));
 }

@@ -74,7 +74,7 @@ fn selection_is_a_rectangle_in_any_order_with_attribute_cells_blank() {
 fn hotspots_on_a_legend_row() {
     let s = text_screen(&[
         "F1=Help  F3=Exit  F12=Cancel",
-        " 3=End   7=Up   8=Down   ENTER=Process",
+        " 3=End   7=Up   8=Down   ENTER=Process  Page 2",
         "PF03 Back   PA1   Clear",
         "Press F3 or 3 to leave; CLEAR screen; PF25=none",
         "(PF1) for help, F24=Retrieve",
@@ -88,6 +88,7 @@ fn hotspots_on_a_legend_row() {
     assert_eq!(at(1, 1), Some(Aid::Pf(3)), "bare numbers on a legend row");
     assert_eq!(at(1, 9), Some(Aid::Pf(7)));
     assert_eq!(at(1, 28), Some(Aid::Enter));
+    assert_eq!(at(1, 45), None, "a bare number on a legend row is text");
     assert_eq!(at(2, 1), Some(Aid::Pf(3)));
     assert_eq!(at(2, 6), None, "the word after a bare key is not a key");
     assert_eq!(at(2, 13), Some(Aid::Pa(1)));
