@@ -239,22 +239,28 @@ mod tests {
 
     #[test]
     fn rows_give_the_host_screen_its_rows_first() {
-        let r = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), 24, tabs);
+        let layout = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), 24, tabs);
         // 80x25: the screen and the OIA only.
-        let a = r(25, 1);
-        assert_eq!((a.tabs, a.screen.height, a.status), (None, 24, None));
-        assert_eq!(a.oia, Some(Rect::new(0, 24, 80, 1)));
-        // One more row: the tab bar; two more: the status line too.
-        let b = r(26, 1);
+        let tall25 = layout(25, 1);
         assert_eq!(
-            (b.tabs.is_some(), b.screen.height, b.status),
+            (tall25.tabs, tall25.screen.height, tall25.status),
+            (None, 24, None)
+        );
+        assert_eq!(tall25.oia, Some(Rect::new(0, 24, 80, 1)));
+        // One more row: the tab bar; two more: the status line too.
+        let tall26 = layout(26, 1);
+        assert_eq!(
+            (tall26.tabs.is_some(), tall26.screen.height, tall26.status),
             (true, 24, None)
         );
-        let c = r(27, 1);
-        assert_eq!((c.screen.y, c.screen.height), (1, 24));
-        assert_eq!(c.status, Some(Rect::new(0, 25, 80, 1)));
+        let tall27 = layout(27, 1);
+        assert_eq!((tall27.screen.y, tall27.screen.height), (1, 24));
+        assert_eq!(tall27.status, Some(Rect::new(0, 25, 80, 1)));
         // Several tabs always show the bar, even if the screen must then be panned.
-        let d = r(25, 2);
-        assert_eq!((d.tabs.is_some(), d.screen.height), (true, 23));
+        let two_tabs = layout(25, 2);
+        assert_eq!(
+            (two_tabs.tabs.is_some(), two_tabs.screen.height),
+            (true, 23)
+        );
     }
 }
