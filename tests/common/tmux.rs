@@ -94,6 +94,20 @@ impl Tmux {
             .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Resize the session's window, as a user dragging the terminal would.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let out = self.run(&[
+            "resize-window",
+            "-t",
+            &self.name,
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
+        assert!(out.status.success(), "resize-window failed");
+    }
+
     /// Press keys by tmux name (`Enter`, `Tab`, `C-]`, `F3`, `M-1`).
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.name];
