@@ -194,8 +194,7 @@ impl App {
         self.tabs.iter().position(|t| t.id == id)
     }
 
-    /// The open overlay; with no tabs and none open, the picker is shown (see
-    /// [`App::shown_overlay`]).
+    /// The open overlay (with no tabs it is the connect picker, unless a message is shown).
     pub fn overlay(&self) -> Option<&Overlay> {
         self.overlay.as_ref()
     }
@@ -284,16 +283,11 @@ impl App {
 
     /// The keymap layer keys go to now.
     pub fn layer(&self) -> Layer {
-        if self.shown_overlay().is_some() {
+        if self.overlay.is_some() {
             Layer::Prompt
         } else {
             Layer::Screen
         }
-    }
-
-    /// The overlay to draw: the open one, or the picker when there are no tabs.
-    pub fn shown_overlay(&self) -> Option<&Overlay> {
-        self.overlay.as_ref()
     }
 
     /// Something happened: map it to actions and apply them.

@@ -133,7 +133,7 @@ pub(crate) fn draw_into(
             .collect();
         last.tab_hits = ui::tabs::draw_tabs(buf, bar, &infos, app.active_index(), theme);
     }
-    let overlay = app.shown_overlay();
+    let overlay = app.overlay();
     if let Some(tab) = app.active_tab() {
         let opts = ScreenOptions {
             crosshair: app.crosshair(),
