@@ -440,6 +440,7 @@ impl App {
                         tab.selection = None;
                     }
                 }
+                self.reopen_picker_if_empty();
                 Vec::new()
             }
         }

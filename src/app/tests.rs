@@ -211,6 +211,10 @@ fn starts_with_the_picker_and_signs_on_through_key_events() {
     let mut rig = Rig::new();
     assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
     assert_eq!(rig.app.layer(), Layer::Prompt);
+    // With no session, cancelling (Esc, or the prompt layer's ctrl-g) keeps the picker.
+    rig.press(KeyCode::Esc);
+    rig.key(KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
     // The picker lists the profile; Enter connects to the highlighted one.
     assert_eq!(rig.app.picker_entries("")[0].target, "demo");
     rig.press(KeyCode::Enter);
