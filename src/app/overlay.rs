@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::{Action, Arg};
 use crate::app::{App, Effect};
+use crate::keymap::Layer;
 
 /// The overlay shown over the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,6 +216,9 @@ impl App {
                     }
                     _ => false,
                 };
+                // Scrolling stops at the last row, so Up answers at once after many Downs.
+                let rows = crate::ui::overlay::help_rows(&self.config.keymap, Layer::Screen);
+                let scroll = scroll.min(rows.len().saturating_sub(1));
                 (Some(Overlay::Help { scroll }), handled.then(Vec::new))
             }
             Overlay::Message { lines } => match key.code {

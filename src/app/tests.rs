@@ -712,6 +712,13 @@ fn a_new_keymap_changes_what_a_key_does() {
     rig.action("connect demo");
     rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
     assert!(matches!(rig.app.overlay(), Some(Overlay::Help { .. })));
+    // The help scrolls, and stops at its last row.
+    for _ in 0..50 {
+        rig.press(KeyCode::PageDown);
+    }
+    rig.press(KeyCode::Up);
+    let rows = crate::ui::overlay::help_rows(&rig.app.config().keymap, Layer::Screen).len();
+    assert_eq!(rig.app.overlay(), Some(&Overlay::Help { scroll: rows - 2 }));
     rig.press(KeyCode::Esc);
     let mut cfg = config();
     cfg.keymap = Keymap::new([(Layer::Global, bind(&[("alt-h", "toggle-crosshair")]))]);
