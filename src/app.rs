@@ -101,6 +101,8 @@ pub struct App {
     config: Config,
     /// The config's theme adapted to what the terminal can show.
     theme: Theme,
+    /// Every named theme adapted the same way, for profiles that choose their own.
+    themes: std::collections::BTreeMap<String, Theme>,
     depth: ColorDepth,
     tabs: Vec<Tab>,
     active: usize,
@@ -122,6 +124,15 @@ pub struct App {
     drag: Option<(crate::proto::Position, bool)>,
 }
 
+/// Every named theme of `config`, fitted to the terminal.
+fn adapt_all(config: &Config, depth: ColorDepth) -> std::collections::BTreeMap<String, Theme> {
+    config
+        .themes
+        .iter()
+        .map(|(name, t)| (name.clone(), t.adapted(depth)))
+        .collect()
+}
+
 impl App {
     /// An app with no tabs (the connect picker shows until one is opened).
     pub fn new(config: Config) -> Self {
@@ -129,6 +140,7 @@ impl App {
         let depth = ColorDepth::TrueColor;
         App {
             theme: config.theme.adapted(depth),
+            themes: adapt_all(&config, depth),
             depth,
             config,
             tabs: Vec::new(),
@@ -151,9 +163,13 @@ impl App {
         &self.config
     }
 
-    /// The theme to draw with.
+    /// The theme to draw with: the active tab's profile theme if it names one, else the
+    /// configured theme.
     pub fn theme(&self) -> &Theme {
-        &self.theme
+        self.active_tab()
+            .and_then(|t| t.profile.theme.as_ref())
+            .and_then(|name| self.themes.get(name))
+            .unwrap_or(&self.theme)
     }
 
     /// What the terminal can show (the loop detects it; the app never reads the
@@ -161,6 +177,7 @@ impl App {
     pub fn set_color_depth(&mut self, depth: ColorDepth) {
         self.depth = depth;
         self.theme = self.config.theme.adapted(depth);
+        self.themes = adapt_all(&self.config, depth);
         self.dirty = true;
     }
 
@@ -254,6 +271,7 @@ impl App {
     pub fn set_config(&mut self, config: Config) {
         self.crosshair = config.ui.crosshair;
         self.theme = config.theme.adapted(self.depth);
+        self.themes = adapt_all(&config, self.depth);
         self.config = config;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;

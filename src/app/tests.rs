@@ -795,3 +795,22 @@ fn a_whole_frame_shows_tabs_screen_and_oia() {
         .unwrap();
     insta::assert_snapshot!("palette_over_the_screen", terminal.backend());
 }
+
+#[test]
+fn a_profiles_theme_colours_its_own_tabs_only() {
+    let mut cfg = config();
+    let green = cfg.themes["green-screen"].clone();
+    assert_ne!(green, cfg.theme, "the test needs two different themes");
+    let mut other = cfg.profiles[0].clone();
+    other.name = "green".to_owned();
+    other.theme = Some("green-screen".to_owned());
+    cfg.profiles.push(other);
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    let default_bg = rig.app.theme().background;
+    rig.action("connect green");
+    assert_eq!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
+    rig.action("switch-tab 1");
+    assert_eq!(rig.app.theme().background, default_bg);
+    assert_ne!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
+}
