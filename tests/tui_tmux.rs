@@ -229,13 +229,13 @@ fn the_screen_follows_terminal_resizes() {
     t.wait_for("Sign on", DEADLINE);
     // Too small for 24x80: a notice says so and the view follows the cursor.
     t.resize(60, 20);
-    // (The notice is shortened to fit: `24x80 in 19x60: rows 1-18 cols 1-60`.)
-    let small = t.wait_for("24x80 in 19x60", DEADLINE);
+    // (The notice is shortened to fit: `Too small for 24x80: rows 1-18, cols 1-60`.)
+    let small = t.wait_for("Too small for 24x80: rows 1-18, cols 1-60", DEADLINE);
     assert!(small.lines().all(|l| l.chars().count() <= 60), "{small}");
     // Big again: the whole screen, centred, and no notice.
     t.resize(120, 40);
     let big = t.wait_until(DEADLINE, "the notice gone", |s| {
-        !s.contains("24x80 in") && s.contains("R3270 DEMONSTRATION HOST")
+        !s.contains("Too small") && s.contains("R3270 DEMONSTRATION HOST")
     });
     assert!(big.contains("Enter=Sign on"), "{big}");
 }
