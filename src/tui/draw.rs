@@ -123,12 +123,7 @@ pub(crate) fn draw_into(
             .map(|t| TabInfo {
                 name: &t.name,
                 state: tab_state(t),
-                badges: ui::tabs::Badges {
-                    alarm: t.badges.alarm,
-                    unlocked: t.badges.unlocked,
-                    disconnected: t.badges.disconnected,
-                    error: t.badges.error,
-                },
+                badges: t.badges,
             })
             .collect();
         last.tab_hits = ui::tabs::draw_tabs(buf, bar, &infos, app.active_index(), theme);
