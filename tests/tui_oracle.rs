@@ -38,20 +38,19 @@ fn oracle_screen(s: &mut S3270) -> Vec<String> {
 /// shows no lock; panics with both screens when they never agree.
 fn agree(t: &Tmux, oracle: &mut S3270, after: &str) -> String {
     let want = oracle_screen(oracle);
-    let mut last = Vec::new();
     let end = std::time::Instant::now() + DEADLINE;
-    loop {
+    let last = loop {
         let pane = t.capture();
         let oia = pane.lines().nth(25).unwrap_or("").to_owned();
-        last = mask_clock(&drawn_screen(&pane));
-        if last == want && !oia.contains("X ") {
+        let drawn = mask_clock(&drawn_screen(&pane));
+        if drawn == want && !oia.contains("X ") {
             return pane;
         }
         if std::time::Instant::now() > end {
-            break;
+            break drawn;
         }
         std::thread::sleep(Duration::from_millis(100));
-    }
+    };
     for (i, (m, w)) in last.iter().zip(&want).enumerate() {
         assert_eq!(
             m,
@@ -147,17 +146,14 @@ fn tui_matches_s3270_through_mainframe_mocker() {
     ];
     for (keys, check, action) in steps {
         t.keys(keys);
-        match check {
-            Some(after) => {
-                s.aid(action);
-                seen.push_str(&agree(&t, &mut s, after));
-            }
-            None => {
-                s.run(action).unwrap();
-                // Let the TUI take the keys before the next ones (tmux delivers in order,
-                // but an AID must not overtake typing that is still being read).
-                std::thread::sleep(Duration::from_millis(50));
-            }
+        if let Some(after) = check {
+            s.aid(action);
+            seen.push_str(&agree(&t, &mut s, after));
+        } else {
+            s.run(action).unwrap();
+            // Let the TUI take the keys before the next ones (tmux delivers in order,
+            // but an AID must not overtake typing that is still being read).
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
     for must in [
