@@ -150,10 +150,9 @@ fn tui_matches_s3270_through_mainframe_mocker() {
             s.aid(action);
             seen.push_str(&agree(&t, &mut s, after));
         } else {
+            // No wait needed: the terminal delivers keys in order and the TUI applies them
+            // in order, so typing is in the fields before the next AID is read.
             s.run(action).unwrap();
-            // Let the TUI take the keys before the next ones (tmux delivers in order,
-            // but an AID must not overtake typing that is still being read).
-            std::thread::sleep(Duration::from_millis(50));
         }
     }
     for must in [
