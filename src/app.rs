@@ -101,6 +101,8 @@ pub struct App {
     config: Config,
     /// The config's theme adapted to what the terminal can show.
     theme: Theme,
+    /// Every named theme adapted the same way, for profiles that choose their own.
+    themes: std::collections::BTreeMap<String, Theme>,
     depth: ColorDepth,
     tabs: Vec<Tab>,
     active: usize,
@@ -122,6 +124,15 @@ pub struct App {
     drag: Option<(crate::proto::Position, bool)>,
 }
 
+/// Every named theme of `config`, fitted to the terminal.
+fn adapt_all(config: &Config, depth: ColorDepth) -> std::collections::BTreeMap<String, Theme> {
+    config
+        .themes
+        .iter()
+        .map(|(name, t)| (name.clone(), t.adapted(depth)))
+        .collect()
+}
+
 impl App {
     /// An app with no tabs (the connect picker shows until one is opened).
     pub fn new(config: Config) -> Self {
@@ -129,6 +140,7 @@ impl App {
         let depth = ColorDepth::TrueColor;
         App {
             theme: config.theme.adapted(depth),
+            themes: adapt_all(&config, depth),
             depth,
             config,
             tabs: Vec::new(),
@@ -151,9 +163,13 @@ impl App {
         &self.config
     }
 
-    /// The theme to draw with.
+    /// The theme to draw with: the active tab's profile theme if it names one, else the
+    /// configured theme.
     pub fn theme(&self) -> &Theme {
-        &self.theme
+        self.active_tab()
+            .and_then(|t| t.profile.theme.as_ref())
+            .and_then(|name| self.themes.get(name))
+            .unwrap_or(&self.theme)
     }
 
     /// What the terminal can show (the loop detects it; the app never reads the
@@ -161,6 +177,7 @@ impl App {
     pub fn set_color_depth(&mut self, depth: ColorDepth) {
         self.depth = depth;
         self.theme = self.config.theme.adapted(depth);
+        self.themes = adapt_all(&self.config, depth);
         self.dirty = true;
     }
 
@@ -194,8 +211,7 @@ impl App {
         self.tabs.iter().position(|t| t.id == id)
     }
 
-    /// The open overlay; with no tabs and none open, the picker is shown (see
-    /// [`App::shown_overlay`]).
+    /// The open overlay (with no tabs it is the connect picker, unless a message is shown).
     pub fn overlay(&self) -> Option<&Overlay> {
         self.overlay.as_ref()
     }
@@ -255,6 +271,7 @@ impl App {
     pub fn set_config(&mut self, config: Config) {
         self.crosshair = config.ui.crosshair;
         self.theme = config.theme.adapted(self.depth);
+        self.themes = adapt_all(&config, self.depth);
         self.config = config;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;
@@ -284,16 +301,11 @@ impl App {
 
     /// The keymap layer keys go to now.
     pub fn layer(&self) -> Layer {
-        if self.shown_overlay().is_some() {
+        if self.overlay.is_some() {
             Layer::Prompt
         } else {
             Layer::Screen
         }
-    }
-
-    /// The overlay to draw: the open one, or the picker when there are no tabs.
-    pub fn shown_overlay(&self) -> Option<&Overlay> {
-        self.overlay.as_ref()
     }
 
     /// Something happened: map it to actions and apply them.
@@ -446,6 +458,7 @@ impl App {
                         tab.selection = None;
                     }
                 }
+                self.reopen_picker_if_empty();
                 Vec::new()
             }
         }

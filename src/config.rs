@@ -168,16 +168,11 @@ impl Profile {
 
     /// TLS and timer settings for the connection.
     pub fn connect_options(&self) -> ConnectOptions {
-        let identity = self.client_cert.clone().map(|cert| match &self.client_key {
-            Some(key) => ClientIdentity::Pem {
-                cert,
-                key: key.clone(),
-            },
-            None => ClientIdentity::Pkcs12 {
-                path: cert,
-                password: String::new(),
-            },
-        });
+        // A PKCS#12 file from a profile has no password: the config file holds no secrets.
+        let identity = self
+            .client_cert
+            .clone()
+            .map(|cert| ClientIdentity::from_files(cert, self.client_key.clone(), None));
         ConnectOptions {
             connect_timeout: self.connect_timeout,
             tls: TlsOptions {

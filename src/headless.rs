@@ -302,15 +302,8 @@ impl Args {
 
     /// TLS and timer settings.
     pub fn connect_options(&self) -> ConnectOptions {
-        let identity = self.client_cert.clone().map(|cert| match &self.client_key {
-            Some(key) => ClientIdentity::Pem {
-                cert,
-                key: key.clone(),
-            },
-            None => ClientIdentity::Pkcs12 {
-                path: cert,
-                password: self.client_password.clone().unwrap_or_default(),
-            },
+        let identity = self.client_cert.clone().map(|cert| {
+            ClientIdentity::from_files(cert, self.client_key.clone(), self.client_password.clone())
         });
         ConnectOptions {
             connect_timeout: self.timeout,

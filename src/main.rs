@@ -34,8 +34,7 @@ use r3270::trace::Trace;
         r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\n\
         In the client, Ctrl-] opens the command palette (any action by name, e.g. \
         `connect HOST`), Alt-H shows the keys, Ctrl-Q quits. `r3270 keys` prints the \
-        effective keymap; docs/KEYS.md explains it.",
-    args_conflicts_with_subcommands = true
+        effective keymap; docs/KEYS.md explains it."
 )]
 struct Cli {
     /// A profile from the configuration or a host, `[L:][N:][LU@]host[:port]` (L: TLS from

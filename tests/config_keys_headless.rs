@@ -6,63 +6,28 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{ChildStdout, Stdio};
 use std::time::Duration;
 
-use common::{Guard, r3270, r3270_command, temp_dir};
+use common::{DemoHost, r3270, start_demo, temp_dir};
 
 const GUARD: Duration = Duration::from_secs(60);
 
-struct DemoHost {
-    _guard: Guard,
-    _stdout: BufReader<ChildStdout>,
-    addr: String,
-}
-
-fn start_demo() -> DemoHost {
-    let mut child = r3270_command()
-        .args(["serve-demo", "--port", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let guard = Guard {
-        child,
-        log: PathBuf::new(),
-    };
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let addr = line
-        .trim()
-        .strip_prefix("r3270 demo host listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_owned();
-    DemoHost {
-        _guard: guard,
-        _stdout: stdout,
-        addr,
-    }
-}
-
 /// Signs on, opens the parts catalogue, presses `key:f5`; returns the run.
 fn parts_then_f5(config: Option<&str>, host: &DemoHost) -> common::Run {
+    let addr = host.addr();
     let mut args: Vec<&str> = Vec::new();
     if let Some(c) = config {
         args.extend(["--config", c]);
     }
     args.extend([
-        "screen", &host.addr, "=DEMO", "Tab", "=DEMO", "Enter", "=2", "Enter", "key:f5",
+        "screen", &addr, "=DEMO", "Tab", "=DEMO", "Enter", "=2", "Enter", "key:f5",
     ]);
     r3270(&args, GUARD)
 }
 
 #[test]
 fn a_rebound_f5_pages_the_parts_list_and_the_default_f5_is_pf5() {
-    let host = start_demo();
+    let host = start_demo(&[]);
     let dir = temp_dir("keys-headless");
     let empty = dir.join("empty.toml");
     std::fs::write(&empty, "").unwrap();

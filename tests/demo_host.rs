@@ -11,48 +11,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Guard, S3270, mask_clock, r3270_command};
-
-/// The demo host in a child process, killed by PID when dropped.
-struct DemoHost {
-    _guard: Guard,
-    _stdout: BufReader<ChildStdout>,
-    port: u16,
-}
-
-fn start_demo(extra: &[&str]) -> DemoHost {
-    let mut child = r3270_command()
-        .args(["serve-demo", "--port", "0"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let guard = Guard {
-        child,
-        log: PathBuf::new(),
-    };
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let port = line
-        .trim()
-        .strip_prefix("r3270 demo host listening on 127.0.0.1:")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .parse()
-        .unwrap();
-    DemoHost {
-        _guard: guard,
-        _stdout: stdout,
-        port,
-    }
-}
+use common::{S3270, mask_clock, start_demo};
 
 /// What a walk expects of the connection.
 struct Expect {

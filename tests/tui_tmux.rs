@@ -175,3 +175,67 @@ fn sigterm_restores_the_terminal() {
         "left mouse reporting on"
     );
 }
+
+/// An SGR report of the mouse moving with the left button held.
+fn sgr_drag(col: usize, row: usize) -> String {
+    format!("\x1b[<32;{};{}M", col + 1, row + 1)
+}
+
+#[test]
+fn a_drag_selects_a_rectangle_and_copies_it_with_osc_52() {
+    let Some(t) = start("r3270-copy", &["--demo"]) else {
+        return;
+    };
+    t.server_option("set-clipboard", "on");
+    let screen = t.wait_for("Sign on", DEADLINE);
+    let title = "R3270 DEMONSTRATION HOST";
+    let (row, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(title))
+        .unwrap();
+    let col = line.find(title).unwrap();
+    // Two rows: the title and the row under it, cut to the same columns.
+    let below: String = screen
+        .lines()
+        .nth(row + 1)
+        .unwrap()
+        .chars()
+        .skip(col)
+        .take(title.len())
+        .collect();
+    t.text(&sgr_click(col, row, true));
+    t.text(&sgr_drag(col + 5, row + 1));
+    t.text(&sgr_drag(col + title.len() - 1, row + 1));
+    t.text(&sgr_click(col + title.len() - 1, row + 1, false));
+    let expected = format!("{title}\n{}", below.trim_end());
+    let end = std::time::Instant::now() + DEADLINE;
+    while t.buffer().as_deref() != Some(expected.as_str()) {
+        assert!(
+            std::time::Instant::now() < end,
+            "copied {:?}, expected {expected:?}",
+            t.buffer()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.wait_for("copied 24x2 characters", DEADLINE);
+}
+
+#[test]
+fn the_screen_follows_terminal_resizes() {
+    let Some(t) = start("r3270-resize", &["--demo"]) else {
+        return;
+    };
+    t.wait_for("Sign on", DEADLINE);
+    // Too small for 24x80: a notice says so and the view follows the cursor.
+    t.resize(60, 20);
+    // (The notice is shortened to fit: `Too small for 24x80: rows 1-18, cols 1-60`.)
+    let small = t.wait_for("Too small for 24x80: rows 1-18, cols 1-60", DEADLINE);
+    assert!(small.lines().all(|l| l.chars().count() <= 60), "{small}");
+    // Big again: the whole screen, centred, and no notice.
+    t.resize(120, 40);
+    let big = t.wait_until(DEADLINE, "the notice gone", |s| {
+        !s.contains("Too small") && s.contains("R3270 DEMONSTRATION HOST")
+    });
+    assert!(big.contains("Enter=Sign on"), "{big}");
+}

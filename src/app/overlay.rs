@@ -12,6 +12,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::action::{Action, Arg};
 use crate::app::{App, Effect};
+use crate::keymap::Layer;
 
 /// The overlay shown over the screen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -119,6 +120,29 @@ fn edit_line(input: &mut String, cursor: &mut usize, key: &KeyEvent) -> Edit {
     }
 }
 
+/// A key in a list with an input line (picker, palette): Up/Down move the selection, text
+/// keys edit the line (and go back to the first match). Returns whether the key was used.
+fn list_entry_key(
+    selected: &mut usize,
+    count: usize,
+    input: &mut String,
+    cursor: &mut usize,
+    key: &KeyEvent,
+    code: KeyCode,
+) -> bool {
+    if step(selected, count, code) {
+        return true;
+    }
+    match edit_line(input, cursor, key) {
+        Edit::Changed => {
+            *selected = 0;
+            true
+        }
+        Edit::Moved => true,
+        Edit::NotText => false,
+    }
+}
+
 fn step(selected: &mut usize, count: usize, key: KeyCode) -> bool {
     match key {
         KeyCode::Up => *selected = selected.saturating_sub(1),
@@ -215,6 +239,9 @@ impl App {
                     }
                     _ => false,
                 };
+                // Scrolling stops at the last row, so Up answers at once after many Downs.
+                let rows = crate::ui::overlay::help_rows(&self.config.keymap, Layer::Screen);
+                let scroll = scroll.min(rows.len().saturating_sub(1));
                 (Some(Overlay::Help { scroll }), handled.then(Vec::new))
             }
             Overlay::Message { lines } => match key.code {
@@ -294,18 +321,8 @@ impl App {
                 code => {
                     let count = self.picker_entries(&input).len();
                     let mut cursor = input.chars().count();
-                    let handled = if step(&mut selected, count, code) {
-                        true
-                    } else {
-                        match edit_line(&mut input, &mut cursor, key) {
-                            Edit::Changed => {
-                                selected = 0;
-                                true
-                            }
-                            Edit::Moved => true,
-                            Edit::NotText => false,
-                        }
-                    };
+                    let handled =
+                        list_entry_key(&mut selected, count, &mut input, &mut cursor, key, code);
                     let error = if handled { None } else { error };
                     (
                         Some(Overlay::Picker {
@@ -347,18 +364,8 @@ impl App {
                 }
                 code => {
                     let count = self.palette_completions(&input).len();
-                    let handled = if step(&mut selected, count, code) {
-                        true
-                    } else {
-                        match edit_line(&mut input, &mut cursor, key) {
-                            Edit::Changed => {
-                                selected = 0;
-                                true
-                            }
-                            Edit::Moved => true,
-                            Edit::NotText => false,
-                        }
-                    };
+                    let handled =
+                        list_entry_key(&mut selected, count, &mut input, &mut cursor, key, code);
                     let error = if handled { None } else { error };
                     (
                         Some(Overlay::Palette {

@@ -211,6 +211,10 @@ fn starts_with_the_picker_and_signs_on_through_key_events() {
     let mut rig = Rig::new();
     assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
     assert_eq!(rig.app.layer(), Layer::Prompt);
+    // With no session, cancelling (Esc, or the prompt layer's ctrl-g) keeps the picker.
+    rig.press(KeyCode::Esc);
+    rig.key(KeyCode::Char('g'), KeyModifiers::CONTROL);
+    assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
     // The picker lists the profile; Enter connects to the highlighted one.
     assert_eq!(rig.app.picker_entries("")[0].target, "demo");
     rig.press(KeyCode::Enter);
@@ -708,6 +712,13 @@ fn a_new_keymap_changes_what_a_key_does() {
     rig.action("connect demo");
     rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
     assert!(matches!(rig.app.overlay(), Some(Overlay::Help { .. })));
+    // The help scrolls, and stops at its last row.
+    for _ in 0..50 {
+        rig.press(KeyCode::PageDown);
+    }
+    rig.press(KeyCode::Up);
+    let rows = crate::ui::overlay::help_rows(&rig.app.config().keymap, Layer::Screen).len();
+    assert_eq!(rig.app.overlay(), Some(&Overlay::Help { scroll: rows - 2 }));
     rig.press(KeyCode::Esc);
     let mut cfg = config();
     cfg.keymap = Keymap::new([(Layer::Global, bind(&[("alt-h", "toggle-crosshair")]))]);
@@ -783,4 +794,23 @@ fn a_whole_frame_shows_tabs_screen_and_oia() {
         .draw(|f| crate::tui::draw(f, &mut rig.app))
         .unwrap();
     insta::assert_snapshot!("palette_over_the_screen", terminal.backend());
+}
+
+#[test]
+fn a_profiles_theme_colours_its_own_tabs_only() {
+    let mut cfg = config();
+    let green = cfg.themes["green-screen"].clone();
+    assert_ne!(green, cfg.theme, "the test needs two different themes");
+    let mut other = cfg.profiles[0].clone();
+    other.name = "green".to_owned();
+    other.theme = Some("green-screen".to_owned());
+    cfg.profiles.push(other);
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    let default_bg = rig.app.theme().background;
+    rig.action("connect green");
+    assert_eq!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
+    rig.action("switch-tab 1");
+    assert_eq!(rig.app.theme().background, default_bg);
+    assert_ne!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
 }

@@ -19,6 +19,20 @@ pub enum ClientIdentity {
     Pem { cert: PathBuf, key: PathBuf },
 }
 
+impl ClientIdentity {
+    /// The identity a user names: a PEM certificate with its key file, or, without a key
+    /// file, a PKCS#12 archive (with its password, empty if none).
+    pub fn from_files(cert: PathBuf, key: Option<PathBuf>, password: Option<String>) -> Self {
+        match key {
+            Some(key) => ClientIdentity::Pem { cert, key },
+            None => ClientIdentity::Pkcs12 {
+                path: cert,
+                password: password.unwrap_or_default(),
+            },
+        }
+    }
+}
+
 /// How to run TLS for one connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct TlsOptions {

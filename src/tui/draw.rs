@@ -36,20 +36,23 @@ struct Rows {
     oia: Option<Rect>,
 }
 
-fn rows(area: Rect, screen_rows: u16, tabs: usize, has_status: bool) -> Rows {
+/// The OIA always gets a row; the tab bar when there are several tabs or room to spare; the
+/// status line only when the host screen still fits without it (a passing message must not
+/// shrink the screen). A status message with no row of its own is drawn over the OIA.
+fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
     let mut y = area.y;
     let mut h = area.height;
-    let mut take = |want: bool| {
-        if want && h > 1 {
-            h -= 1;
+    let take = |want: bool, h: &mut u16| {
+        if want && *h > 1 {
+            *h -= 1;
             true
         } else {
             false
         }
     };
-    let oia = take(true);
-    let status = take(has_status || area.height >= screen_rows + 4);
-    let tab_bar = take(tabs > 1 || area.height >= screen_rows + 3);
+    let oia = take(true, &mut h);
+    let tab_bar = take(tabs > 1 || h > screen_rows, &mut h);
+    let status = take(h > screen_rows, &mut h);
     let tabs_rect = tab_bar.then(|| {
         let r = Rect::new(area.x, y, area.width, 1);
         y += 1;
@@ -112,7 +115,7 @@ pub(crate) fn draw_into(
     let screen_rows = app
         .active_tab()
         .map_or(24, |t| t.session.screen().dims().rows);
-    let r = rows(area, screen_rows, app.tabs().len(), status.is_some());
+    let r = rows(area, screen_rows, app.tabs().len());
     if let Some(bar) = r.tabs {
         let infos: Vec<TabInfo> = app
             .tabs()
@@ -120,17 +123,12 @@ pub(crate) fn draw_into(
             .map(|t| TabInfo {
                 name: &t.name,
                 state: tab_state(t),
-                badges: ui::tabs::Badges {
-                    alarm: t.badges.alarm,
-                    unlocked: t.badges.unlocked,
-                    disconnected: t.badges.disconnected,
-                    error: t.badges.error,
-                },
+                badges: t.badges,
             })
             .collect();
         last.tab_hits = ui::tabs::draw_tabs(buf, bar, &infos, app.active_index(), theme);
     }
-    let overlay = app.shown_overlay();
+    let overlay = app.overlay();
     if let Some(tab) = app.active_tab() {
         let opts = ScreenOptions {
             crosshair: app.crosshair(),
@@ -162,7 +160,7 @@ pub(crate) fn draw_into(
     } else {
         buf.set_style(r.screen, Style::new().bg(theme.background.0));
     }
-    if let (Some(line), Some(text)) = (r.status, status) {
+    if let (Some(line), Some(text)) = (r.status.or(r.oia), status) {
         let style = Style::new().fg(theme.oia_warning.0).bg(theme.oia_bg.0);
         buf.set_style(line, style);
         buf.set_stringn(line.x, line.y, text, usize::from(line.width), style);
@@ -227,5 +225,37 @@ fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
             ];
             ui::overlay::draw_message(buf, area, &lines, theme);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_give_the_host_screen_its_rows_first() {
+        let layout = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), 24, tabs);
+        // 80x25: the screen and the OIA only.
+        let tall25 = layout(25, 1);
+        assert_eq!(
+            (tall25.tabs, tall25.screen.height, tall25.status),
+            (None, 24, None)
+        );
+        assert_eq!(tall25.oia, Some(Rect::new(0, 24, 80, 1)));
+        // One more row: the tab bar; two more: the status line too.
+        let tall26 = layout(26, 1);
+        assert_eq!(
+            (tall26.tabs.is_some(), tall26.screen.height, tall26.status),
+            (true, 24, None)
+        );
+        let tall27 = layout(27, 1);
+        assert_eq!((tall27.screen.y, tall27.screen.height), (1, 24));
+        assert_eq!(tall27.status, Some(Rect::new(0, 25, 80, 1)));
+        // Several tabs always show the bar, even if the screen must then be panned.
+        let two_tabs = layout(25, 2);
+        assert_eq!(
+            (two_tabs.tabs.is_some(), two_tabs.screen.height),
+            (true, 23)
+        );
     }
 }

@@ -221,16 +221,21 @@ impl ScreenLayout {
             c0 + 1
         );
         let short = format!(
+            "Too small for {hr}x{hc}: rows {}-{r1}, cols {}-{c1}",
+            r0 + 1,
+            c0 + 1
+        );
+        let tiny = format!(
             "{hr}x{hc} in {tr}x{tc}: rows {}-{r1} cols {}-{c1}",
             r0 + 1,
             c0 + 1
         );
         let width = usize::from(self.area.width);
         Some(
-            [long, medium]
+            [long, medium, short]
                 .into_iter()
                 .find(|t| t.chars().count() <= width)
-                .unwrap_or(short),
+                .unwrap_or(tiny),
         )
     }
 }

@@ -41,9 +41,13 @@ impl TabState {
 /// What happened in a background tab since the operator last looked.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Badges {
+    /// The host rang the alarm.
     pub alarm: bool,
+    /// The keyboard unlocked after an AID that took at least `ui.long-aid`.
     pub unlocked: bool,
+    /// The connection ended.
     pub disconnected: bool,
+    /// The host sent something malformed or the connection failed.
     pub error: bool,
 }
 

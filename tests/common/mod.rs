@@ -408,6 +408,51 @@ pub fn r3270_command() -> Command {
     cmd
 }
 
+/// `r3270 serve-demo` in a child process (killed by PID when dropped), on a free port.
+pub struct DemoHost {
+    _guard: Guard,
+    /// Kept open: the host writes to it and must not get EPIPE.
+    _stdout: BufReader<ChildStdout>,
+    pub port: u16,
+}
+
+impl DemoHost {
+    /// `127.0.0.1:PORT`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+/// Start the demo host with `serve-demo` options `extra`; returns once it listens.
+pub fn start_demo(extra: &[&str]) -> DemoHost {
+    let mut child = r3270_command()
+        .args(["serve-demo", "--port", "0"])
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let guard = Guard {
+        child,
+        log: PathBuf::new(),
+    };
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let port = line
+        .trim()
+        .strip_prefix("r3270 demo host listening on 127.0.0.1:")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .parse()
+        .unwrap();
+    DemoHost {
+        _guard: guard,
+        _stdout: stdout,
+        port,
+    }
+}
+
 /// Run `r3270 ARGS...`. A run that outlives `hang_guard` is killed (by PID) and reported as
 /// a hang; the guard only catches hangs and is far above any normal run.
 pub fn r3270(args: &[&str], hang_guard: Duration) -> Run {

@@ -79,6 +79,35 @@ impl Tmux {
             .unwrap()
     }
 
+    /// Set a server option (`set-clipboard on` lets OSC 52 from the program fill a tmux
+    /// buffer, which [`Tmux::buffer`] reads).
+    pub fn server_option(&self, name: &str, value: &str) {
+        let out = self.run(&["set-option", "-s", name, value]);
+        assert!(out.status.success(), "set-option -s {name} {value} failed");
+    }
+
+    /// The newest paste buffer (what the program copied, with `set-clipboard on`).
+    pub fn buffer(&self) -> Option<String> {
+        let out = self.run(&["show-buffer"]);
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    /// Resize the session's window, as a user dragging the terminal would.
+    pub fn resize(&self, cols: u16, rows: u16) {
+        let out = self.run(&[
+            "resize-window",
+            "-t",
+            &self.name,
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
+        assert!(out.status.success(), "resize-window failed");
+    }
+
     /// Press keys by tmux name (`Enter`, `Tab`, `C-]`, `F3`, `M-1`).
     pub fn keys(&self, keys: &[&str]) {
         let mut args = vec!["send-keys", "-t", &self.name];
