@@ -139,17 +139,6 @@ impl Tmux {
         assert!(out.status.success(), "paste-buffer failed");
     }
 
-    /// Resize the session's window (the program gets SIGWINCH, as from a real terminal).
-    pub fn resize(&self, cols: u16, rows: u16) {
-        let (x, y) = (cols.to_string(), rows.to_string());
-        let out = self.run(&["resize-window", "-t", &self.name, "-x", &x, "-y", &y]);
-        assert!(
-            out.status.success(),
-            "resize-window failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-
     /// The pane's text now.
     pub fn capture(&self) -> String {
         let out = self.run(&["capture-pane", "-p", "-t", &self.name]);
