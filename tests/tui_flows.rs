@@ -442,9 +442,9 @@ fn a_small_terminal_shows_the_notice_and_a_live_resize_shows_the_whole_screen() 
         return;
     };
     let full = wait_ready(&t, "Sign on");
-    assert!(!full.contains("24x80 in"), "{full}");
+    assert!(!full.contains("Too small for"), "{full}");
     t.resize(60, 20);
-    let s = t.wait_for("24x80 in", DEADLINE);
+    let s = t.wait_for("Too small for 24x80", DEADLINE);
     assert!(s.lines().count() <= 20, "{s}");
     // The OIA is still there, shortened to fit.
     assert!(oia(&s).starts_with("4B"), "{s}");
@@ -453,7 +453,8 @@ fn a_small_terminal_shows_the_notice_and_a_live_resize_shows_the_whole_screen() 
     t.wait_until(DEADLINE, "the user id typed", |s| s.contains("demo"));
     t.resize(100, 32);
     let s = t.wait_until(DEADLINE, "the whole screen again", |s| {
-        !s.contains("24x80 in") && s.contains("Practice credentials: user DEMO, password DEMO.")
+        !s.contains("Too small for")
+            && s.contains("Practice credentials: user DEMO, password DEMO.")
     });
     assert!(line_with(&s, "User ID").contains("demo"), "{s}");
     assert!(s.contains("Enter=Sign on  PF1=Help  PF3=Exit"), "{s}");
@@ -462,7 +463,7 @@ fn a_small_terminal_shows_the_notice_and_a_live_resize_shows_the_whole_screen() 
     let Some(t) = start("flows-small", 50, 15, &["--demo"]) else {
         return;
     };
-    t.wait_for("24x80 in", DEADLINE);
+    t.wait_for("Too small for 24x80", DEADLINE);
 }
 
 #[test]
