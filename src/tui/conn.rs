@@ -11,6 +11,7 @@ use crate::app::{HostEvent, TabId};
 use crate::config::Profile;
 use crate::limits::Limits;
 use crate::runtime::connection::{ConnEvent, Connection};
+use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
 
 /// What the loop asks a connection task to do.
@@ -75,13 +76,17 @@ async fn run(
                         conn = Some(c);
                         break;
                     }
-                    Err(e) => failures.push(format!("{spec}: {e}")),
+                    Err(e) => failures.push(format!("{spec}: {}", describe(&e))),
                 }
             }
             Err(e) => failures.push(e),
         }
     }
-    let report = |event| {
+    let report = |event: HostEvent| {
+        // The status line shows what fits of a failure; the log keeps all of it.
+        if let HostEvent::Failed(message) = &event {
+            tracing::warn!(tab = tab.0, error = %message, "connection failed");
+        }
         let events = events.clone();
         async move { events.send((tab, event)).await.is_ok() }
     };
@@ -102,13 +107,13 @@ async fn run(
             cmd = commands.recv() => match cmd {
                 Some(ConnCmd::Send(bytes)) => {
                     if let Err(e) = conn.send(bytes) {
-                        report(HostEvent::Failed(e.to_string())).await;
+                        report(HostEvent::Failed(describe(&e))).await;
                         return;
                     }
                 }
                 Some(ConnCmd::StartTls) => {
                     if let Err(e) = conn.start_tls() {
-                        report(HostEvent::Failed(e.to_string())).await;
+                        report(HostEvent::Failed(describe(&e))).await;
                         return;
                     }
                 }
@@ -126,7 +131,7 @@ async fn run(
                         HostEvent::TlsEstablished { verified }
                     }
                     Some(ConnEvent::Closed) => HostEvent::Closed,
-                    Some(ConnEvent::Error(e)) => HostEvent::Failed(e.to_string()),
+                    Some(ConnEvent::Error(e)) => HostEvent::Failed(describe(&e)),
                     None => HostEvent::Failed("the connection task ended".to_owned()),
                 };
                 let last = matches!(event, HostEvent::Closed | HostEvent::Failed(_));
@@ -136,6 +141,19 @@ async fn run(
                 }
             }
         }
+    }
+}
+
+/// A connection error as the operator of the interactive client should read it. The
+/// error's own text suggests `r3270 screen`'s options for an unverified certificate; here
+/// the same choices are profile keys.
+fn describe(e: &ConnectionError) -> String {
+    match e {
+        ConnectionError::CertificateVerification { host, reason } => format!(
+            "the certificate of {host} could not be verified: {reason} (trust its CA with \
+             `ca-file` in the profile, or connect unverified with `verify = false`)"
+        ),
+        other => other.to_string(),
     }
 }
 
@@ -200,5 +218,26 @@ mod tests {
         };
         assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
         assert!(message.contains("alternate `L:X:bad`"), "{message}");
+    }
+
+    #[test]
+    fn an_unverified_certificate_points_at_the_profile_keys() {
+        let e = ConnectionError::CertificateVerification {
+            host: "mvs.example.com".to_owned(),
+            reason: "self-signed certificate".to_owned(),
+        };
+        let text = describe(&e);
+        assert!(text.contains("mvs.example.com"), "{text}");
+        assert!(text.contains("self-signed certificate"), "{text}");
+        assert!(
+            text.contains("`ca-file`") && text.contains("`verify = false`"),
+            "{text}"
+        );
+        assert!(!text.contains("--insecure"), "{text}");
+        // Other errors keep their own words.
+        assert_eq!(
+            describe(&ConnectionError::HostClosed),
+            ConnectionError::HostClosed.to_string()
+        );
     }
 }
