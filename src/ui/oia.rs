@@ -49,6 +49,9 @@ struct Item {
     style: Style,
     rank: u8,
     side: Side,
+    /// The item may be cut (ending in `…`) down to this many characters before anything is
+    /// dropped; 0 for items that are shown whole or not at all.
+    shrink_to: usize,
 }
 
 fn mode_label(mode: Mode) -> &'static str {
@@ -72,6 +75,7 @@ fn items(status: &OiaStatus, theme: &Theme) -> Vec<Item> {
         style,
         rank,
         side,
+        shrink_to: 0,
     };
     let mut v = Vec::new();
     match &status.connection {
@@ -82,15 +86,20 @@ fn items(status: &OiaStatus, theme: &Theme) -> Vec<Item> {
             9,
             Side::Left,
         )),
-        ConnState::Disconnected(why) => v.push(item(
-            match why {
-                Some(w) => format!("Disconnected: {w}"),
-                None => "Disconnected".into(),
-            },
-            error,
-            9,
-            Side::Left,
-        )),
+        ConnState::Disconnected(why) => v.push(Item {
+            // Why the session ended matters more than anything else on the line: a long
+            // reason is cut to fit rather than dropped (the log has it in full).
+            shrink_to: "Disconnected: …".chars().count(),
+            ..item(
+                match why {
+                    Some(w) => format!("Disconnected: {w}"),
+                    None => "Disconnected".into(),
+                },
+                error,
+                9,
+                Side::Left,
+            )
+        }),
         ConnState::Connected => {
             let mode = Style::new()
                 .fg(theme.oia_bg.0)
@@ -167,7 +176,26 @@ pub fn draw_oia(buf: &mut Buffer, area: Rect, status: &OiaStatus, theme: &Theme)
             .map(|i| i.text.chars().count() + 2)
             .sum::<usize>()
     };
-    while width(&items) > usize::from(row.width) + 2 && !items.is_empty() {
+    let room = usize::from(row.width) + 2;
+    let total = width(&items);
+    if total > room {
+        let mut over = total - room;
+        for it in items.iter_mut().filter(|i| i.shrink_to > 0) {
+            let len = it.text.chars().count();
+            let cut = over.min(len.saturating_sub(it.shrink_to));
+            if cut > 0 {
+                let keep = len - cut - 1;
+                it.text = it
+                    .text
+                    .chars()
+                    .take(keep)
+                    .chain(std::iter::once('…'))
+                    .collect();
+                over -= cut;
+            }
+        }
+    }
+    while width(&items) > room && !items.is_empty() {
         let Some((drop, _)) = items.iter().enumerate().min_by_key(|(_, i)| i.rank) else {
             break;
         };

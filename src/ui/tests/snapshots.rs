@@ -265,6 +265,31 @@ fn every_oia_state() {
     let area = buf.area;
     draw_oia(&mut buf, area, &narrow, &theme);
     out.push_str(&format!("=== narrow, everything on\n{}", dump(&buf)));
+    // A reason longer than the line is cut to fit, not dropped; the cursor stays.
+    let reason = "the certificate of mvs.example.com could not be verified: unable to get \
+                  local issuer certificate (set the profile's ca-file)";
+    let mut buf = buffer(80, 1);
+    let long = OiaStatus {
+        oia: &Oia::default(),
+        connection: ConnState::Disconnected(Some(reason.into())),
+        host: "mvs.example.com:992",
+    };
+    let area = buf.area;
+    draw_oia(&mut buf, area, &long, &theme);
+    let line: String = buf
+        .content()
+        .iter()
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(
+        line.starts_with("Disconnected: the certificate of mvs"),
+        "{line}"
+    );
+    assert!(
+        line.contains('…') && line.trim_end().ends_with("001/001"),
+        "{line}"
+    );
+    out.push_str(&format!("=== disconnected, long reason\n{}", dump(&buf)));
     assert_snapshot!("oia_states", out);
 }
 
