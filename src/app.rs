@@ -124,6 +124,13 @@ pub struct App {
     drag: Option<(crate::proto::Position, bool)>,
 }
 
+/// Whether any character or field on `screen` has the blink highlight.
+fn has_blinking_text(screen: &crate::proto::Screen) -> bool {
+    screen
+        .cells()
+        .any(|c| c.ext.highlighting() == crate::proto::attr::Highlight::Blink)
+}
+
 /// Every named theme of `config`, fitted to the terminal.
 fn adapt_all(config: &Config, depth: ColorDepth) -> std::collections::BTreeMap<String, Theme> {
     config
@@ -310,6 +317,7 @@ impl App {
 
     /// Something happened: map it to actions and apply them.
     pub fn handle_event(&mut self, ev: Event, now: Instant) -> Vec<Effect> {
+        let undrawn = self.dirty;
         self.dirty = true;
         match ev {
             Event::Key(key) => self.handle_key(&key, now),
@@ -334,6 +342,13 @@ impl App {
                         });
                     }
                 }
+                // The blink phase changes what is drawn only where host text blinks; an idle
+                // session otherwise costs no frame at all. (A change not yet drawn stays due.)
+                self.dirty = undrawn
+                    || !effects.is_empty()
+                    || self
+                        .active_tab()
+                        .is_some_and(|t| has_blinking_text(t.session.screen()));
                 effects
             }
         }

@@ -814,3 +814,34 @@ fn a_profiles_theme_colours_its_own_tabs_only() {
     assert_eq!(rig.app.theme().background, default_bg);
     assert_ne!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
 }
+
+#[test]
+fn the_slow_tick_redraws_only_screens_with_blinking_text() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    rig.sign_on();
+    rig.app.mark_drawn();
+    rig.event(Event::Tick);
+    assert!(!rig.app.is_dirty(), "the menu has nothing that blinks");
+    rig.typed("3");
+    rig.press(KeyCode::Enter);
+    assert!(rig.text().contains("Colour chart"), "{}", rig.text());
+    rig.app.mark_drawn();
+    rig.event(Event::Tick);
+    assert!(
+        rig.app.is_dirty(),
+        "the colour chart's blinking sample needs the new phase"
+    );
+}
+
+#[test]
+fn a_tick_never_cancels_a_redraw_that_is_due() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    rig.sign_on();
+    rig.app.mark_drawn();
+    rig.typed("x");
+    assert!(rig.app.is_dirty());
+    rig.event(Event::Tick);
+    assert!(rig.app.is_dirty(), "the typed character is not drawn yet");
+}
