@@ -51,7 +51,7 @@ fn a_panic_restores_the_terminal_before_its_message() {
         common::skip("tmux");
         return;
     };
-    let s = t.wait_for("child exited with", DEADLINE);
+    t.wait_for("child exited with", DEADLINE);
     let s = t.wait_until(DEADLINE, "the terminal modes printed", |p| {
         p.lines().any(|l| l.contains("icanon"))
     });
