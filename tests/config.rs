@@ -236,7 +236,7 @@ fn logging_values() {
         "logging",
         &[
             "2:9: logging.level: \"loud\" is not a log level: allowed are trace, debug, info, warn, error, off",
-            "3:12: logging.rotation: \"weekly\" is not allowed: unknown variant `weekly`, expected one of `daily`, `hourly`, `never`, `size`",
+            "3:12: logging.rotation: \"weekly\" is not allowed: use one of `daily`, `hourly`, `never`, `size`",
         ],
     );
 }

@@ -590,7 +590,7 @@ fn apply_serde<T: DeserializeOwned>(
                 }
             }
             Err(why) => {
-                let msg = why.message().trim().to_owned();
+                let msg = plain_words(why.message().trim());
                 ctx.err(
                     &e.node.span,
                     &join(section, &e.key),
@@ -603,6 +603,24 @@ fn apply_serde<T: DeserializeOwned>(
         file: ctx.doc.file.clone(),
         pos: (1, 1),
     });
+}
+
+/// serde's wording (`invalid type: string "x", expected usize`) in the operator's words,
+/// saying what is allowed; messages with nothing to translate pass through.
+fn plain_words(msg: &str) -> String {
+    let expected = msg.rsplit_once(", expected ").map(|(_, e)| e);
+    if msg.starts_with("unknown variant") {
+        if let Some(allowed) = expected {
+            return format!("use {allowed}");
+        }
+    }
+    match expected {
+        Some("usize" | "u64" | "u32" | "u16" | "u8") => "expected a whole number, 0 or more".into(),
+        Some("i64" | "i32") => "expected a whole number".into(),
+        Some("a boolean") => "expected true or false".into(),
+        Some("a string") => "expected a string in quotes".into(),
+        _ => msg.to_owned(),
+    }
 }
 
 /// Errors ordered by file (in the order files were first named) and position.

@@ -253,3 +253,15 @@ fn a_macro_that_plays_itself_is_refused() {
         ]
     );
 }
+
+#[test]
+fn type_errors_in_settings_sections_say_what_is_allowed() {
+    assert_eq!(
+        errors("[limits]\nmax-sessions = \"x\"\n[logging]\nkeep = -1\nformat = \"xml\"\n"),
+        [
+            "c.toml:2:16: limits.max-sessions: \"x\" is not allowed: expected a whole number, 0 or more",
+            "c.toml:4:8: logging.keep: -1 is not allowed: expected a whole number, 0 or more",
+            "c.toml:5:10: logging.format: \"xml\" is not allowed: use `plain` or `json`",
+        ]
+    );
+}
