@@ -11,9 +11,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use common::tmux::Tmux;
@@ -98,32 +97,6 @@ fn demo_sign_on(t: &Tmux) {
     t.text("demo");
     t.keys(&["Enter"]);
     wait_ready(t, "Main menu");
-}
-
-/// `r3270 serve-demo` in a child process (killed by its guard), with extra flags; its port.
-fn serve_demo(extra: &[&str]) -> (common::Guard, u16) {
-    let mut child = Command::new(bin())
-        .args(["serve-demo", "--port", "0"])
-        .args(extra)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let guard = common::Guard {
-        child,
-        log: std::path::PathBuf::new(),
-    };
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let port = line
-        .trim()
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .unwrap_or_else(|| panic!("no port in {line:?}"));
-    (guard, port)
 }
 
 #[test]
@@ -346,7 +319,8 @@ fn a_second_tab_on_another_host_and_both_sessions_kept_as_they_were() {
 #[test]
 fn the_oia_shows_mode_lu_cursor_and_operator_errors_that_reset_clears() {
     // A plain TN3270 host: the OIA says 4A (TN3270E would be 4B).
-    let (_host, port) = serve_demo(&["--no-tn3270e"]);
+    let host = common::start_demo(&["--no-tn3270e"]);
+    let port = host.port;
     let target = format!("127.0.0.1:{port}");
     let Some(t) = start("flows-oia", 100, 32, &[&target]) else {
         return;
@@ -503,17 +477,7 @@ fn quitting_asks_first_then_gives_the_shell_back() {
         !s.contains("Sign on"),
         "the TUI's screen is left behind:\n{s}"
     );
-    assert_eq!(
-        t.format("#{alternate_on}"),
-        "0",
-        "left the alternate screen on"
-    );
-    assert_eq!(
-        t.format("#{mouse_any_flag}"),
-        "0",
-        "left mouse reporting on"
-    );
-    assert_eq!(t.format("#{cursor_flag}"), "1", "left the cursor hidden");
+    t.assert_restored();
 }
 
 /// The PIDs whose parent is `parent` (from `/proc`, so no procps is needed).

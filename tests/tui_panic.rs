@@ -68,15 +68,5 @@ fn a_panic_restores_the_terminal_before_its_message() {
             && modes.split_whitespace().any(|m| m == "echo"),
         "raw mode is still on: {modes}\n{s}"
     );
-    assert_eq!(
-        t.format("#{alternate_on}"),
-        "0",
-        "left the alternate screen on"
-    );
-    assert_eq!(
-        t.format("#{mouse_any_flag}"),
-        "0",
-        "left mouse reporting on"
-    );
-    assert_eq!(t.format("#{cursor_flag}"), "1", "left the cursor hidden");
+    t.assert_restored();
 }

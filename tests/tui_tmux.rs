@@ -64,16 +64,7 @@ fn demo_signs_on_and_shows_the_main_menu() {
     t.wait_for("2 connected sessions", DEADLINE);
     t.text("y");
     t.wait_exit(DEADLINE);
-    assert_eq!(
-        t.format("#{alternate_on}"),
-        "0",
-        "left the alternate screen on"
-    );
-    assert_eq!(
-        t.format("#{mouse_any_flag}"),
-        "0",
-        "left mouse reporting on"
-    );
+    t.assert_restored();
 }
 
 #[test]
@@ -164,16 +155,7 @@ fn sigterm_restores_the_terminal() {
         .unwrap();
     assert!(status.success());
     t.wait_exit(DEADLINE);
-    assert_eq!(
-        t.format("#{alternate_on}"),
-        "0",
-        "left the alternate screen on"
-    );
-    assert_eq!(
-        t.format("#{mouse_any_flag}"),
-        "0",
-        "left mouse reporting on"
-    );
+    t.assert_restored();
 }
 
 /// An SGR report of the mouse moving with the left button held.

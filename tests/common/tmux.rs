@@ -180,6 +180,27 @@ impl Tmux {
         }
     }
 
+    /// The terminal is as r3270 found it: no alternate screen, no mouse reporting, the
+    /// cursor visible. Call after the program ended.
+    pub fn assert_restored(&self) {
+        let screen = self.capture();
+        assert_eq!(
+            self.format("#{alternate_on}"),
+            "0",
+            "left the alternate screen on:\n{screen}"
+        );
+        assert_eq!(
+            self.format("#{mouse_any_flag}"),
+            "0",
+            "left mouse reporting on:\n{screen}"
+        );
+        assert_eq!(
+            self.format("#{cursor_flag}"),
+            "1",
+            "left the cursor hidden:\n{screen}"
+        );
+    }
+
     /// Poll until the program has exited (the pane stays, see `start`).
     pub fn wait_exit(&self, deadline: Duration) {
         let end = Instant::now() + deadline;
