@@ -149,6 +149,44 @@ fn popup(
 }
 
 /// Writes `text` at (x, y), cut at `right`; returns the next column.
+/// The first row of a prompt popup: `prompt`, then `input` in bold with the character under
+/// the text cursor (`cursor`, in characters; a space past the end) reversed. Returns the
+/// column after the input.
+fn input_line(
+    buf: &mut Buffer,
+    inner: Rect,
+    prompt: &str,
+    input: &str,
+    cursor: usize,
+    theme: &Theme,
+) -> u16 {
+    let base = base_style(theme);
+    let right = inner.right();
+    let x = put(
+        buf,
+        inner.x,
+        inner.y,
+        right,
+        prompt,
+        base.fg(theme.overlay_highlight.0),
+    );
+    let end = put(
+        buf,
+        x,
+        inner.y,
+        right,
+        input,
+        base.add_modifier(Modifier::BOLD),
+    );
+    let cx = x.saturating_add(u16::try_from(cursor.min(input.chars().count())).unwrap_or(0));
+    if cx < right
+        && let Some(c) = buf.cell_mut((cx, inner.y))
+    {
+        c.modifier |= Modifier::REVERSED;
+    }
+    end
+}
+
 fn put(buf: &mut Buffer, x: u16, y: u16, right: u16, text: &str, style: Style) -> u16 {
     if x >= right {
         return x;
@@ -275,28 +313,8 @@ pub fn draw_picker(
     }
     let base = base_style(theme);
     let right = inner.right();
-    let x = put(
-        buf,
-        inner.x,
-        inner.y,
-        right,
-        "Host: ",
-        base.fg(theme.overlay_highlight.0),
-    );
-    let x = put(
-        buf,
-        x,
-        inner.y,
-        right,
-        input,
-        base.add_modifier(Modifier::BOLD),
-    );
-    // The text cursor sits after the input (the picker edits at the end only).
-    if x < right
-        && let Some(c) = buf.cell_mut((x, inner.y))
-    {
-        c.modifier |= Modifier::REVERSED;
-    }
+    // The picker edits at the end only: the text cursor sits after the input.
+    let x = input_line(buf, inner, "Host: ", input, input.chars().count(), theme);
     if input.is_empty() {
         put(
             buf,

@@ -9,7 +9,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 
-use super::{base_style, fill_row, popup, put, selected_style, text_width};
+use super::{base_style, fill_row, input_line, popup, put, selected_style, text_width};
 use crate::action::{ACTIONS, Action, ActionInfo, Arg};
 use crate::keymap::{Keymap, Layer};
 use crate::theme::Theme;
@@ -142,29 +142,7 @@ pub fn draw_palette(
     }
     let base = base_style(theme);
     let right = inner.right();
-    let x = put(
-        buf,
-        inner.x,
-        inner.y,
-        right,
-        "> ",
-        base.fg(theme.overlay_highlight.0),
-    );
-    put(
-        buf,
-        x,
-        inner.y,
-        right,
-        input,
-        base.add_modifier(Modifier::BOLD),
-    );
-    // The text cursor: the character under it reversed (a space past the end).
-    let cx = x.saturating_add(u16::try_from(cursor.min(input.chars().count())).unwrap_or(0));
-    if cx < right
-        && let Some(c) = buf.cell_mut((cx, inner.y))
-    {
-        c.modifier |= Modifier::REVERSED;
-    }
+    input_line(buf, inner, "> ", input, cursor, theme);
     if let Some(e) = error
         && inner.height > 1
     {
