@@ -10,7 +10,9 @@
 //!   host (`r3270 serve-demo`, `r3270 --demo`); [`limits`] and [`logging`] are the
 //!   `[limits]` and `[logging]` sections of the configuration and what applies them; [`ui`]
 //!   holds the TUI's views, [`app`] the interactive client's state and logic, and [`tui`] its
-//!   terminal and event loop.
+//!   terminal and event loop. [`config`] loads and validates the TOML configuration, with
+//!   its vocabulary: [`action`] (what the operator wants, by name), [`keymap`] (chords to
+//!   actions) and [`theme`] (colours). [`suggest`] finds the nearest name for "did you mean".
 
 pub mod proto;
 pub mod replay;
