@@ -1,6 +1,6 @@
 //! The interactive application's state and logic: Event → Action → Effect.
 //!
-//! [`App`] owns every tab (each with its own sans-IO [`Session`]), the open overlay and what
+//! [`App`] owns every tab (each with its own sans-IO [`Session`](crate::proto::Session)), the open overlay and what
 //! the last frame looked like. [`App::handle_event`] turns what happened (a key, a mouse
 //! event, a paste, bytes from a host, a tick) into [`Action`]s through the keymap, and
 //! [`App::update`] applies an action and returns the [`Effect`]s the runtime must carry out
