@@ -345,6 +345,17 @@ struct Outcome {
     failure: Option<String>,
 }
 
+/// A connection error in this command's terms: what to do about an unverified certificate
+/// is said with this command's options.
+fn explain(e: &ConnectionError) -> String {
+    match e {
+        ConnectionError::CertificateVerification { .. } => {
+            format!("{e} (trust its CA with --cafile, or accept it unverified with --insecure)")
+        }
+        other => other.to_string(),
+    }
+}
+
 /// The whole session; returns the exit status.
 pub async fn run(args: &Args) -> u8 {
     // Callers that did not resolve `key:` steps against a configured keymap get the
@@ -370,7 +381,7 @@ pub async fn run(args: &Args) -> u8 {
         match Client::connect(&args.host, &args.connect_options(), args.terminal_config()).await {
             Ok(c) => c,
             Err(e) => {
-                eprintln!("r3270: {e}");
+                eprintln!("r3270: {}", explain(&e));
                 return match e {
                     ConnectionError::ReadFile { .. } | ConnectionError::TlsSetup(_) => EXIT_USAGE,
                     _ => EXIT_FAILED,
@@ -406,7 +417,7 @@ pub async fn run(args: &Args) -> u8 {
         Wait::Ended => {
             let why = client
                 .ended()
-                .map_or_else(|| "the connection ended".to_owned(), ToString::to_string);
+                .map_or_else(|| "the connection ended".to_owned(), explain);
             eprintln!("r3270: {why} before the first screen");
             report_host_errors(&client);
             return EXIT_FAILED;

@@ -64,6 +64,11 @@ fn direct_tls_verified_refused_and_insecure() {
         "{}",
         refused.stderr
     );
+    assert!(
+        refused.stderr.contains("trust its CA with --cafile"),
+        "the fix is said in this command's options: {}",
+        refused.stderr
+    );
     assert!(refused.stdout.is_empty());
 
     let insecure = r3270(

@@ -34,10 +34,9 @@ pub enum ConnectionError {
     },
     #[error("TLS setup: {0}")]
     TlsSetup(String),
-    #[error(
-        "the certificate of {host} could not be verified: {reason} \
-         (trust its CA with --cafile, or accept it unverified with --insecure)"
-    )]
+    /// The front end adds how to fix it in its own terms (`--cafile` for `r3270 screen`, a
+    /// profile's `ca-file` in the TUI).
+    #[error("the certificate of {host} could not be verified: {reason}")]
     CertificateVerification { host: String, reason: String },
     #[error("TLS handshake with {host} failed: {reason}")]
     TlsHandshake { host: String, reason: String },

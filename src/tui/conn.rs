@@ -144,14 +144,13 @@ async fn run(
     }
 }
 
-/// A connection error as the operator of the interactive client should read it. The
-/// error's own text suggests `r3270 screen`'s options for an unverified certificate; here
-/// the same choices are profile keys.
+/// A connection error as the operator of the interactive client should read it: what to do
+/// about an unverified certificate is said with the profile's keys.
 fn describe(e: &ConnectionError) -> String {
     match e {
-        ConnectionError::CertificateVerification { host, reason } => format!(
-            "the certificate of {host} could not be verified: {reason} (trust its CA with \
-             `ca-file` in the profile, or connect unverified with `verify = false`)"
+        ConnectionError::CertificateVerification { .. } => format!(
+            "{e} (trust its CA with `ca-file` in the profile, or connect unverified with \
+             `verify = false`)"
         ),
         other => other.to_string(),
     }
