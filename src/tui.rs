@@ -23,6 +23,7 @@ use crate::config::{Config, Profile};
 
 mod conn;
 mod draw;
+mod input;
 mod launch;
 mod run;
 

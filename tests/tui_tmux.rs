@@ -156,6 +156,8 @@ fn sigterm_restores_the_terminal() {
     assert!(status.success());
     t.wait_exit(DEADLINE);
     t.assert_restored();
+    // Ended by a signal, so not a success: the shell's code for death by SIGTERM.
+    assert_eq!(t.format("#{pane_dead_status}"), "143");
 }
 
 /// An SGR report of the mouse moving with the left button held.

@@ -99,7 +99,7 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
         if let Some(server) = server {
             server.shutdown().await;
         }
-        result.map(|()| ExitCode::SUCCESS)
+        result
     })
 }
 

@@ -1,5 +1,6 @@
 //! The event loop: one task owns the [`App`] and the terminal and `select!`s over terminal
-//! events, host events from the connection tasks, a slow tick and a render deadline.
+//! events (read on a thread of their own, [`Input`]), host events from the connection
+//! tasks, a slow tick and a render deadline.
 //!
 //! Every ready event is drained before a frame is drawn, frames are capped (~60 per
 //! second) and drawn only when something changed. Effects from the app are carried out
@@ -9,12 +10,12 @@
 use std::collections::HashMap;
 use std::io::{self, IsTerminal, Write};
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 use anyhow::Context;
 use crossterm::clipboard::CopyToClipboard;
-use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures::{FutureExt, StreamExt};
+use crossterm::event::{Event as TermEvent, KeyEventKind};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use tokio::signal::unix::{SignalKind, signal};
@@ -23,12 +24,17 @@ use tokio::time::Instant;
 
 use crate::app::{App, Effect, Event, HostEvent, TabId};
 use crate::tui::conn::{self, ConnCmd, ConnHandle};
+use crate::tui::input::Input;
 use crate::tui::{TuiOptions, setup};
 
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
-/// The slow tick: cursor blink and the config file's modification time.
+/// The slow tick: blinking host text, reconnect back-off and the config file's
+/// modification time. Nothing an operator types waits for it.
 const TICK: Duration = Duration::from_millis(500);
+/// Sets the slow tick in milliseconds instead of [`TICK`]. A test seam, not a setting: the
+/// key-echo test makes the tick an hour long to prove a key is drawn without it.
+const TICK_ENV: &str = "R3270_TICK_MS";
 /// At most this many ready events are handled before a frame gets a chance.
 const BATCH: usize = 512;
 
@@ -41,9 +47,10 @@ struct Loop {
     watched_mtime: Option<SystemTime>,
 }
 
-/// Run the TUI until the operator quits. The terminal is set up here and restored on every
-/// way out (the guard, and the panic hook for panics).
-pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
+/// Run the TUI until the operator quits (success) or a signal ends it (the shell's code for
+/// death by that signal, 128 + its number, so a script can tell the two apart). The terminal
+/// is set up here and restored on every way out (the guard, and the panic hook for panics).
+pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let TuiOptions {
         config,
         open,
@@ -84,28 +91,32 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
     let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let watchdog = tokio::spawn(exit_if_stuck());
-    let mut events = EventStream::new();
-    let mut tick = tokio::time::interval(TICK);
+    let mut input = Input::spawn().context("cannot start reading the terminal")?;
+    let tick_every = std::env::var(TICK_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(TICK, Duration::from_millis);
+    let mut tick = tokio::time::interval(tick_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_draw = Instant::now() - FRAME;
     let result = loop {
         let next_draw = last_draw + FRAME;
         let dirty = lp.app.is_dirty();
         tokio::select! {
-            ev = events.next() => match ev {
+            ev = input.recv() => match ev {
                 Some(Ok(ev)) => {
                     lp.terminal_event(ev)?;
                     // Drain whatever else is ready before drawing.
                     for _ in 0..BATCH {
-                        match events.next().now_or_never() {
-                            Some(Some(Ok(ev))) => lp.terminal_event(ev)?,
-                            Some(Some(Err(e))) => return Err(e).context("terminal input failed"),
-                            _ => break,
+                        match input.try_recv() {
+                            Some(Ok(ev)) => lp.terminal_event(ev)?,
+                            Some(Err(e)) => return Err(e).context("terminal input failed"),
+                            None => break,
                         }
                     }
                 }
                 Some(Err(e)) => break Err(anyhow::Error::new(e).context("terminal input failed")),
-                None => break Ok(()),
+                None => break Ok(ExitCode::SUCCESS),
             },
             Some((tab, event)) = host_rx.recv() => {
                 lp.host_event(tab, event)?;
@@ -122,11 +133,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<()> {
                 lp.check_config_file();
             }
             () = tokio::time::sleep_until(next_draw), if dirty => {}
-            _ = sigterm.recv() => break Ok(()),
-            _ = sighup.recv() => break Ok(()),
+            _ = sigterm.recv() => break Ok(ExitCode::from(128 + 15)),
+            _ = sighup.recv() => break Ok(ExitCode::from(128 + 1)),
         }
         if lp.app.quitting() {
-            break Ok(());
+            break Ok(ExitCode::SUCCESS);
         }
         if lp.app.is_dirty() && Instant::now() >= last_draw + FRAME {
             terminal

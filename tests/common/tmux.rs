@@ -18,6 +18,18 @@ impl Tmux {
     /// home (config, data and logs) like `r3270_command`. `None` when tmux is not installed
     /// (the caller skips; under CI `super::skip` fails).
     pub fn start(name: &str, cols: u16, rows: u16, program: &Path, args: &[&str]) -> Option<Self> {
+        Self::start_env(name, cols, rows, program, args, &[])
+    }
+
+    /// [`Tmux::start`] with more environment variables for the program.
+    pub fn start_env(
+        name: &str,
+        cols: u16,
+        rows: u16,
+        program: &Path,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Option<Self> {
         super::find_program("tmux")?;
         let home = super::temp_dir("r3270-tmux-home");
         let socket = format!("r3270-test-{}-{}", std::process::id(), super::unique());
@@ -27,13 +39,14 @@ impl Tmux {
         };
         let mut cmd = vec![program.display().to_string()];
         cmd.extend(args.iter().map(|a| (*a).to_owned()));
-        let env = [
+        let mut env = vec![
             ("HOME", home.clone()),
             ("XDG_CONFIG_HOME", home.join("config")),
             ("XDG_DATA_HOME", home.join("data")),
             ("XDG_STATE_HOME", home.join("state")),
             ("XDG_CACHE_HOME", home.join("cache")),
         ];
+        env.extend(extra_env.iter().map(|(k, v)| (*k, v.into())));
         let mut new = vec![
             "-f".to_owned(),
             "/dev/null".to_owned(),
