@@ -52,6 +52,10 @@ pub enum Action {
     Copy,
     /// Show or hide the crosshair cursor.
     ToggleCrosshair,
+    /// Keep the status line (OIA) over the host screen's last row when the terminal has no
+    /// row of its own for it (an 80x24 window); off, it shows there only while it has
+    /// something to say (a lock, an operator error, a disconnect, a message).
+    ToggleOia,
     /// Read the configuration file again (keeps the old one if the new one has errors).
     ReloadConfig,
     /// Play a macro defined in the configuration.
@@ -191,6 +195,11 @@ pub const ACTIONS: &[ActionInfo] = &[
         "copy the selection (or screen) to the clipboard",
     ),
     info("toggle-crosshair", Arg::None, "crosshair cursor on/off"),
+    info(
+        "toggle-oia",
+        Arg::None,
+        "status line over the last row on/off (small terminals)",
+    ),
     info("reload-config", Arg::None, "read the configuration again"),
     info(
         "play-macro",
@@ -303,6 +312,7 @@ impl fmt::Display for Action {
             Action::RenameTab(Some(name)) => write!(f, "rename-tab {name}"),
             Action::Copy => f.write_str("copy"),
             Action::ToggleCrosshair => f.write_str("toggle-crosshair"),
+            Action::ToggleOia => f.write_str("toggle-oia"),
             Action::ReloadConfig => f.write_str("reload-config"),
             Action::PlayMacro(name) => write!(f, "play-macro {name}"),
             Action::PanUp => f.write_str("pan-up"),
@@ -401,6 +411,7 @@ impl FromStr for Action {
             "rename-tab" => Action::RenameTab(arg.map(str::to_owned)),
             "copy" => Action::Copy,
             "toggle-crosshair" => Action::ToggleCrosshair,
+            "toggle-oia" => Action::ToggleOia,
             "reload-config" => Action::ReloadConfig,
             "play-macro" => Action::PlayMacro(arg_owned()),
             "pan-up" => Action::PanUp,

@@ -117,6 +117,8 @@ pub struct App {
     size: (u16, u16),
     blink_on: bool,
     crosshair: bool,
+    /// `toggle-oia`: the status line stays over the last host row when it has no row.
+    oia_pinned: bool,
     quitting: bool,
     /// Something changed since the last draw.
     dirty: bool,
@@ -160,6 +162,7 @@ impl App {
             size: (80, 24),
             blink_on: true,
             crosshair,
+            oia_pinned: false,
             quitting: false,
             dirty: true,
             drag: None,
@@ -257,6 +260,11 @@ impl App {
 
     pub fn crosshair(&self) -> bool {
         self.crosshair
+    }
+
+    /// Whether the operator pinned the status line over the screen (`toggle-oia`).
+    pub fn oia_pinned(&self) -> bool {
+        self.oia_pinned
     }
 
     /// Whether the app has decided to quit (the loop also gets [`Effect::Quit`]).
@@ -383,11 +391,48 @@ impl App {
                     Vec::new()
                 }
             }
-            None => match chord.typed_char() {
-                Some(c) => self.update(Action::Key(Key::Char(c)), now),
-                None => Vec::new(),
-            },
+            None => {
+                if let Some(c) = chord.typed_char() {
+                    self.update(Action::Key(Key::Char(c)), now)
+                } else {
+                    self.hint_unbound(chord);
+                    Vec::new()
+                }
+            }
         }
+    }
+
+    /// A chord that does nothing says so on the status line, with the keys that quit, run
+    /// any command and list the keys (as bound now). Ctrl-C above all: in most terminal
+    /// programs it ends the program, and an operator who presses it expects something.
+    fn hint_unbound(&mut self, chord: KeyChord) {
+        let keymap = &self.config.keymap;
+        let first = |action: Action| {
+            keymap
+                .chords_for(Layer::Screen, &action)
+                .first()
+                .map(ToString::to_string)
+        };
+        let mut how = Vec::new();
+        if let Some(k) = first(Action::Quit) {
+            how.push(format!("{k} quits"));
+        }
+        if let Some(k) = first(Action::CommandPalette) {
+            how.push(format!("{k} runs any command"));
+        }
+        if let Some(k) = first(Action::Help) {
+            how.push(format!("{k} lists the keys"));
+        }
+        let what = if chord.to_string() == "ctrl-c" {
+            "ctrl-c does not quit r3270".to_owned()
+        } else {
+            format!("{chord} is not bound to anything")
+        };
+        self.status = Some(if how.is_empty() {
+            what
+        } else {
+            format!("{what}: {}", how.join(", "))
+        });
     }
 
     /// Apply one action.
@@ -459,6 +504,10 @@ impl App {
             Action::Copy => self.copy(),
             Action::ToggleCrosshair => {
                 self.crosshair = !self.crosshair;
+                Vec::new()
+            }
+            Action::ToggleOia => {
+                self.oia_pinned = !self.oia_pinned;
                 Vec::new()
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],

@@ -12,7 +12,7 @@ use ratatui::style::Style;
 
 use crate::app::{App, ConnState, LastFrame, Overlay, Tab};
 use crate::keymap::Layer;
-use crate::proto::{Mode, Position};
+use crate::proto::{Dimensions, Mode, Position};
 use crate::ui;
 use crate::ui::oia::OiaStatus;
 use crate::ui::screen::ScreenOptions;
@@ -34,12 +34,30 @@ struct Rows {
     screen: Rect,
     status: Option<Rect>,
     oia: Option<Rect>,
+    /// The OIA has no row of its own: `oia` is the screen's last row, drawn over only while
+    /// the OIA has something to say (or the operator pinned it).
+    folded: bool,
 }
 
-/// The OIA always gets a row; the tab bar when there are several tabs or room to spare; the
-/// status line only when the host screen still fits without it (a passing message must not
-/// shrink the screen). A status message with no row of its own is drawn over the OIA.
-fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
+/// When the host screen fits the terminal exactly, with no row to spare (a 24x80 screen in
+/// the classic 80x24 window), the host screen gets every row: the tab bar and the OIA fold
+/// away, as c3270 drops its status line there, because the last rows are where
+/// applications put their PF-key legend and messages. Otherwise the OIA always gets a row;
+/// the tab bar when there is room to spare, or with several tabs when the screen must be
+/// panned anyway; the status line only when the host screen still fits without it (a
+/// passing message must not shrink the screen). A status message with no row of its own is
+/// drawn over the OIA.
+fn rows(area: Rect, screen: Dimensions, tabs: usize) -> Rows {
+    let screen_rows = screen.rows;
+    if area.height == screen_rows && area.width >= screen.cols && area.height > 1 {
+        return Rows {
+            tabs: None,
+            screen: area,
+            status: None,
+            oia: Some(Rect::new(area.x, area.bottom() - 1, area.width, 1)),
+            folded: true,
+        };
+    }
     let mut y = area.y;
     let mut h = area.height;
     let take = |want: bool, h: &mut u16| {
@@ -51,7 +69,7 @@ fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
         }
     };
     let oia = take(true, &mut h);
-    let tab_bar = take(tabs > 1 || h > screen_rows, &mut h);
+    let tab_bar = take(h > screen_rows || (tabs > 1 && h < screen_rows), &mut h);
     let status = take(h > screen_rows, &mut h);
     let tabs_rect = tab_bar.then(|| {
         let r = Rect::new(area.x, y, area.width, 1);
@@ -71,7 +89,18 @@ fn rows(area: Rect, screen_rows: u16, tabs: usize) -> Rows {
         screen,
         status: status_rect,
         oia: oia_rect,
+        folded: false,
     }
+}
+
+/// Whether a folded OIA must show: the keyboard is locked (an operator error included), the
+/// alarm sounded, or the session is not simply connected.
+fn oia_has_news(tab: &Tab) -> bool {
+    let oia = tab.session.oia();
+    oia.lock.is_some()
+        || oia.alarm
+        || tab.reconnect.is_some()
+        || !matches!(tab.conn, ConnState::Connected)
 }
 
 fn tab_state(tab: &Tab) -> TabState {
@@ -112,10 +141,17 @@ pub(crate) fn draw_into(
         .status()
         .map(str::to_owned)
         .or_else(|| app.active_tab().and_then(|t| t.last_error.clone()));
-    let screen_rows = app
+    let dims = app
         .active_tab()
-        .map_or(24, |t| t.session.screen().dims().rows);
-    let r = rows(area, screen_rows, app.tabs().len());
+        .map_or(Dimensions::new(24, 80), |t| t.session.screen().dims());
+    let mut r = rows(area, dims, app.tabs().len());
+    if r.folded {
+        let show =
+            app.oia_pinned() || status.is_some() || app.active_tab().is_none_or(oia_has_news);
+        if !show {
+            r.oia = None;
+        }
+    }
     if let Some(bar) = r.tabs {
         let infos: Vec<TabInfo> = app
             .tabs()
@@ -234,7 +270,16 @@ mod tests {
 
     #[test]
     fn rows_give_the_host_screen_its_rows_first() {
-        let layout = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), 24, tabs);
+        let layout = |h: u16, tabs| rows(Rect::new(0, 0, 80, h), Dimensions::new(24, 80), tabs);
+        // 80x24, the classic window: every row is the host's; the OIA folds over the last.
+        for tabs in [1, 3] {
+            let classic = layout(24, tabs);
+            assert_eq!(
+                (classic.tabs, classic.screen, classic.status, classic.folded),
+                (None, Rect::new(0, 0, 80, 24), None, true)
+            );
+            assert_eq!(classic.oia, Some(Rect::new(0, 23, 80, 1)));
+        }
         // 80x25: the screen and the OIA only.
         let tall25 = layout(25, 1);
         assert_eq!(
@@ -251,11 +296,19 @@ mod tests {
         let tall27 = layout(27, 1);
         assert_eq!((tall27.screen.y, tall27.screen.height), (1, 24));
         assert_eq!(tall27.status, Some(Rect::new(0, 25, 80, 1)));
-        // Several tabs always show the bar, even if the screen must then be panned.
+        // Several tabs show the bar only where it costs the host screen no row: the host
+        // screen wins when the bar would push its last row out of sight...
         let two_tabs = layout(25, 2);
         assert_eq!(
-            (two_tabs.tabs.is_some(), two_tabs.screen.height),
-            (true, 23)
+            (
+                two_tabs.tabs.is_some(),
+                two_tabs.screen.height,
+                two_tabs.folded
+            ),
+            (false, 24, false)
         );
+        // ...but a terminal too small for the screen anyway (it is panned) keeps the bar.
+        let small = layout(20, 2);
+        assert_eq!((small.tabs.is_some(), small.screen.height), (true, 18));
     }
 }
