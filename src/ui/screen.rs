@@ -230,12 +230,14 @@ impl ScreenLayout {
             r0 + 1,
             c0 + 1
         );
+        // In a very narrow window a cut-off figure would mislead ("24x80 in 4"); a plain
+        // word says it all.
         let width = usize::from(self.area.width);
         Some(
-            [long, medium, short]
+            [long, medium, short, tiny, "Too small".to_owned()]
                 .into_iter()
                 .find(|t| t.chars().count() <= width)
-                .unwrap_or(tiny),
+                .unwrap_or_else(|| "small".to_owned()),
         )
     }
 }

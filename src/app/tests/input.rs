@@ -159,3 +159,31 @@ fn a_tick_never_cancels_a_redraw_that_is_due() {
     rig.event(Event::Tick);
     assert!(rig.app.is_dirty(), "the typed character is not drawn yet");
 }
+
+#[test]
+fn an_unbound_ctrl_c_says_how_to_quit_and_sends_nothing() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    let before = rig.text();
+    rig.key(KeyCode::Char('c'), KeyModifiers::CONTROL);
+    let status = rig.app.status().unwrap_or_default().to_owned();
+    assert_eq!(
+        status,
+        "ctrl-c does not quit r3270: ctrl-q quits, ctrl-] runs any command, alt-h lists the keys"
+    );
+    assert!(!rig.app.quitting());
+    assert_eq!(rig.text(), before);
+    // The next key clears it.
+    rig.press(KeyCode::Right);
+    assert_eq!(rig.app.status(), None);
+    // The hint follows the keymap: a rebound quit key is the one named.
+    let mut cfg = config();
+    cfg.keymap = Keymap::new([(Layer::Global, bind(&[("alt-x", "quit")]))]);
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    rig.key(KeyCode::Char('b'), KeyModifiers::CONTROL);
+    assert_eq!(
+        rig.app.status(),
+        Some("ctrl-b is not bound to anything: alt-x quits")
+    );
+}

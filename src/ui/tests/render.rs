@@ -95,6 +95,11 @@ fn a_small_terminal_follows_the_cursor_and_says_so() {
         narrow.notice().as_deref(),
         Some("43x80 in 30x40: rows 2-30 cols 2-41")
     );
+    // A 10x5 window: no cut-off figure, a plain word.
+    let tiny = layout(Rect::new(0, 0, 10, 4), dims, Position::new(0, 0), None);
+    assert_eq!(tiny.notice().as_deref(), Some("Too small"));
+    let tinier = layout(Rect::new(0, 0, 6, 4), dims, Position::new(0, 0), None);
+    assert_eq!(tinier.notice().as_deref(), Some("small"));
 }
 
 #[test]
