@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use crate::proto::addr::Dimensions;
 use crate::proto::codepage::CodePage;
+use crate::proto::error::HostError;
 use crate::proto::key::{Aid, Key};
 use crate::proto::model::{Model, TerminalConfig};
 use crate::proto::session::{Session, SessionEvent};
@@ -86,9 +87,9 @@ pub struct ReplayReport {
 
 impl ReplayReport {
     /// Host errors the session reported (malformed records and the like).
-    pub fn host_errors(&self) -> impl Iterator<Item = &str> {
+    pub fn host_errors(&self) -> impl Iterator<Item = &HostError> {
         self.events.iter().filter_map(|e| match e {
-            SessionEvent::HostError { message, .. } => Some(message.as_str()),
+            SessionEvent::HostError { error, .. } => Some(error),
             _ => None,
         })
     }

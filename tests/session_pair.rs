@@ -12,9 +12,10 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use r3270::proto::addr::{AddressMode, BufferAddr, Dimensions, Position};
+use r3270::proto::error::HostError;
 use r3270::proto::oia::Secure;
 use r3270::proto::telnet::{
-    self, BRK, DO, DONT, EOR, IAC, IP, TelnetOption, TelnetParser, WILL, WONT,
+    self, BRK, DO, DONT, EOR, IAC, IP, TelnetEvent, TelnetOption, TelnetParser, WILL, WONT,
 };
 use r3270::proto::tn3270e::{Function, FunctionSet, command as tc};
 use r3270::proto::{Aid, CodePage, Key, LockReason, Mode, OperatorError, Session, SessionEvent};
@@ -421,6 +422,8 @@ struct Pair {
     latency: Duration,
     /// Every `poll_transmit` result, in order.
     chunks: Vec<Vec<u8>>,
+    /// Every byte handed to the client's `handle_input`, in order (the statistics' witness).
+    delivered: Vec<u8>,
     events: Vec<SessionEvent>,
 }
 
@@ -434,6 +437,7 @@ impl Pair {
             now,
             latency: Duration::from_millis(5),
             chunks: Vec::new(),
+            delivered: Vec::new(),
             events: Vec::new(),
         };
         pair.host.start(now);
@@ -456,6 +460,7 @@ impl Pair {
             let ready = self.host.take_ready(self.now);
             if !ready.is_empty() {
                 self.now += self.latency;
+                self.delivered.extend_from_slice(&ready);
                 self.client.handle_input(self.now, &ready);
                 continue;
             }
@@ -1175,6 +1180,71 @@ fn response_time_counts_the_latency() {
     }));
 }
 
+/// IAC EOR marks in a telnet stream, found by a parser of its own (not the session's count).
+fn records_in(stream: &[u8]) -> u64 {
+    let mut parser = TelnetParser::new();
+    let mut n = 0;
+    parser.feed(stream, &mut |ev| {
+        if matches!(ev, TelnetEvent::EndOfRecord) {
+            n += 1;
+        }
+    });
+    n
+}
+
+#[test]
+fn statistics_count_what_crossed_the_wire_and_time_each_aid() {
+    const WCC_ALARM: u8 = 0x04;
+    let script = Script {
+        aid_reply: Some((
+            Duration::from_millis(120),
+            vec![0xF1, WCC_RESTORE | WCC_ALARM],
+        )),
+        ..tn3270e_script()
+    };
+    let mut p = Pair::new(TerminalConfig::default(), script);
+    p.latency = Duration::from_millis(7);
+    let before = p.client.stats();
+    assert_eq!(before.aids.total(), 0);
+    assert_eq!(before.first_byte_at.map(|t| t <= p.now), Some(true));
+    for aid in [Aid::Enter, Aid::Pf(3), Aid::Pf(3), Aid::Pa(1)] {
+        p.key(Key::Aid(aid));
+    }
+    // A malformed record that asks for ERROR-RESPONSE: one negative response, one error.
+    let r = p.host.e_record(0x00, 0x00, 0x01, &[0xF1, 0x00, 0x11, 0x40]);
+    p.host_send(r);
+    let s = p.client.stats();
+    // Bytes and records both ways, against what the pair moved and the host parsed.
+    assert_eq!(s.bytes_in, p.delivered.len() as u64);
+    assert_eq!(s.bytes_out, p.sent().len() as u64);
+    assert_eq!(s.records_in, records_in(&p.delivered));
+    assert_eq!(s.records_out, p.host.records().len() as u64);
+    assert!(s.records_out >= 5, "four AIDs, the Query Reply, a response");
+    // AIDs by key.
+    assert_eq!((s.aids.enter, s.aids.pf[2], s.aids.pa[0]), (1, 2, 1));
+    assert_eq!(s.aids.total(), 4);
+    // Each answer took the latency out, the host's 120 ms and the latency back.
+    let one = Duration::from_millis(7 + 120 + 7);
+    assert_eq!(s.response.count(), 4);
+    assert_eq!(s.response.last(), Some(one));
+    assert_eq!((s.response.max(), s.response.mean()), (one, Some(one)));
+    let counts: Vec<u64> = s.response.buckets().map(|(_, n)| n).collect();
+    assert_eq!(counts, [0, 0, 4, 0, 0, 0, 0, 0, 0, 0]);
+    // Locked from each AID to its answer, and not otherwise.
+    assert_eq!(
+        s.keyboard_locked.checked_sub(before.keyboard_locked),
+        Some(one * 4)
+    );
+    assert_eq!(s.alarms - before.alarms, 4);
+    assert_eq!(s.negative_responses, 1);
+    assert_eq!(
+        (s.host_errors.malformed, s.host_errors.total()),
+        (1, 1),
+        "{:?}",
+        s.host_errors
+    );
+}
+
 #[test]
 fn write_without_restore_leaves_x_system_and_keys_queue() {
     let script = Script {
@@ -1361,8 +1431,8 @@ fn oversized_record_is_dropped_and_the_session_goes_on() {
             e,
             SessionEvent::HostError {
                 negative_response: false,
-                message
-            } if message.contains("limit")
+                error: HostError::RecordTooLarge { .. },
+            }
         )),
         "{events:?}"
     );

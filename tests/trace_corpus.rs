@@ -404,7 +404,7 @@ fn malformed_records_get_an_error_and_a_negative_response() {
         // OPERATION-CHECK (02), then IAC EOR.
         let negative = [0x02, 0x00, 0x01, seq_hi, seq_lo, 0x02, 0xff, 0xef];
 
-        let errors: Vec<&str> = report.host_errors().collect();
+        let errors: Vec<String> = report.host_errors().map(ToString::to_string).collect();
         assert!(!errors.is_empty(), "{rel}: no host error reported");
         assert!(
             report.events.iter().any(|e| matches!(

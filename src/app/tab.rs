@@ -201,10 +201,10 @@ impl Tab {
                     }
                 }
                 SessionEvent::StartTls => out.push(Effect::StartTls { tab: self.id }),
-                SessionEvent::HostError { message, .. } => {
-                    tracing::info!(tab = self.id.0, %message, "host error");
+                SessionEvent::HostError { error, .. } => {
+                    tracing::info!(tab = self.id.0, %error, kind = error.kind().name(), "host error");
                     self.badges.error |= !foreground;
-                    self.last_error = Some(message);
+                    self.last_error = Some(error.to_string());
                 }
                 SessionEvent::KeyboardLocked(LockReason::Operator(_)) if foreground => {
                     // A refused key rings, as on a 3270 (the OIA says why).

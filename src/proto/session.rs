@@ -22,11 +22,13 @@ use crate::proto::ds::inbound::{ReadKind, ReplyMode, read_buffer, read_modified}
 use crate::proto::ds::parse::{Command, DsError, Record};
 use crate::proto::ds::query::{QueryContext, QueryRequest, query_reply};
 use crate::proto::ds::sf::{self, Outbound3270DsCommand, ReadPartitionType, StructuredField};
+use crate::proto::error::{HostError, HostErrorKind};
 use crate::proto::key::{Aid, Key};
 use crate::proto::keyboard::Keyboard;
 use crate::proto::model::TerminalConfig;
 use crate::proto::oia::{LockReason, Oia, Secure};
 use crate::proto::screen::Screen;
+use crate::proto::stats::SessionStats;
 use crate::proto::telnet::{
     self, Environ, OptionTable, Side, TelnetEvent, TelnetOption, TelnetParser,
 };
@@ -72,10 +74,10 @@ pub enum SessionEvent {
         plu: Option<String>,
     },
     Unbound,
-    /// The host sent something malformed; the session kept going. `negative_response` says
-    /// whether a TN3270E negative response was sent for it.
+    /// The host sent something the session could not take as it was; the session kept
+    /// going. `negative_response` says whether a TN3270E negative response was sent for it.
     HostError {
-        message: String,
+        error: HostError,
         negative_response: bool,
     },
 }
@@ -98,8 +100,10 @@ pub struct Session {
     record: Vec<u8>,
     record_overflow: bool,
     max_record: usize,
-    /// Host records dropped because they passed `max_record` (the runtime disconnects).
-    oversized_records: u64,
+    /// What the session counted (bytes, records, AIDs, response times, errors).
+    stats: SessionStats,
+    /// Since when the keyboard has been locked (for `stats.keyboard_locked`).
+    locked_since: Option<Instant>,
     /// Keys kept while the keyboard is locked by a pending AID.
     typeahead_limit: usize,
     transmit: Vec<u8>,
@@ -153,7 +157,8 @@ impl Session {
             record: Vec::new(),
             record_overflow: false,
             max_record: DEFAULT_MAX_RECORD,
-            oversized_records: 0,
+            stats: SessionStats::default(),
+            locked_since: None,
             typeahead_limit: TYPEAHEAD_LIMIT,
             transmit: Vec::new(),
             events: VecDeque::new(),
@@ -184,7 +189,17 @@ impl Session {
 
     /// How many host records were dropped for passing the size limit.
     pub fn oversized_records(&self) -> u64 {
-        self.oversized_records
+        self.stats.oversized_records
+    }
+
+    /// What the session has counted so far. The keyboard-locked time includes a lock still
+    /// in force, up to the last `now` the session was handed.
+    pub fn stats(&self) -> SessionStats {
+        let mut stats = self.stats;
+        if let (Some(since), Some(now)) = (self.locked_since, self.now) {
+            stats.keyboard_locked += now.saturating_duration_since(since);
+        }
+        stats
     }
 
     /// Limit the keys queued while the keyboard is locked by a pending AID (the config's
@@ -243,6 +258,7 @@ impl Session {
         if self.transmit.is_empty() {
             None
         } else {
+            self.stats.bytes_out += self.transmit.len() as u64;
             Some(std::mem::take(&mut self.transmit))
         }
     }
@@ -281,14 +297,12 @@ impl Session {
     /// Bytes from the host, in any chunking.
     pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
         self.now = Some(now);
+        if !data.is_empty() && self.stats.first_byte_at.is_none() {
+            self.stats.first_byte_at = Some(now);
+        }
+        self.stats.bytes_in += data.len() as u64;
         if self.tls_pending {
-            self.events.push_back(SessionEvent::HostError {
-                message: format!(
-                    "{} bytes arrived before the TLS handshake; ignored",
-                    data.len()
-                ),
-                negative_response: false,
-            });
+            self.host_error(HostError::DataBeforeTls { bytes: data.len() }, false);
             return;
         }
         // The parser is moved out for the duration of the feed so that the event handler can
@@ -316,10 +330,7 @@ impl Session {
             TelnetEvent::Do(o) => self.negotiate(telnet::Verb::Do, o),
             TelnetEvent::Dont(o) => self.negotiate(telnet::Verb::Dont, o),
             TelnetEvent::Subnegotiation { option, data } => self.subnegotiation(option, data),
-            TelnetEvent::Error(e) => self.events.push_back(SessionEvent::HostError {
-                message: e.to_string(),
-                negative_response: false,
-            }),
+            TelnetEvent::Error(e) => self.host_error(e.into(), false),
         }
     }
 
@@ -345,14 +356,9 @@ impl Session {
         if self.in_3270_transport() || self.e_on {
             if self.record.len() + bytes.len() > self.max_record {
                 if !self.record_overflow {
-                    self.oversized_records += 1;
-                    self.events.push_back(SessionEvent::HostError {
-                        message: format!(
-                            "the host sent a record larger than the limit of {} bytes; dropped",
-                            self.max_record
-                        ),
-                        negative_response: false,
-                    });
+                    self.stats.oversized_records += 1;
+                    let limit = self.max_record;
+                    self.host_error(HostError::RecordTooLarge { limit }, false);
                 }
                 self.record_overflow = true;
                 self.record.clear();
@@ -366,6 +372,7 @@ impl Session {
     }
 
     fn on_end_of_record(&mut self) {
+        self.stats.records_in += 1;
         let record = std::mem::take(&mut self.record);
         if std::mem::take(&mut self.record_overflow) {
             return;
@@ -375,18 +382,13 @@ impl Session {
         } else if self.options_say_3270() {
             self.set_mode(Mode::Tn3270);
             if let Err(err) = self.data_3270(&record) {
-                self.host_error(&err, false);
+                self.host_error(err.into(), false);
             }
         } else if !record.is_empty() {
             // A record before TN3270E negotiation finished: x3270 drops it with "EOR received
             // when not in 3270 mode, ignored" (b3270/ignore_eor.trc).
-            self.events.push_back(SessionEvent::HostError {
-                message: format!(
-                    "{}-byte record before 3270 mode was negotiated; ignored",
-                    record.len()
-                ),
-                negative_response: false,
-            });
+            let bytes = record.len();
+            self.host_error(HostError::RecordBeforeNegotiation { bytes }, false);
         }
         self.record = record;
         self.record.clear();
@@ -394,10 +396,8 @@ impl Session {
 
     fn tn3270e_record(&mut self, record: &[u8]) {
         let Some((h, body)) = tn3270e::Header::parse(record) else {
-            self.events.push_back(SessionEvent::HostError {
-                message: format!("TN3270E record of {} bytes has no header", record.len()),
-                negative_response: false,
-            });
+            let bytes = record.len();
+            self.host_error(HostError::MissingTn3270eHeader { bytes }, false);
             return;
         };
         match h.data_type {
@@ -418,16 +418,17 @@ impl Session {
                     self.unlock();
                 }
                 let replies = self.transmit.split_off(mark);
-                let negative = self.respond(h, result.is_ok());
+                let error = result.err().map(HostError::from);
+                let negative = self.respond(h, error.as_ref().map(HostError::sense));
                 self.transmit.extend_from_slice(&replies);
-                if let Err(err) = result {
-                    self.host_error(&err, negative);
+                if let Some(error) = error {
+                    self.host_error(error, negative);
                 }
             }
             DataType::SSCP_LU_DATA => {
                 self.set_mode(Mode::SscpLu);
                 self.sscp_lu_data(body);
-                self.respond(h, true);
+                self.respond(h, None);
             }
             DataType::NVT_DATA => {
                 self.set_mode(Mode::Tn3270eNvt);
@@ -453,18 +454,18 @@ impl Session {
                         .filter(|b| !b.plu_name.is_empty())
                         .map(|b| b.plu_name.iter().map(|&c| cp.to_unicode(c)).collect()),
                 });
-                self.respond(h, true);
+                self.respond(h, None);
             }
             DataType::UNBIND => {
                 self.screen
                     .set_sizes(Dimensions::MODEL_2, self.cfg.alternate_dims());
                 self.set_mode(Mode::SscpLu);
                 self.events.push_back(SessionEvent::Unbound);
-                self.respond(h, true);
+                self.respond(h, None);
             }
             DataType::BID => {
                 // CONTENTION-RESOLUTION: the host bids to send; a display always agrees.
-                self.respond(h, true);
+                self.respond(h, None);
             }
             _ => {
                 // RESPONSE, REQUEST, SCS-DATA and anything newer: nothing for a display.
@@ -472,28 +473,44 @@ impl Session {
         }
     }
 
-    /// Send the TN3270E response the host's header asked for. Returns whether a negative
-    /// response went out.
-    fn respond(&mut self, h: tn3270e::Header, ok: bool) -> bool {
+    /// Send the TN3270E response the host's header asked for: positive when `failed` is
+    /// `None`, otherwise negative with that sense code. Returns whether a negative response
+    /// went out.
+    fn respond(&mut self, h: tn3270e::Header, failed: Option<tn3270e::NegativeCode>) -> bool {
         // x3270 answers the header's request even when RESPONSES was not negotiated (the
         // b3270 traces show it), and so do we: a host that asks wants to know.
-        if !h.wants_response(ok) {
+        if !h.wants_response(failed.is_none()) {
             return false;
         }
-        let rec = if ok {
-            tn3270e::positive_response(h.seq_number)
-        } else {
-            tn3270e::negative_response(h.seq_number, tn3270e::NegativeCode::OperationCheck)
+        let rec = match failed {
+            None => tn3270e::positive_response(h.seq_number),
+            Some(code) => tn3270e::negative_response(h.seq_number, code),
         };
-        telnet::write_record(&rec, &mut self.transmit);
-        !ok
+        self.write_record(&rec);
+        if failed.is_some() {
+            self.stats.negative_responses += 1;
+        }
+        failed.is_some()
     }
 
-    fn host_error(&mut self, err: &DsError, negative_response: bool) {
+    /// Report a host error and count it by kind.
+    fn host_error(&mut self, error: HostError, negative_response: bool) {
+        let counts = &mut self.stats.host_errors;
+        match error.kind() {
+            HostErrorKind::Malformed => counts.malformed += 1,
+            HostErrorKind::Violation => counts.violation += 1,
+            HostErrorKind::Unsupported => counts.unsupported += 1,
+        }
         self.events.push_back(SessionEvent::HostError {
-            message: err.to_string(),
+            error,
             negative_response,
         });
+    }
+
+    /// Frame one record (IAC doubling, IAC EOR) onto the transmit queue and count it.
+    pub(super) fn write_record(&mut self, rec: &[u8]) {
+        self.stats.records_out += 1;
+        telnet::write_record(rec, &mut self.transmit);
     }
 
     /// One 3270 data-stream record (plain TN3270, or the body of a TN3270E 3270-DATA).
@@ -532,6 +549,7 @@ impl Session {
         }
         self.events.push_back(SessionEvent::ScreenChanged);
         if fx.alarm() {
+            self.stats.alarms += 1;
             self.oia.alarm = true;
             self.events.push_back(SessionEvent::Alarm);
         }
@@ -634,7 +652,7 @@ impl Session {
             };
             self.send_e_record(data_type, rec);
         } else {
-            telnet::write_record(rec, &mut self.transmit);
+            self.write_record(rec);
         }
     }
 
@@ -649,7 +667,7 @@ impl Session {
         .encode(&mut framed);
         framed.extend_from_slice(rec);
         self.xmit_seq = self.xmit_seq.wrapping_add(1);
-        telnet::write_record(&framed, &mut self.transmit);
+        self.write_record(&framed);
     }
 
     // ----- SSCP-LU and NVT ----------------------------------------------------------
@@ -833,6 +851,17 @@ impl Session {
     }
 
     fn sync_oia(&mut self) {
+        // The keyboard's locked time, accounted whenever the session is handed a `now`.
+        if let Some(now) = self.now {
+            match (self.oia.lock.is_some(), self.locked_since) {
+                (true, None) => self.locked_since = Some(now),
+                (false, Some(since)) => {
+                    self.stats.keyboard_locked += now.saturating_duration_since(since);
+                    self.locked_since = None;
+                }
+                _ => {}
+            }
+        }
         self.oia.mode = self.mode;
         self.oia.insert = self.keyboard.insert;
         self.oia.typeahead = self.typeahead.len();

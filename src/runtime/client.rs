@@ -319,10 +319,10 @@ impl Client {
                 }
                 SessionEvent::ScreenChanged => self.drawn = true,
                 SessionEvent::Alarm => self.alarms += 1,
-                SessionEvent::HostError { message, .. } => {
-                    // The engine's messages describe framing and orders, never field contents.
-                    tracing::debug!(%message, "host error");
-                    self.host_errors.push(message);
+                SessionEvent::HostError { error, .. } => {
+                    // The engine's errors describe framing and orders, never field contents.
+                    tracing::debug!(%error, kind = error.kind().name(), "host error");
+                    self.host_errors.push(error.to_string());
                 }
                 _ => {}
             }

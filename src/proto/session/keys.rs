@@ -123,10 +123,11 @@ impl Session {
         }
         self.last_aid = aid;
         self.send_read(aid, ReadKind::Modified);
-        self.lock_for_aid(now);
+        self.lock_for_aid(aid, now);
     }
 
-    fn lock_for_aid(&mut self, now: Instant) {
+    fn lock_for_aid(&mut self, aid: Aid, now: Instant) {
+        self.stats.aids.count(aid);
         self.keyboard.insert = false;
         self.aid_sent_at = Some(now);
         self.oia.lock = Some(LockReason::TimeWait);
@@ -152,7 +153,7 @@ impl Session {
             rec.push(aid.code());
         }
         self.send_inbound(&rec);
-        self.lock_for_aid(now);
+        self.lock_for_aid(aid, now);
     }
 
     pub(super) fn unlock(&mut self) {
@@ -165,8 +166,9 @@ impl Session {
             (Some(at), Some(now)) => Some(now.saturating_duration_since(at)),
             _ => None,
         };
-        if response_time.is_some() {
+        if let Some(d) = response_time {
             self.oia.last_response_time = response_time;
+            self.stats.response.record(d);
         }
         if was_locked {
             self.events

@@ -84,8 +84,9 @@ fn oversized_records_are_counted_once_each() {
     assert!(
         events.iter().any(|e| matches!(
             e,
-            SessionEvent::HostError { message, .. }
-                if message == "the host sent a record larger than the limit of 64 bytes; dropped"
+            SessionEvent::HostError { error, .. }
+                if error.to_string()
+                    == "the host sent a record larger than the limit of 64 bytes; dropped"
         )),
         "{events:?}"
     );
