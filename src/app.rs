@@ -52,6 +52,8 @@ pub enum Event {
     },
     /// The slow tick (cursor blink; the loop also checks the config file then).
     Tick,
+    /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
+    Timer,
 }
 
 /// What a connection task reports about its tab.
@@ -341,15 +343,7 @@ impl App {
             Event::Host { tab, event } => self.host_event(tab, event, now),
             Event::Tick => {
                 self.blink_on = !self.blink_on;
-                let mut effects = Vec::new();
-                for tab in &mut self.tabs {
-                    if tab.reconnect_due(now) {
-                        effects.push(Effect::Connect {
-                            tab: tab.id,
-                            profile: Box::new(tab.profile.clone()),
-                        });
-                    }
-                }
+                let effects = self.due(now);
                 // The blink phase changes what is drawn only where host text blinks; an idle
                 // session otherwise costs no frame at all. (A change not yet drawn stays due.)
                 self.dirty = undrawn
@@ -359,7 +353,43 @@ impl App {
                         .is_some_and(|t| has_blinking_text(t.session.screen()));
                 effects
             }
+            Event::Timer => {
+                let effects = self.due(now);
+                self.dirty = undrawn || !effects.is_empty();
+                effects
+            }
         }
+    }
+
+    /// The earliest time something is due: an automatic reconnect, or a session's own timer
+    /// (`Session::poll_timeout`). The loop sleeps until then and sends [`Event::Timer`], so
+    /// nothing waits for the slow tick.
+    pub fn next_deadline(&self) -> Option<Instant> {
+        self.tabs
+            .iter()
+            .flat_map(|t| [t.reconnect.map(|r| r.at), t.session.poll_timeout()])
+            .flatten()
+            .min()
+    }
+
+    /// Whatever is due at `now`: reconnects, and the sessions' timers.
+    fn due(&mut self, now: Instant) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let active = self.active;
+        let long_aid = self.config.ui.long_aid;
+        for (i, tab) in self.tabs.iter_mut().enumerate() {
+            if tab.reconnect_due(now) {
+                effects.push(Effect::Connect {
+                    tab: tab.id,
+                    profile: Box::new(tab.profile.clone()),
+                });
+            }
+            if tab.session.poll_timeout().is_some_and(|t| t <= now) {
+                tab.session.handle_timeout(now);
+                tab.drain(i == active, long_aid, &mut effects);
+            }
+        }
+        effects
     }
 
     fn handle_key(&mut self, key: &KeyEvent, now: Instant) -> Vec<Effect> {

@@ -125,3 +125,39 @@ fn an_80x24_terminal_shows_all_24_host_rows_and_the_oia_only_when_it_has_news() 
             .is_some_and(|l| l.contains("Enter=Sign on"))
     });
 }
+
+#[test]
+fn a_dropped_session_reconnects_on_its_deadline_without_the_tick() {
+    let demo = common::start_demo(&[]);
+    let dir = common::temp_dir("r3270-input-reconnect");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.d]\nhost = \"127.0.0.1\"\nport = {}\n\
+             reconnect = {{ enabled = true, delay = 1, max-attempts = 3 }}\n",
+            demo.port
+        ),
+    )
+    .unwrap();
+    let bin = Path::new(env!("CARGO_BIN_EXE_r3270"));
+    let cfg = config.display().to_string();
+    let Some(t) = Tmux::start_env(
+        "input-reconnect",
+        100,
+        32,
+        bin,
+        &["--config", &cfg, "d"],
+        &[NO_TICK],
+    ) else {
+        common::skip("tmux");
+        return;
+    };
+    t.wait_for("Password", DEADLINE);
+    // PF3 on the sign-on screen ends the demo session: the host closes the connection.
+    t.keys(&["F3"]);
+    // With the tick an hour away, only the reconnect's own deadline can bring this back.
+    t.wait_until(DEADLINE, "a new sign-on screen after the reconnect", |s| {
+        s.contains("Password") && s.contains("DEMO0002")
+    });
+}

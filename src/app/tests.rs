@@ -512,11 +512,41 @@ fn a_dropped_session_reconnects_by_the_profiles_policy() {
     assert_eq!(rig.app.handle_event(Event::Tick, rig.now).len(), 1);
     fail(&mut rig);
     assert_eq!(rig.app.tabs()[0].reconnect, None);
+    assert_eq!(rig.app.next_deadline(), None);
     // Disconnecting by hand never reconnects.
     rig.action("reconnect");
     assert!(rig.app.tabs()[0].conn.is_connected());
     rig.action("disconnect");
     assert_eq!(rig.app.tabs()[0].reconnect, None);
+}
+
+#[test]
+fn a_reconnect_is_a_deadline_the_loop_sleeps_on_not_a_tick() {
+    let mut cfg = config();
+    cfg.profiles[0].reconnect = crate::config::ReconnectPolicy {
+        enabled: true,
+        delay: Duration::from_secs(3),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 2,
+    };
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    assert_eq!(rig.app.next_deadline(), None);
+    rig.sign_on();
+    rig.press(KeyCode::F(3));
+    let due = rig.now + Duration::from_secs(3);
+    assert_eq!(rig.app.next_deadline(), Some(due));
+    // Early, the timer does nothing (and asks for no frame).
+    rig.now += Duration::from_secs(2);
+    rig.app.mark_drawn();
+    assert!(rig.app.handle_event(Event::Timer, rig.now).is_empty());
+    assert!(!rig.app.is_dirty());
+    // At the deadline it reconnects, with no tick at all.
+    rig.now = due;
+    rig.event(Event::Timer);
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    assert!(rig.text().contains("Sign on"), "{}", rig.text());
+    assert_eq!(rig.app.next_deadline(), None);
 }
 
 #[test]

@@ -29,8 +29,8 @@ use crate::tui::{TuiOptions, setup};
 
 /// The shortest time between two frames.
 const FRAME: Duration = Duration::from_millis(16);
-/// The slow tick: blinking host text, reconnect back-off and the config file's
-/// modification time. Nothing an operator types waits for it.
+/// The slow tick: blinking host text and the config file's modification time. Nothing an
+/// operator types waits for it, nor any deadline (those have their own arm).
 const TICK: Duration = Duration::from_millis(500);
 /// Sets the slow tick in milliseconds instead of [`TICK`]. A test seam, not a setting: the
 /// key-echo test makes the tick an hour long to prove a key is drawn without it.
@@ -102,6 +102,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let result = loop {
         let next_draw = last_draw + FRAME;
         let dirty = lp.app.is_dirty();
+        // The earliest deadline any tab has (a reconnect, a session timer): slept on here,
+        // so it fires on time rather than on the next tick.
+        let deadline = lp.app.next_deadline().map(Instant::from_std);
         tokio::select! {
             ev = input.recv() => match ev {
                 Some(Ok(ev)) => {
@@ -132,6 +135,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                 lp.carry_out(effects)?;
                 lp.check_config_file();
             }
+            () = sleep_until_some(deadline) => {
+                let effects = lp.app.handle_event(Event::Timer, std::time::Instant::now());
+                lp.carry_out(effects)?;
+            }
             () = tokio::time::sleep_until(next_draw), if dirty => {}
             _ = sigterm.recv() => break Ok(ExitCode::from(128 + 15)),
             _ = sighup.recv() => break Ok(ExitCode::from(128 + 1)),
@@ -151,6 +158,14 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     save_recent(&recent_file, lp.app.recent_hosts());
     watchdog.abort();
     result
+}
+
+/// Sleep until `at`, or for ever when there is no deadline.
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// How long the loop has to end by itself once the terminal has gone or a signal came.
