@@ -3,15 +3,17 @@
 //! The `toml` crate's spanned document ([`toml::de::DeTable`]) is copied into a small owned
 //! tree of [`Node`]s with byte spans, sorted in file order, and a [`Ctx`] walks it: typed
 //! getters report a wrong type, unknown keys are reported with the nearest known key, and
-//! every problem is collected (never only the first). This module knows TOML and positions;
-//! which keys a section has is the business of the section's own module.
+//! every problem is collected (never only the first). This module knows TOML and positions
+//! (a [`LineIndex`] built once per file turns a byte span into a line and column, so a file
+//! with thousands of tables loads in linear time); which keys a section has is the business
+//! of the section's own module.
 
 use std::ops::Range;
 use std::time::Duration;
 
 use toml::de::{DeTable, DeValue};
 
-use super::error::{ConfigError, line_col};
+use super::error::{ConfigError, LineIndex};
 
 /// A byte range in the file.
 pub type Span = Range<usize>;
@@ -105,11 +107,13 @@ impl Table {
     }
 }
 
-/// A whole file: its name for messages, its text for positions, its root table.
+/// A whole file: its name for messages, where its lines start (for positions), its root
+/// table.
 #[derive(Clone, Debug)]
 pub struct Doc {
     pub file: String,
-    pub text: String,
+    /// Built once, so every position in the file costs a few binary searches.
+    pub lines: LineIndex,
     /// The file's directory, against which relative paths in it are resolved.
     pub dir: Option<std::path::PathBuf>,
     pub root: Table,
@@ -120,12 +124,13 @@ impl Doc {
     /// the parser can recover).
     pub fn parse(file: &str, text: &str) -> Result<Doc, Vec<ConfigError>> {
         let (table, errors) = DeTable::parse_recoverable(text);
+        let lines = LineIndex::new(text);
         if !errors.is_empty() {
             return Err(errors
                 .iter()
                 .map(|e| ConfigError {
                     file: file.to_owned(),
-                    pos: e.span().map(|s| line_col(text, s.start)),
+                    pos: e.span().map(|s| lines.line_col(s.start)),
                     key: String::new(),
                     message: format!("TOML syntax: {}", e.message().trim()),
                 })
@@ -133,10 +138,15 @@ impl Doc {
         }
         Ok(Doc {
             file: file.to_owned(),
-            text: text.to_owned(),
+            lines,
             dir: None,
             root: convert_table(table.get_ref()),
         })
+    }
+
+    /// The 1-based line and character column of byte `offset` in the file.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        self.lines.line_col(offset)
     }
 }
 
@@ -225,7 +235,7 @@ impl Ctx<'_> {
     pub fn err(&mut self, span: &Span, key: &str, message: impl Into<String>) {
         self.errors.push(ConfigError {
             file: self.doc.file.clone(),
-            pos: Some(line_col(&self.doc.text, span.start)),
+            pos: Some(self.doc.line_col(span.start)),
             key: key.to_owned(),
             message: message.into(),
         });
@@ -380,7 +390,7 @@ mod tests {
         };
         let b = alpha.get("b").unwrap();
         assert_eq!(&text[b.node.span.clone()], "\"x\"");
-        assert_eq!(line_col(text, b.key_span.start), (3, 1));
+        assert_eq!(doc.line_col(b.key_span.start), (3, 1));
     }
 
     #[test]

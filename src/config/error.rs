@@ -64,7 +64,9 @@ impl fmt::Display for ConfigErrors {
 
 impl std::error::Error for ConfigErrors {}
 
-/// The 1-based line and character column of byte `offset` in `text`.
+/// The 1-based line and character column of byte `offset` in `text`, found by scanning
+/// from the start: right for one position, but a file's many positions go through a
+/// [`LineIndex`] built once (scanning for each of them made loading quadratic).
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
@@ -77,9 +79,114 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// Where a text's lines start and where its multi-byte characters are, so that any byte
+/// offset's line and character column are two binary searches away. It gives exactly what
+/// [`line_col`] gives, for every offset.
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    /// The byte offset of each line's first byte (the first is 0).
+    line_starts: Vec<usize>,
+    /// Each character longer than one byte: its offset and its length in bytes.
+    wide: Vec<(usize, usize)>,
+    /// `extra[k]`: the bytes beyond the first of `wide[..k]`, i.e. how many more bytes than
+    /// characters the text has before `wide[k]`.
+    extra: Vec<usize>,
+    len: usize,
+}
+
+impl LineIndex {
+    /// One pass over `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0];
+        let mut wide = Vec::new();
+        let mut extra = vec![0];
+        for (i, c) in text.char_indices() {
+            if c == '\n' {
+                line_starts.push(i + 1);
+            }
+            let n = c.len_utf8();
+            if n > 1 {
+                wide.push((i, n));
+                let before = extra.last().copied().unwrap_or(0);
+                extra.push(before + n - 1);
+            }
+        }
+        LineIndex {
+            line_starts,
+            wide,
+            extra,
+            len: text.len(),
+        }
+    }
+
+    /// The 1-based line and character column of byte `offset` (past the end: the end; inside
+    /// a character: that character), as [`line_col`] counts them.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.len);
+        // The wide characters that start before `offset`; if the last of them is still
+        // running at `offset`, the position is that character's.
+        let mut k = self.wide.partition_point(|&(at, _)| at < offset);
+        if let Some(&(at, n)) = k.checked_sub(1).and_then(|i| self.wide.get(i)) {
+            if at + n > offset {
+                offset = at;
+                k -= 1;
+            }
+        }
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
+        let k_start = self.wide.partition_point(|&(at, _)| at < start);
+        let extra = |k: usize| self.extra.get(k).copied().unwrap_or(0);
+        let col = (offset - start) - (extra(k) - extra(k_start)) + 1;
+        (line, col)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use std::fmt::Write as _;
+
     use super::*;
+
+    /// The index against the scan, at every byte offset (and past the end) of texts with
+    /// empty lines, wide characters of every length, a line of them alone and no final
+    /// newline.
+    #[test]
+    fn the_index_agrees_with_the_scan_at_every_offset() {
+        let texts = [
+            "",
+            "\n",
+            "a",
+            "a = 1\nbé = \"x\"\n",
+            "\n\n[p]\nk = \"€𝄞é\" # ü\n\nlast = 2",
+            "éé\n€\n𝄞𝄞𝄞\nx",
+            "x\r\ny\r\n",
+        ];
+        for text in texts {
+            let index = LineIndex::new(text);
+            for offset in 0..=text.len() + 3 {
+                assert_eq!(
+                    index.line_col(offset),
+                    line_col(text, offset),
+                    "{text:?} at {offset}"
+                );
+            }
+        }
+    }
+
+    /// A long generated text, sampled every 97 bytes, and the last profile's line.
+    #[test]
+    fn the_index_agrees_on_a_large_text() {
+        let mut text = String::new();
+        for i in 0..5_000 {
+            let _ = write!(text, "[profile.p{i}]\nhost = \"h{i}é.example\"\n\n");
+        }
+        let index = LineIndex::new(&text);
+        for offset in (0..text.len()).step_by(97) {
+            assert_eq!(index.line_col(offset), line_col(&text, offset), "{offset}");
+        }
+        let last = text.rfind("host").unwrap();
+        assert_eq!(index.line_col(last), (5_000 * 3 - 1, 1));
+    }
 
     #[test]
     fn positions_count_lines_and_characters() {

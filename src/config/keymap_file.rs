@@ -7,11 +7,12 @@
 //! and condition are an error naming both lines. Whether a `play-macro` names a defined
 //! macro is checked after every file is read.
 
+use std::collections::{HashMap, HashSet};
+
 use crate::action::Action;
 use crate::keymap::{Binding, Condition, KeyChord, Layer};
 
 use super::doc::{Ctx, Table, Value, join};
-use super::error::line_col;
 use super::profile::Reference;
 
 /// The keys of one binding.
@@ -39,8 +40,9 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
         };
         let lpath = join("keymap", &e.key);
         let mut bindings: Vec<Binding> = Vec::new();
-        // (chord, condition) -> the line of the first binding, for duplicate reports.
-        let mut seen: Vec<(KeyChord, Option<Condition>, usize)> = Vec::new();
+        // (chord, condition) -> the line of the first binding, for duplicate reports; a map,
+        // so a long layer is not compared binding by binding.
+        let mut seen: HashMap<(KeyChord, Option<Condition>), usize> = HashMap::new();
         for (i, n) in items.iter().enumerate() {
             let ipath = format!("{lpath}[{i}]");
             let Value::Table(t) = &n.value else {
@@ -113,8 +115,8 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
             let (Some(key), Some(action), Some(when)) = (chord, action, when) else {
                 continue;
             };
-            let line = line_col(&ctx.doc.text, n.span.start).0;
-            if let Some((_, _, first)) = seen.iter().find(|(k, w, _)| *k == key && *w == when) {
+            let line = ctx.doc.line_col(n.span.start).0;
+            if let Some(first) = seen.get(&(key, when)) {
                 let cond = when.map_or(String::new(), |c| format!(" when {}", condition_name(c)));
                 ctx.err(
                     &n.span,
@@ -126,7 +128,7 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
                 );
                 continue;
             }
-            seen.push((key, when, line));
+            seen.insert((key, when), line);
             bindings.push(Binding { key, action, when });
         }
         layers.push((layer, bindings));
@@ -164,7 +166,9 @@ pub fn merge(base: &mut Vec<(Layer, Vec<Binding>)>, over: Vec<(Layer, Vec<Bindin
     for (layer, mut top) in over {
         match base.iter_mut().find(|(l, _)| *l == layer) {
             Some((_, existing)) => {
-                existing.retain(|b| !top.iter().any(|t| t.key == b.key && t.when == b.when));
+                let replaced: HashSet<(KeyChord, Option<Condition>)> =
+                    top.iter().map(|t| (t.key, t.when)).collect();
+                existing.retain(|b| !replaced.contains(&(b.key, b.when)));
                 top.append(existing);
                 *existing = top;
             }

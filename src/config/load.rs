@@ -6,7 +6,7 @@
 //! theme, name references (macros, themes), and the semantic checks of `[logging]` and
 //! `[limits]`. Files are read here and nowhere else in the config module.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
@@ -19,7 +19,7 @@ use crate::logging::LoggingSettings;
 use crate::theme::ThemeColor;
 
 use super::doc::{Ctx, Doc, Span, Table, join};
-use super::error::{ConfigError, ConfigErrors, line_col};
+use super::error::{ConfigError, ConfigErrors};
 use super::keymap_file;
 use super::paths::{self, Origin, PathOrigins};
 use super::profile::{self, ProfileRefs, Reference};
@@ -57,7 +57,7 @@ impl Loc {
     fn of(doc: &Doc, span: &Span) -> Loc {
         Loc {
             file: doc.file.clone(),
-            pos: line_col(&doc.text, span.start),
+            pos: doc.line_col(span.start),
         }
     }
 
@@ -79,6 +79,9 @@ pub struct Builder {
     path_keys: BTreeMap<&'static str, (PathBuf, String)>,
     theme_colours: Vec<(String, ThemeColor)>,
     profiles: Vec<Profile>,
+    /// Where each name is in `profiles`: a file may hold thousands of profiles, and a scan
+    /// of the list for each of them made loading quadratic.
+    profile_index: HashMap<String, usize>,
     profile_refs: Vec<(ProfileRefs, Loc, Loc)>,
     profile_tables: Vec<(String, Loc)>,
     macros: BTreeMap<String, Macro>,
@@ -101,6 +104,7 @@ impl Default for Builder {
             path_keys: BTreeMap::new(),
             theme_colours: Vec::new(),
             profiles: Vec::new(),
+            profile_index: HashMap::new(),
             profile_refs: Vec::new(),
             profile_tables: Vec::new(),
             macros: BTreeMap::new(),
@@ -267,12 +271,10 @@ impl Builder {
                 );
                 continue;
             }
-            let idx = if let Some(i) = self.profiles.iter().position(|p| p.name == name) {
-                i
-            } else {
+            let idx = *self.profile_index.entry(name.clone()).or_insert_with(|| {
                 self.profiles.push(profile::blank(&name));
                 self.profiles.len() - 1
-            };
+            });
             let refs = profile::apply(ctx, &name, pt, &mut self.profiles[idx]);
             let loc_of = |r: &Option<Reference>| {
                 r.as_ref().map_or_else(
@@ -389,8 +391,10 @@ impl Builder {
             check_theme(&r.name, &r.key, loc, &mut self.errors);
         }
         let macro_names: Vec<&str> = self.macros.keys().map(String::as_str).collect();
+        let macros = &self.macros;
         let check_macro = |r: &Reference, loc: &Loc, errors: &mut Vec<ConfigError>| {
-            if !macro_names.contains(&r.name.as_str()) {
+            // A map lookup: every profile may name a logon macro.
+            if !macros.contains_key(&r.name) {
                 let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
                     .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
                 let known = if macro_names.is_empty() {
@@ -430,11 +434,12 @@ impl Builder {
             }
         }
         for (name, loc) in &self.profile_tables {
-            if self
-                .profiles
-                .iter()
-                .any(|p| &p.name == name && p.host.is_empty())
-            {
+            let no_host = self
+                .profile_index
+                .get(name)
+                .and_then(|&i| self.profiles.get(i))
+                .is_some_and(|p| p.host.is_empty());
+            if no_host {
                 self.errors.push(loc.error(
                     &join("profile", name),
                     "the profile has no `host` (host = \"name or address\")".to_owned(),

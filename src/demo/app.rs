@@ -648,9 +648,11 @@ impl App {
             ("Yellow", Color::Yellow),
             ("White", Color::NeutralWhite),
         ];
+        // Samples, not labels: each ends where its text ends, so a highlight does not run on
+        // over the blanks to the next field.
         for (i, (name, c)) in colours.iter().enumerate() {
-            p.label(4 + i as u16, 2, name, Style::Custom(*c, 0));
-            p.label(
+            p.sample(4 + i as u16, 2, name, Style::Custom(*c, 0));
+            p.sample(
                 4 + i as u16,
                 14,
                 "reverse",
@@ -666,7 +668,7 @@ impl App {
             ("Intensify", highlight::INTENSIFY),
         ];
         for (i, (name, h)) in highlights.iter().enumerate() {
-            p.label(
+            p.sample(
                 4 + i as u16,
                 41,
                 name,

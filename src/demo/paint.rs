@@ -4,7 +4,9 @@
 //!
 //! Every label and input is a field of its own, with its attribute byte in the cell before its
 //! text, so the host knows exactly where each input starts: the [`Layout`] it records is how
-//! the application maps a Read Modified back to named fields. Nothing here does I/O.
+//! the application maps a Read Modified back to named fields. A field runs on to the next
+//! attribute, so inputs and the colour chart's samples are ended by a plain attribute right
+//! after them. Nothing here does I/O.
 
 use crate::proto::addr::{BufferAddr, Dimensions};
 use crate::proto::attr::{Color, FieldAttr, xa};
@@ -190,6 +192,24 @@ impl Painter {
         self.b.text(&cut, self.cp);
     }
 
+    /// A sample of a colour or highlight (the colour chart): protected text ended by a plain
+    /// attribute in the cell right after it. A field runs on to the next attribute, so
+    /// without the end its reverse video or underscore would show on the blanks after the
+    /// text, up to the next field (past the row's end when nothing follows on the row). The
+    /// text is cut one column shorter than a label's so that the end is on the same row.
+    pub fn sample(&mut self, row: u16, col: u16, text: &str, style: Style) {
+        let room = usize::from(self.cols().saturating_sub(col.saturating_add(2)));
+        let cut: String = text.chars().take(room).collect();
+        self.label(row, col, &cut, style);
+        let end = u16::try_from(cut.chars().count())
+            .ok()
+            .and_then(|n| col.checked_add(1 + n))
+            .filter(|&end| end < self.cols());
+        if let Some(end) = end {
+            self.start_field(row, end, fa::LABEL, Color::Green, 0);
+        }
+    }
+
     /// Protected text filling the rest of the row (message lines), so an old, longer message
     /// does not show through.
     pub fn line(&mut self, row: u16, text: &str, style: Style) {
@@ -275,6 +295,7 @@ const fn alarm_bit(alarm: bool) -> u8 {
 mod tests {
     use super::*;
     use crate::proto::Screen;
+    use crate::proto::addr::Position;
     use crate::proto::ds::apply::apply_write;
     use crate::proto::ds::parse::Record;
 
@@ -306,6 +327,37 @@ mod tests {
             assert_eq!(f.len, 8);
             assert_eq!(f.ext.fg != 0, extended);
         }
+    }
+
+    #[test]
+    fn a_sample_ends_where_its_text_ends() {
+        let mut p = Painter::erase_write(Dimensions::MODEL_2, true, false);
+        p.sample(
+            4,
+            14,
+            "reverse",
+            Style::Custom(Color::Yellow, highlight::REVERSE),
+        );
+        p.sample(
+            5,
+            70,
+            "0123456789ABCDEF",
+            Style::Custom(Color::Red, highlight::REVERSE),
+        );
+        let (s, _) = draw(p);
+        let dims = s.dims();
+        let rows = s.text_rows(CodePage::default());
+        let at = |row, col| {
+            let a = BufferAddr::from_position(Position::new(row, col), dims).unwrap();
+            s.field_at(a).unwrap()
+        };
+        let f = at(4, 15);
+        assert_eq!((f.len, f.ext.highlight), (7, highlight::REVERSE));
+        assert_eq!(at(4, 23).ext.highlight, 0, "the blanks after it are plain");
+        // At the right edge the text is cut so that the end stays on the row.
+        assert_eq!(&rows[5][71..], "01234567 ");
+        assert_eq!(at(5, 71).len, 8);
+        assert_eq!(at(6, 0).ext.highlight, 0);
     }
 
     #[test]

@@ -1,3 +1,5 @@
+use std::fmt::Write as _;
+
 use super::*;
 use crate::proto::{Aid, Key};
 
@@ -262,6 +264,59 @@ fn type_errors_in_settings_sections_say_what_is_allowed() {
             "c.toml:2:16: limits.max-sessions: \"x\" is not allowed: expected a whole number, 0 or more",
             "c.toml:4:8: logging.keep: -1 is not allowed: expected a whole number, 0 or more",
             "c.toml:5:10: logging.format: \"xml\" is not allowed: use `plain` or `json`",
+        ]
+    );
+}
+
+/// `n` profiles of seven lines each (header, five keys, a blank line), after a macro; the
+/// profile `p{i}` starts on line `4 + 7 * i`.
+fn many_profiles(n: usize) -> String {
+    let mut text = String::from("[macros]\nlogon = [\"type TSO\", \"enter\"]\n\n");
+    for i in 0..n {
+        let _ = write!(
+            text,
+            "[profile.p{i:05}]\nhost = \"mvs{i}.example.com\"\nport = {}\nmodel = \"3279-2\"\ntls = \"starttls\"\nlogon-macro = \"logon\"\n\n",
+            1 + i % 60_000
+        );
+    }
+    text
+}
+
+/// A file with 16,384 profiles loads whole, and errors in the middle and at its very end name
+/// the right line and column (as the small fixtures do). Loading used to scan the file from
+/// its start for every position and the profile list for every name: quadratic, minutes for
+/// this file in a debug build; the positions now come from an index built once per file.
+#[test]
+fn a_file_with_sixteen_thousand_profiles_loads_and_places_errors() {
+    let n = 16_384;
+    let text = many_profiles(n);
+    let c = user(&text).unwrap();
+    assert_eq!(c.profiles.len(), n);
+    let last = c.profile(&format!("p{:05}", n - 1)).unwrap();
+    assert_eq!(last.host, format!("mvs{}.example.com", n - 1));
+
+    // The middle profile loses its host, the last one gets a port out of range.
+    let mid = n / 2;
+    let text = text
+        .replace(&format!("host = \"mvs{mid}.example.com\"\n"), "")
+        .replace(
+            &format!("port = {}\n", 1 + (n - 1) % 60_000),
+            "port = 70000\n",
+        );
+    let mid_line = 4 + 7 * mid;
+    // The last profile's header moved up a line with the removed host; its port is two
+    // lines below it.
+    let port_line = 4 + 7 * (n - 1) - 1 + 2;
+    assert_eq!(
+        errors(&text),
+        [
+            format!(
+                "c.toml:{mid_line}:10: profile.p{mid:05}: the profile has no `host` (host = \"name or address\")"
+            ),
+            format!(
+                "c.toml:{port_line}:8: profile.p{:05}.port: 70000 is out of range: a port is 1-65535",
+                n - 1
+            ),
         ]
     );
 }

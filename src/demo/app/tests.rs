@@ -116,3 +116,37 @@ fn bigger_screens_show_longer_pages() {
     let text = show(&mut s, &a.handle(&press(Aid::Pf(8)), WallClock::default()));
     assert!(text.contains("Lines 55-60 of 60"), "{text}");
 }
+
+/// On the colour chart no highlighted field runs on past its text: each sample is ended
+/// right after it, so reverse video and underscore stop where the word stops instead of
+/// showing as bars up to the next field (which, for the last rows, was on a later row).
+/// And every field of the two sample columns is exactly its text.
+#[test]
+fn colour_chart_samples_end_at_their_text() {
+    for dims in [Dimensions::MODEL_2, Dimensions::new(62, 160)] {
+        let (mut a, mut s) = signed_on(dims, true);
+        a.page = Page::Colours;
+        show(&mut s, &a.handle(&press(Aid::Clear), WallClock::default()));
+        let rows = s.text_rows(CodePage::default());
+        let cells: Vec<char> = rows.iter().flat_map(|r| r.chars()).collect();
+        let mut samples = 0;
+        for f in s.fields() {
+            let text: String = f.positions(dims).map(|p| cells[p.index()]).collect();
+            let row = f.attr_addr.position(dims).row;
+            let sample = (4..=10).contains(&row) && !text.trim().is_empty();
+            let highlighted = f.attr.is_protected() && f.ext.highlight != 0;
+            if sample || highlighted {
+                samples += 1;
+                assert_eq!(
+                    f.len,
+                    text.trim_end().chars().count(),
+                    "{dims:?}: the field at {:?} runs on past {:?}",
+                    f.attr_addr.position(dims),
+                    text.trim_end()
+                );
+            }
+        }
+        // Seven colours, each also reversed, and five highlights.
+        assert_eq!(samples, 7 * 2 + 5, "{dims:?}");
+    }
+}
