@@ -118,7 +118,9 @@ pub struct Args {
     /// Print everything (screen, fields, status) as one JSON object instead.
     #[arg(long)]
     pub json: bool,
-    /// Write the data stream to FILE in the x3270 trace format.
+    /// Write the data stream to FILE in the x3270 trace format. Typed text on the command
+    /// line shows as `=***` in its header, and input to non-display (password) fields is
+    /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
     /// The host: `[L:][N:][LU@]host[:port]`.
@@ -501,6 +503,39 @@ fn report_host_errors(client: &Client) {
     }
 }
 
+/// Options whose value is a secret: a trace's command line shows `***` instead.
+const SECRET_OPTIONS: &[&str] = &["--client-password"];
+
+/// The command line as a trace's `Command:` header shows it: every `=TEXT` key becomes `=***`
+/// (typed text may be a password, and its length is a hint too) and the value of a secret
+/// option becomes `***`. Everything else (the host, options, key names) stays, so a reader
+/// still sees how the session was started.
+pub fn masked_command_line<I: IntoIterator<Item = String>>(args: I) -> String {
+    let mut out = Vec::new();
+    let mut secret_value_next = false;
+    for arg in args {
+        if std::mem::take(&mut secret_value_next) {
+            out.push("***".to_owned());
+        } else if arg.starts_with('=') {
+            out.push("=***".to_owned());
+        } else if let Some(opt) = SECRET_OPTIONS.iter().find(|o| {
+            arg.strip_prefix(**o)
+                .is_some_and(|rest| rest.starts_with('='))
+        }) {
+            out.push(format!("{opt}=***"));
+        } else {
+            secret_value_next = SECRET_OPTIONS.contains(&arg.as_str());
+            out.push(arg);
+        }
+    }
+    out.join(" ")
+}
+
+/// What a trace says, once, about what it leaves out.
+const MASK_NOTE: &str = "r3270: typed text (=TEXT) and secret options on the command line \
+    are shown as ***; input to non-display fields is recorded as 8 asterisks (5c), whatever \
+    its length";
+
 fn open_trace(args: &Args, path: &PathBuf) -> std::io::Result<crate::runtime::client::Trace> {
     let file = std::fs::File::create(path)?;
     let cfg = args.terminal_config();
@@ -510,12 +545,14 @@ fn open_trace(args: &Args, path: &PathBuf) -> std::io::Result<crate::runtime::cl
         rows: dims.rows,
         cols: dims.cols,
         host_code_page: cfg.code_page.number(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
+        command: masked_command_line(std::env::args()),
         host: args.host.host.clone(),
         port: args.host.port,
     };
     let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
-    TraceWriter::new(out, &info, SystemTime::now())
+    let mut trace = TraceWriter::new(out, &info, SystemTime::now())?;
+    trace.note(SystemTime::now(), MASK_NOTE)?;
+    Ok(trace)
 }
 
 /// One field of the field map.
@@ -736,6 +773,33 @@ mod tests {
         assert!("cursor:1".parse::<Step>().is_err());
         assert!("sleep:x".parse::<Step>().is_err());
         assert!("PF25".parse::<Step>().is_err());
+    }
+
+    #[test]
+    fn trace_command_line_hides_typed_text_and_secret_options() {
+        let args = [
+            "r3270",
+            "screen",
+            "--trace",
+            "t.trc",
+            "--client-cert",
+            "c.p12",
+            "--client-password",
+            "pkcs12-pass",
+            "--client-password=other-pass",
+            "host:23",
+            "=USER",
+            "Tab",
+            "=PASSWORD",
+            "Enter",
+            "=",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            masked_command_line(args),
+            "r3270 screen --trace t.trc --client-cert c.p12 --client-password *** \
+             --client-password=*** host:23 =*** Tab =*** Enter =***"
+        );
     }
 
     #[test]

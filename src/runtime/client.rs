@@ -95,8 +95,11 @@ impl Client {
         })
     }
 
-    /// Record every byte, both ways, from now on.
+    /// Record every byte, both ways, from now on. What the operator types into non-display
+    /// (password) fields is recorded masked: the session builds the copy of each read reply
+    /// with it replaced (`Session::set_masked_copy`); the wire is untouched.
     pub fn set_trace(&mut self, trace: Trace) {
+        self.session.set_masked_copy(true);
         self.trace = Some(trace);
     }
 
@@ -297,12 +300,9 @@ impl Client {
 
     /// The polling contract: bytes first, in order, then events.
     fn flush(&mut self) {
-        while let Some(bytes) = self.session.poll_transmit() {
-            if self.trace.is_some() {
-                let redacted = redact(self.session.screen(), &bytes);
-                if let Some(t) = &mut self.trace {
-                    let _ = t.client(&redacted);
-                }
+        while let Some((bytes, kept)) = self.session.poll_transmit_masked() {
+            if let Some(t) = &mut self.trace {
+                let _ = t.client(&kept);
             }
             if self.ended.is_none() {
                 if let Err(e) = self.conn.send(bytes) {
@@ -328,42 +328,4 @@ impl Client {
             }
         }
     }
-}
-
-/// EBCDIC `*`, written over non-display input in traces.
-const REDACTED: u8 = 0x5C;
-/// The Set Buffer Address order, which starts each field in a Read Modified reply.
-const SBA: u8 = 0x11;
-
-/// The bytes to record for a client burst: what the operator typed into non-display
-/// (password) fields is overwritten, because secrets must never reach a trace. A Read
-/// Modified reply puts each modified field after `SBA <address of its first position>`;
-/// the data runs to the next SBA or IAC. The bytes on the wire are not touched.
-fn redact<'a>(screen: &crate::proto::Screen, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-    let dims = screen.dims();
-    let mode = crate::proto::AddressMode::for_dimensions(dims);
-    let mut out = std::borrow::Cow::Borrowed(bytes);
-    for f in screen.fields() {
-        if !f.attr.is_non_display() || f.attr.is_protected() {
-            continue;
-        }
-        let [a1, a2] = f.start(dims).encode(mode);
-        let mut i = 0;
-        while let Some(at) = out
-            .get(i..)
-            .and_then(|rest| rest.windows(3).position(|w| w == [SBA, a1, a2]))
-        {
-            let mut j = i + at + 3;
-            let buf = out.to_mut();
-            while let Some(b) = buf.get_mut(j) {
-                if *b == SBA || *b == 0xFF {
-                    break;
-                }
-                *b = REDACTED;
-                j += 1;
-            }
-            i = j;
-        }
-    }
-    out
 }
