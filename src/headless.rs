@@ -42,6 +42,7 @@ KEYS, applied in order after the first screen:
   =TEXT              type TEXT at the cursor under field rules
   Enter Clear PF1..PF24 PA1..PA3 SysReq Attn
                      send, then wait (up to --timeout) for the host to unlock the keyboard
+                     and fall quiet for 0.2s (a host that keeps redrawing: 1s at most)
   Tab BackTab Home NewLine EraseEOF EraseInput Reset Delete BackSpace Insert Dup
   FieldMark Up Down Left Right
                      editing keys (names are case-insensitive)
@@ -397,7 +398,7 @@ pub async fn run(args: &Args) -> u8 {
     let mut first_locked = false;
     match client.wait_ready(args.timeout).await {
         Wait::Ready => {}
-        Wait::TimedOut if client.drawn() => {
+        Wait::TimedOut if client.drawn() && client.session().is_locked() => {
             // "Until --timeout": go on with what the host drew, but say so, and let the
             // exit status tell a script the keyboard never unlocked.
             let lock = client.session().oia().lock.map_or("", |l| l.label());

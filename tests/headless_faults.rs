@@ -1,8 +1,10 @@
 //! `r3270 screen` against hosts that misbehave, each a tiny TCP server on 127.0.0.1 run by
 //! the test: nobody listening, a host that hangs up in the middle of a record, one that
-//! resets the connection after an AID, one that accepts and says nothing, and ones that
-//! send garbage. Every case must end (no hang), never panic, and say what happened in one
-//! line on stderr with a non-zero status where the session failed.
+//! resets the connection after an AID, one that accepts and says nothing, ones that send
+//! garbage, and one that redraws every 50 ms with the keyboard unlocked (and keeps what
+//! reaches it, a witness that is not r3270). Every case
+//! must end (no hang), never panic, and say what happened on stderr with a non-zero status
+//! where the session failed.
 
 #![allow(clippy::unwrap_used)]
 
@@ -230,4 +232,88 @@ fn garbage_records_in_3270_mode() {
         "{}",
         run.stderr
     );
+}
+
+/// A one-connection host whose script returns what it saw.
+fn witness<T: Send + 'static>(
+    script: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (u16, JoinHandle<Option<T>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || listener.accept().ok().map(|(s, _)| script(s)));
+    (port, handle)
+}
+
+/// Erase/Write with keyboard restore: `label` in a protected field at 0, an unprotected
+/// field with the cursor in it after it, ended by a protected field at 40.
+fn form(label: &str) -> Vec<u8> {
+    let mut rec = vec![0xF5, 0xC2, 0x11, 0x40, 0x40, 0x1D, 0x60];
+    rec.extend(label.bytes().map(|b| match b {
+        b'0'..=b'9' => 0xF0 + (b - b'0'),
+        _ => 0x40,
+    }));
+    // SF unprotected, IC, then SBA to 40 (12-bit address code 0x40 0xE8), SF protected.
+    rec.extend_from_slice(&[0x1D, 0x40, 0x13, 0x11, 0x40, 0xE8, 0x1D, 0x60, IAC, EOR]);
+    rec
+}
+
+/// The records a host read: split at IAC EOR (no data byte here is 0xFF).
+fn records(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|&b| b == EOR)
+        .filter_map(|r| r.strip_suffix(&[IAC]))
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// A host that redraws its screen every 50 ms, each time with the keyboard unlocked, is
+/// never quiet for the 200 ms the client would like; the keys must still go on, and no
+/// message may call the unlocked keyboard locked.
+#[test]
+fn host_that_redraws_every_50ms_with_the_keyboard_unlocked() {
+    let (port, h) = witness(|mut s| {
+        negotiate(&mut s);
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let guard = std::time::Instant::now() + HANG_GUARD;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        for tick in 0u32.. {
+            if std::time::Instant::now() > guard
+                || s.write_all(&form(&format!("{tick:06}"))).is_err()
+            {
+                break;
+            }
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => break,
+            }
+        }
+        got
+    });
+    let run = r3270(
+        &[
+            "screen",
+            "--timeout",
+            "10",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+        ],
+        HANG_GUARD,
+    );
+    let got = h.join().unwrap().unwrap();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("locked"), "{}", run.stderr);
+    // The screen was printed, and the host got the Enter with what was typed.
+    assert!(run.stdout.starts_with(' '), "{}", run.stdout);
+    let aids: Vec<Vec<u8>> = records(&got);
+    assert_eq!(aids.len(), 1, "{got:02x?}");
+    assert_eq!(aids[0].first(), Some(&0x7D), "{got:02x?}");
+    assert!(aids[0].ends_with(&[0xF7]), "{got:02x?}");
 }

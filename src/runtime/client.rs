@@ -24,10 +24,15 @@ use crate::trace::writer::TraceWriter;
 /// (hosts often send a second record right after the one that unlocks).
 pub const QUIET: Duration = Duration::from_millis(200);
 
+/// The longest a wait holds out for [`QUIET`] once its condition holds. A host that redraws
+/// more often than that (a clock, a monitor) never falls quiet, and with the keyboard
+/// unlocked an operator would go on typing; so does the script.
+pub const MAX_SETTLE: Duration = Duration::from_secs(1);
+
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    /// The condition held and the host was quiet.
+    /// The condition held and the host was quiet (or kept talking for [`MAX_SETTLE`]).
     Ready,
     /// The time ran out first.
     TimedOut,
@@ -147,7 +152,7 @@ impl Client {
     }
 
     /// Wait until the host has drawn a screen, the keyboard is unlocked and the host has
-    /// been quiet for [`QUIET`].
+    /// been quiet for [`QUIET`] (at most [`MAX_SETTLE`]).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Wait {
         self.pump(Instant::now() + timeout, |c| {
             c.drawn && !c.session.is_locked() && c.session.mode() != Mode::Negotiating
@@ -156,7 +161,7 @@ impl Client {
     }
 
     /// Press an AID key (or Attn) and wait for the host to unlock the keyboard, then for
-    /// [`QUIET`]. False if the keyboard did not unlock in time (the host never answered, the
+    /// [`QUIET`] (at most [`MAX_SETTLE`]). False if the keyboard did not unlock in time (the host never answered, the
     /// connection ended while locked, or the AID was refused locally).
     pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> bool {
         self.press_and_wait(Key::Aid(aid), timeout).await
@@ -194,13 +199,23 @@ impl Client {
     }
 
     /// Serve the connection until `done` holds and the host has been quiet for [`QUIET`],
-    /// the deadline passes, or the connection ends.
+    /// the deadline passes, or the connection ends. Once `done` holds, the wait for quiet
+    /// lasts at most [`MAX_SETTLE`] and never past the deadline: a condition that holds is
+    /// never reported as timed out because the host kept talking.
     async fn pump(&mut self, deadline: Instant, done: fn(&Client) -> bool) -> Wait {
+        let mut held_since: Option<Instant> = None;
         loop {
             let holds = done(self);
             let now = Instant::now();
-            if holds && now >= self.last_input + QUIET {
-                return Wait::Ready;
+            held_since = if holds {
+                held_since.or(Some(now))
+            } else {
+                None
+            };
+            if let Some(since) = held_since {
+                if now >= self.last_input + QUIET || now >= since + MAX_SETTLE || now >= deadline {
+                    return Wait::Ready;
+                }
             }
             if self.ended.is_some() {
                 // The last screen before a hang-up still counts (sign-off screens do this).
@@ -209,11 +224,11 @@ impl Client {
             if now >= deadline {
                 return Wait::TimedOut;
             }
-            let wake = if holds {
-                deadline.min(self.last_input + QUIET)
-            } else {
+            let wake = held_since.map_or(deadline, |since| {
                 deadline
-            };
+                    .min(self.last_input + QUIET)
+                    .min(since + MAX_SETTLE)
+            });
             self.step(wake).await;
         }
     }
