@@ -3,7 +3,9 @@
 //! It connects, waits for the host's first screen, applies the keys given on the command
 //! line in order, and prints the final screen as text (what s3270's `Ascii()` prints), with
 //! the field map, the connection status or all of it as JSON on request. Every failure ends
-//! in one line on stderr and a documented exit status.
+//! in a line on stderr and a documented exit status. A key is never dropped without a word:
+//! when the keyboard is locked (an AID not answered, a key refused) the keys left are
+//! reported as not sent, with the reason, instead of being queued or lost.
 //!
 //! This module owns the command line of the subcommand and the wording of its output. It
 //! drives a [`Client`]; it opens no sockets itself and knows no protocol detail beyond what
@@ -20,9 +22,11 @@ use serde::Serialize;
 
 use crate::action::Action;
 use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
-use crate::proto::{BufferAddr, CodePage, Dimensions, Key, Mode, Model, TerminalConfig};
+use crate::proto::{
+    BufferAddr, CodePage, Dimensions, Key, LockReason, Mode, Model, TerminalConfig,
+};
 use crate::runtime::{
-    Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
+    Answer, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
 };
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
@@ -33,8 +37,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad arguments or keys, unreadable files (nothing was sent).
 pub const EXIT_USAGE: u8 = 2;
-/// Exit status: the screen was printed, but the keyboard stayed locked after an AID (or
-/// never unlocked after the host's first screen).
+/// Exit status: the screen was printed, but the keyboard stayed locked: after an AID
+/// (which was sent; the keys after it were not), after the host's first screen, or by a
+/// key refused under field rules. Stderr and `--json` name the keys that were not sent.
 pub const EXIT_LOCKED: u8 = 3;
 
 const AFTER_HELP: &str = "\
@@ -59,8 +64,11 @@ EXIT STATUS
   1  no usable session: cannot connect, TLS failure, no first screen within --timeout, or
      the connection failed during the keys
   2  bad arguments or keys (rejected before connecting), unreadable files
-  3  the screen was printed, but the keyboard stayed locked after an AID (or never
-     unlocked after the first screen)";
+  3  the screen was printed, but the keyboard stayed locked: an AID got no answer, the
+     first screen never unlocked, or a key was refused (e.g. typing into a protected
+     field). Keys are only pressed on an unlocked keyboard (Reset and sleep: always), so
+     the keys from there on were not sent; stderr and --json (not_sent, not_sent_reason)
+     name them, with typed text shown as =***";
 
 /// `r3270 screen`.
 #[derive(clap::Args, Debug)]
@@ -233,10 +241,12 @@ impl FromStr for Step {
     }
 }
 
+/// How a step is named in messages. Typed text is shown as `=***`, never repeated: it may
+/// be a password, and stderr and `--json` end up in logs.
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Step::Text(t) => write!(f, "={t}"),
+            Step::Text(_) => f.write_str("=***"),
             Step::Aid(Key::Aid(a)) => write!(f, "{a}"),
             Step::Aid(k) | Step::Key(k) => write!(f, "{k:?}"),
             Step::Cursor { row, col } => write!(f, "cursor:{row},{col}"),
@@ -342,10 +352,55 @@ pub fn main(args: &Args) -> ExitCode {
     ExitCode::from(rt.block_on(run(args)))
 }
 
+/// One KEY argument named in the output: its 1-based position and how it reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct StepRef {
+    step: usize,
+    key: String,
+}
+
+impl StepRef {
+    fn new(index: usize, step: &Step) -> Self {
+        StepRef {
+            step: index + 1,
+            key: step.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StepRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {} {}", self.step, self.key)
+    }
+}
+
 /// What the run found, for the output.
+#[derive(Debug, Default)]
 struct Outcome {
-    unanswered: Vec<String>,
+    /// The AID that was sent and not answered (nothing is sent after it).
+    unanswered: Vec<StepRef>,
+    /// The keys that were not sent, in order, and why.
+    not_sent: Vec<StepRef>,
+    not_sent_reason: Option<String>,
+    /// Every key was applied, but one was refused under field rules and the keyboard is
+    /// still locked: why.
+    locked_at_end: Option<String>,
     failure: Option<String>,
+}
+
+impl Outcome {
+    /// Steps `from..` were not sent, for `why`.
+    fn stop(&mut self, steps: &[Step], from: usize, why: String) {
+        self.not_sent = steps
+            .iter()
+            .enumerate()
+            .skip(from)
+            .map(|(i, s)| StepRef::new(i, s))
+            .collect();
+        if !self.not_sent.is_empty() {
+            self.not_sent_reason = Some(why);
+        }
+    }
 }
 
 /// A connection error in this command's terms: what to do about an unverified certificate
@@ -395,17 +450,20 @@ pub async fn run(args: &Args) -> u8 {
         client.set_trace(t);
     }
     let secs = args.timeout.as_secs_f64();
-    let mut first_locked = false;
+    // Why the keyboard was locked when the keys were to start, if it was.
+    let mut first_lock = None;
     match client.wait_ready(args.timeout).await {
         Wait::Ready => {}
         Wait::TimedOut if client.drawn() && client.session().is_locked() => {
-            // "Until --timeout": go on with what the host drew, but say so, and let the
-            // exit status tell a script the keyboard never unlocked.
+            // "Until --timeout": show what the host drew, but say so, and let the exit
+            // status tell a script the keyboard never unlocked.
             let lock = client.session().oia().lock.map_or("", |l| l.label());
             eprintln!(
                 "r3270: the keyboard stayed locked ({lock}) for {secs}s after the first screen"
             );
-            first_locked = true;
+            first_lock = Some(format!(
+                "the keyboard stayed locked ({lock}) after the first screen"
+            ));
         }
         Wait::TimedOut => {
             let what = if client.session().mode() == Mode::Negotiating {
@@ -429,11 +487,16 @@ pub async fn run(args: &Args) -> u8 {
     if client.session().mode() == Mode::Nvt {
         eprintln!("r3270: the host did not enter 3270 mode; showing its NVT text");
     }
-    let outcome = apply_keys(&mut client, args, &steps).await;
+    let first_locked = first_lock.is_some();
+    let outcome = apply_keys(&mut client, args, &steps, first_lock).await;
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
-    } else if outcome.unanswered.is_empty() && !first_locked {
+    } else if outcome.unanswered.is_empty()
+        && outcome.not_sent.is_empty()
+        && outcome.locked_at_end.is_none()
+        && !first_locked
+    {
         EXIT_OK
     } else {
         EXIT_LOCKED
@@ -445,23 +508,46 @@ pub async fn run(args: &Args) -> u8 {
         // An orderly close after the last screen (a sign-off) is not a failure.
         eprintln!("r3270: {e}");
     }
+    if let Some(why) = &outcome.not_sent_reason {
+        let list: Vec<String> = outcome.not_sent.iter().map(ToString::to_string).collect();
+        eprintln!("r3270: not sent ({why}): {}", list.join(", "));
+    }
+    if let Some(why) = &outcome.locked_at_end {
+        eprintln!("r3270: {why}");
+    }
     client.close().await;
     code
 }
 
-async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome {
-    let mut out = Outcome {
-        unanswered: Vec::new(),
-        failure: None,
-    };
+/// Applies the keys in order. A key is only pressed on an unlocked keyboard (Reset and
+/// sleep excepted, which an operator uses on a locked one): on a locked keyboard it would be
+/// queued or dropped without a word, so the keys from there on are reported as not sent,
+/// with the reason. An AID that gets no answer stops the run the same way.
+async fn apply_keys(
+    client: &mut Client,
+    args: &Args,
+    steps: &[Step],
+    first_lock: Option<String>,
+) -> Outcome {
+    let mut out = Outcome::default();
     let secs = args.timeout.as_secs_f64();
-    for step in steps {
+    // What locked the keyboard, for the message if a later key finds it locked.
+    let mut locked_by = first_lock;
+    for (i, step) in steps.iter().enumerate() {
         if let Some(e) = client.ended() {
-            out.failure = Some(format!(
-                "{e}; key `{step}` and those after it were not sent"
-            ));
+            out.failure = Some(e.to_string());
+            out.stop(steps, i, "the connection had ended".to_owned());
             break;
         }
+        let local = matches!(step, Step::Sleep(_) | Step::Key(Key::Reset));
+        if let (false, Some(lock)) = (local, client.session().oia().lock) {
+            let why = locked_by
+                .clone()
+                .unwrap_or_else(|| format!("the keyboard was locked ({})", lock.label()));
+            out.stop(steps, i, why);
+            break;
+        }
+        let before = client.session().oia().lock;
         match step {
             Step::Text(t) => client.text(t),
             Step::Key(k) => client.key(*k),
@@ -472,8 +558,19 @@ async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome
             Step::Sleep(d) => client.pause(*d).await,
             // Resolved before connecting; one left here has no binding to run.
             Step::Chord(_) => {}
-            Step::Aid(k) => {
-                if !client.press_and_wait(*k, args.timeout).await {
+            Step::Aid(k) => match client.press_and_wait(*k, args.timeout).await {
+                Answer::Answered => {}
+                Answer::Locked(lock) => {
+                    let why = format!("the keyboard was locked ({})", lock.label());
+                    out.stop(steps, i, why);
+                    break;
+                }
+                Answer::Refused(lock) => {
+                    let why = format!("{} was refused ({})", StepRef::new(i, step), lock.label());
+                    out.stop(steps, i, why);
+                    break;
+                }
+                Answer::NoAnswer | Answer::Ended => {
                     let lock = client
                         .session()
                         .oia()
@@ -483,16 +580,47 @@ async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome
                         Some(e) => format!("the connection ended: {e}"),
                         None => format!("no answer within {secs}s"),
                     };
-                    eprintln!("r3270: the keyboard stayed locked after {step} ({lock}): {why}");
-                    out.unanswered.push(step.to_string());
+                    eprintln!(
+                        "r3270: the keyboard stayed locked after {step} ({lock}): {why} \
+                         (step {} was sent)",
+                        i + 1
+                    );
+                    out.unanswered.push(StepRef::new(i, step));
+                    if client.ended().is_none() {
+                        let why = format!("the keyboard stayed locked after step {} {step}", i + 1);
+                        out.stop(steps, i + 1, why);
+                        break;
+                    }
                 }
-            }
+            },
+        }
+        let after = client.session().oia().lock;
+        if after.is_none() {
+            locked_by = None;
+        } else if after != before {
+            locked_by = after.map(|lock| {
+                format!(
+                    "the keyboard locked ({}) at {}",
+                    lock.label(),
+                    StepRef::new(i, step)
+                )
+            });
         }
         if let Some(e) = client.ended() {
             if !e.is_host_close() {
                 out.failure = Some(e.to_string());
+                out.stop(steps, i + 1, "the connection had ended".to_owned());
                 break;
             }
+        }
+    }
+    if out.not_sent_reason.is_none() && out.failure.is_none() {
+        // Nothing left to send, but a key was refused on the way (typing into a protected
+        // field, say): the rest of its text was dropped, and the script must hear of it.
+        if let Some(lock @ LockReason::Operator(_)) = client.session().oia().lock {
+            out.locked_at_end = Some(
+                locked_by.unwrap_or_else(|| format!("the keyboard is locked ({})", lock.label())),
+            );
         }
     }
     out
@@ -594,7 +722,11 @@ struct JsonOut<'a> {
     screen: Vec<String>,
     fields: Vec<FieldInfo>,
     status: Status,
-    unanswered_aids: &'a [String],
+    /// The AID that was sent and got no answer, as `{"step": N, "key": "Enter"}`.
+    unanswered_aids: &'a [StepRef],
+    /// The keys that were not sent, in order, and why.
+    not_sent: &'a [StepRef],
+    not_sent_reason: Option<&'a str>,
     host_errors: &'a [String],
     error: Option<&'a str>,
 }
@@ -685,6 +817,8 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
             screen: rows,
             status: status(client),
             unanswered_aids: &outcome.unanswered,
+            not_sent: &outcome.not_sent,
+            not_sent_reason: outcome.not_sent_reason.as_deref(),
             host_errors: client.host_errors(),
             error: outcome.failure.as_deref(),
         };

@@ -1,8 +1,8 @@
 //! `r3270 screen` against hosts that misbehave, each a tiny TCP server on 127.0.0.1 run by
 //! the test: nobody listening, a host that hangs up in the middle of a record, one that
 //! resets the connection after an AID, one that accepts and says nothing, ones that send
-//! garbage, and one that redraws every 50 ms with the keyboard unlocked (and keeps what
-//! reaches it, a witness that is not r3270). Every case
+//! garbage, one that redraws every 50 ms with the keyboard unlocked, and one that never
+//! answers an AID (and counts what reaches it, a witness that is not r3270). Every case
 //! must end (no hang), never panic, and say what happened on stderr with a non-zero status
 //! where the session failed.
 
@@ -316,4 +316,92 @@ fn host_that_redraws_every_50ms_with_the_keyboard_unlocked() {
     assert_eq!(aids.len(), 1, "{got:02x?}");
     assert_eq!(aids[0].first(), Some(&0x7D), "{got:02x?}");
     assert!(aids[0].ends_with(&[0xF7]), "{got:02x?}");
+}
+
+/// Read until the client hangs up (or a generous guard passes), returning what came.
+fn read_all(s: &mut TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let guard = std::time::Instant::now() + HANG_GUARD;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < guard {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// A host that never answers an AID: the first Enter is sent and not answered; the keys
+/// after it are not sent, and stderr and --json say exactly that. The host counts the
+/// records that reach it.
+#[test]
+fn keys_after_an_unanswered_aid_are_reported_not_sent() {
+    let (port, h) = witness(|mut s| {
+        negotiate(&mut s);
+        s.write_all(&form("NAME")).unwrap();
+        read_all(&mut s)
+    });
+    let run = r3270(
+        &[
+            "screen",
+            "--json",
+            "--timeout",
+            "2",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+            "=8",
+            "Enter",
+        ],
+        HANG_GUARD,
+    );
+    let got = h.join().unwrap().unwrap();
+    let recs = records(&got);
+    assert_eq!(recs.len(), 1, "one record reached the host: {got:02x?}");
+    assert!(
+        recs[0].starts_with(&[0x7D]) && recs[0].ends_with(&[0xF7]),
+        "{got:02x?}"
+    );
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "r3270: the keyboard stayed locked after Enter (X (clock)): no answer within 2s \
+             (step 2 was sent)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "r3270: not sent (the keyboard stayed locked after step 2 Enter): step 3 =***, \
+             step 4 Enter\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("stayed locked after Enter").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["unanswered_aids"],
+        serde_json::json!([{"step": 2, "key": "Enter"}])
+    );
+    assert_eq!(
+        json["not_sent"],
+        serde_json::json!([{"step": 3, "key": "=***"}, {"step": 4, "key": "Enter"}])
+    );
+    assert_eq!(
+        json["not_sent_reason"],
+        "the keyboard stayed locked after step 2 Enter"
+    );
 }

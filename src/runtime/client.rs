@@ -40,6 +40,24 @@ pub enum Wait {
     Ended,
 }
 
+/// What became of an AID key ([`Client::press_and_wait`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Sent, and the host unlocked the keyboard (then was quiet, or [`MAX_SETTLE`] passed).
+    Answered,
+    /// Not sent: the keyboard was already locked for this reason, so the key would only
+    /// have been queued (type-ahead) or dropped.
+    Locked(LockReason),
+    /// Not sent: refused by field rules (e.g. a mandatory field is empty); the keyboard is
+    /// locked with this operator error.
+    Refused(LockReason),
+    /// Sent, and the keyboard was still locked when the time ran out.
+    NoAnswer,
+    /// Sent (or being sent) when the connection ended with the keyboard locked
+    /// ([`Client::ended`] says why).
+    Ended,
+}
+
 /// A trace sink the client writes both directions to.
 pub type Trace = TraceWriter<Box<dyn Write + Send>>;
 
@@ -161,22 +179,31 @@ impl Client {
     }
 
     /// Press an AID key (or Attn) and wait for the host to unlock the keyboard, then for
-    /// [`QUIET`] (at most [`MAX_SETTLE`]). False if the keyboard did not unlock in time (the host never answered, the
-    /// connection ended while locked, or the AID was refused locally).
-    pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> bool {
+    /// [`QUIET`] (at most [`MAX_SETTLE`]).
+    pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> Answer {
         self.press_and_wait(Key::Aid(aid), timeout).await
     }
 
-    /// [`Client::aid`] for any key that may lock the keyboard (Attn included).
-    pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> bool {
-        self.key(key);
-        if matches!(self.session.oia().lock, Some(LockReason::Operator(_))) {
-            // Refused by field rules (e.g. a mandatory field): nothing went to the host.
-            return false;
+    /// [`Client::aid`] for any key that may lock the keyboard (Attn included). A key is only
+    /// pressed on an unlocked keyboard: on a locked one it would be queued or dropped, and
+    /// a script must know that it was not sent.
+    pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> Answer {
+        if let Some(lock) = self.session.oia().lock {
+            return Answer::Locked(lock);
         }
-        self.pump(Instant::now() + timeout, |c| !c.session.is_locked())
+        self.key(key);
+        if let Some(lock @ LockReason::Operator(_)) = self.session.oia().lock {
+            // Refused by field rules (e.g. a mandatory field): nothing went to the host.
+            return Answer::Refused(lock);
+        }
+        match self
+            .pump(Instant::now() + timeout, |c| !c.session.is_locked())
             .await
-            == Wait::Ready
+        {
+            Wait::Ready => Answer::Answered,
+            Wait::TimedOut => Answer::NoAnswer,
+            Wait::Ended => Answer::Ended,
+        }
     }
 
     /// Let time pass while still serving the connection.
