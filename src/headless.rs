@@ -21,12 +21,13 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::action::Action;
+use crate::config::Config;
 use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
 use crate::proto::{
     BufferAddr, CodePage, Dimensions, Key, LockReason, Mode, Model, TerminalConfig,
 };
 use crate::runtime::{
-    Answer, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
+    Answer, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, Wait,
 };
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
@@ -56,8 +57,11 @@ KEYS, applied in order after the first screen:
                      key:ctrl-u): the configured screen layer, then global, decides
   sleep:SECONDS      wait, still serving the connection
 
-HOST is [L:][N:][LU@]host[:port]: L: for TLS from the first byte (default port 992),
-N: to refuse TN3270E, LU@ to ask for an LU or device; IPv6 as [::1]:3270.
+TARGET is a profile from the configuration (as in `r3270 PROFILE`: its host, port, TLS,
+model, code page, LU and certificates; the options given here win over it) or a host,
+[L:][N:][LU@]host[:port]: L: for TLS from the first byte (default port 992), N: to refuse
+TN3270E, LU@ to ask for an LU or device; IPv6 as [::1]:3270. A profile's alternates,
+reconnect and logon macro are the interactive client's; this command connects once.
 
 EXIT STATUS
   0  the screen was printed
@@ -75,10 +79,10 @@ EXIT STATUS
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Terminal model: 2-5, 3278-N or 3279-N (-E optional: as in x3270, the extended data
-    /// stream is always on). The default is 3279-2, x3270's interactive default (s3270's
-    /// own is 3279-4-E).
-    #[arg(long, default_value = "3279-2", value_parser = parse_model)]
-    pub model: Model,
+    /// stream is always on). The default is the profile's, else 3279-2, x3270's
+    /// interactive default (s3270's own is 3279-4-E).
+    #[arg(long, value_parser = parse_model)]
+    pub model: Option<Model>,
     /// Send this terminal type instead of the model's (x3270 -tn); a non-standard name
     /// turns TN3270E off.
     #[arg(long, value_name = "TERMINAL-TYPE")]
@@ -108,14 +112,16 @@ pub struct Args {
     /// Do not verify the server's certificate or host name (the status says so).
     #[arg(long)]
     pub insecure: bool,
-    /// Seconds to wait for the connection and first screen, and for each AID's answer.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
-    pub timeout: Duration,
+    /// Seconds to wait for the connection and first screen, and for each AID's answer
+    /// (default 30; a profile's connect-timeout bounds the connection when this is not
+    /// given).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
     /// Send a telnet NOP after this many idle seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub nop: Option<Duration>,
     /// Disconnect if the host sends a record larger than this (4096 to 16777216; the
-    /// default is limits.max-record-bytes' default, 262144).
+    /// default is the configuration's limits.max-record-bytes, itself 262144 by default).
     #[arg(long, value_name = "BYTES", value_parser = parse_max_record)]
     pub max_record_bytes: Option<usize>,
     /// Also print the field map after the screen.
@@ -132,9 +138,9 @@ pub struct Args {
     /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The host: `[L:][N:][LU@]host[:port]`.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub host: HostSpec,
+    /// A profile from the configuration, or a host: `[L:][N:][LU@]host[:port]`.
+    #[arg(value_name = "PROFILE|HOST[:PORT]")]
+    pub target: String,
     /// Keys to apply, in order (see KEYS below).
     #[arg(value_name = "KEY")]
     pub keys: Vec<Step>,
@@ -297,48 +303,84 @@ pub fn resolve_chords(steps: &[Step], keymap: &Keymap) -> Result<Vec<Step>, Stri
         .collect()
 }
 
-impl Args {
-    /// The terminal the session emulates.
-    pub fn terminal_config(&self) -> TerminalConfig {
-        let mut cfg = TerminalConfig {
-            model: self.model,
-            oversize: self.oversize,
-            terminal_type: self.tn.clone(),
-            lu: self.lu.clone(),
-            ..TerminalConfig::default()
-        };
-        if let Some(cp) = self.code_page {
-            cfg.code_page = cp;
-        }
-        cfg
-    }
+/// How long to wait for the first screen and for each AID's answer without --timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// TLS and timer settings.
-    pub fn connect_options(&self) -> ConnectOptions {
-        let identity = self.client_cert.clone().map(|cert| {
-            ClientIdentity::from_files(cert, self.client_key.clone(), self.client_password.clone())
-        });
-        ConnectOptions {
-            connect_timeout: self.timeout,
-            tls: TlsOptions {
-                ca_file: self.cafile.clone(),
-                identity,
-                insecure: self.insecure,
-            },
-            nop_interval: self.nop,
-            tcp_keepalive: true,
-            limits: crate::limits::Limits {
-                max_record_bytes: self
-                    .max_record_bytes
-                    .unwrap_or(crate::limits::Limits::default().max_record_bytes),
-                ..crate::limits::Limits::default()
-            },
+/// Where and how `r3270 screen` connects: the target's profile (or a bare host with every
+/// default) with the command line's options over it.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub spec: HostSpec,
+    pub terminal: TerminalConfig,
+    pub connect: ConnectOptions,
+    /// For the first screen and each AID.
+    pub timeout: Duration,
+}
+
+impl Args {
+    /// Resolves the target as the interactive client does ([`Config::resolve_target`]: a
+    /// profile's name first, then a host; a bare word one typo away from a profile is an
+    /// error with "did you mean", so a typo never becomes a DNS query) and puts the
+    /// options given on the command line over the profile's settings.
+    pub fn resolve(&self, config: &Config) -> Result<Resolved, String> {
+        let profile = config.resolve_target(&self.target)?;
+        let from_config = config.profile(&self.target).is_some();
+        let mut spec = profile.host_spec();
+        let mut terminal = profile.terminal_config();
+        if let Some(model) = self.model {
+            terminal.model = model;
         }
+        if self.tn.is_some() {
+            terminal.terminal_type.clone_from(&self.tn);
+        }
+        if self.oversize.is_some() {
+            terminal.oversize = self.oversize;
+        }
+        if let Some(cp) = self.code_page {
+            terminal.code_page = cp;
+        }
+        // --lu wins over a profile's `lu`; for a host, LU@host wins over --lu, as before
+        // profiles were accepted here.
+        if let Some(lu) = &self.lu {
+            if from_config || spec.lu.is_none() {
+                spec.lu = Some(lu.clone());
+                terminal.lu = Some(lu.clone());
+            }
+        }
+        let mut connect = profile.connect_options();
+        if let Some(t) = self.timeout {
+            connect.connect_timeout = t;
+        }
+        if self.cafile.is_some() {
+            connect.tls.ca_file.clone_from(&self.cafile);
+        }
+        if let Some(cert) = &self.client_cert {
+            connect.tls.identity = Some(ClientIdentity::from_files(
+                cert.clone(),
+                self.client_key.clone(),
+                self.client_password.clone(),
+            ));
+        }
+        connect.tls.insecure |= self.insecure;
+        if self.nop.is_some() {
+            connect.nop_interval = self.nop;
+        }
+        connect.tcp_keepalive = true;
+        connect.limits = config.limits.clone();
+        if let Some(bytes) = self.max_record_bytes {
+            connect.limits.max_record_bytes = bytes;
+        }
+        Ok(Resolved {
+            spec,
+            terminal,
+            connect,
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        })
     }
 }
 
 /// Runs the subcommand on a tokio runtime of its own and returns the exit status.
-pub fn main(args: &Args) -> ExitCode {
+pub fn main(args: &Args, config: &Config) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -349,7 +391,7 @@ pub fn main(args: &Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    ExitCode::from(rt.block_on(run(args)))
+    ExitCode::from(rt.block_on(run(args, config)))
 }
 
 /// One KEY argument named in the output: its 1-based position and how it reads.
@@ -414,12 +456,19 @@ fn explain(e: &ConnectionError) -> String {
     }
 }
 
-/// The whole session; returns the exit status.
-pub async fn run(args: &Args) -> u8 {
-    // Callers that did not resolve `key:` steps against a configured keymap get the
-    // built-in one, so the steps mean what the default keymap says.
-    let steps = match resolve_chords(&args.keys, &crate::config::Config::builtin().keymap) {
+/// The whole session; returns the exit status. `config` gives the keymap `key:` steps go
+/// through, the profiles a target may name and the limits.
+pub async fn run(args: &Args, config: &Config) -> u8 {
+    // Everything is checked before a byte goes out: the keys, then the target.
+    let steps = match resolve_chords(&args.keys, &config.keymap) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("r3270: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let target = match args.resolve(config) {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("r3270: {e}");
             return EXIT_USAGE;
@@ -427,7 +476,7 @@ pub async fn run(args: &Args) -> u8 {
     };
     let trace = match &args.trace {
         None => None,
-        Some(path) => match open_trace(args, path) {
+        Some(path) => match open_trace(&target, path) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("r3270: cannot write trace {}: {e}", path.display());
@@ -436,7 +485,7 @@ pub async fn run(args: &Args) -> u8 {
         },
     };
     let mut client =
-        match Client::connect(&args.host, &args.connect_options(), args.terminal_config()).await {
+        match Client::connect(&target.spec, &target.connect, target.terminal.clone()).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("r3270: {}", explain(&e));
@@ -449,10 +498,10 @@ pub async fn run(args: &Args) -> u8 {
     if let Some(t) = trace {
         client.set_trace(t);
     }
-    let secs = args.timeout.as_secs_f64();
+    let secs = target.timeout.as_secs_f64();
     // Why the keyboard was locked when the keys were to start, if it was.
     let mut first_lock = None;
-    match client.wait_ready(args.timeout).await {
+    match client.wait_ready(target.timeout).await {
         Wait::Ready => {}
         Wait::TimedOut if client.drawn() && client.session().is_locked() => {
             // "Until --timeout": show what the host drew, but say so, and let the exit
@@ -488,7 +537,7 @@ pub async fn run(args: &Args) -> u8 {
         eprintln!("r3270: the host did not enter 3270 mode; showing its NVT text");
     }
     let first_locked = first_lock.is_some();
-    let outcome = apply_keys(&mut client, args, &steps, first_lock).await;
+    let outcome = apply_keys(&mut client, target.timeout, &steps, first_lock).await;
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
@@ -525,12 +574,12 @@ pub async fn run(args: &Args) -> u8 {
 /// with the reason. An AID that gets no answer stops the run the same way.
 async fn apply_keys(
     client: &mut Client,
-    args: &Args,
+    timeout: Duration,
     steps: &[Step],
     first_lock: Option<String>,
 ) -> Outcome {
     let mut out = Outcome::default();
-    let secs = args.timeout.as_secs_f64();
+    let secs = timeout.as_secs_f64();
     // What locked the keyboard, for the message if a later key finds it locked.
     let mut locked_by = first_lock;
     for (i, step) in steps.iter().enumerate() {
@@ -558,7 +607,7 @@ async fn apply_keys(
             Step::Sleep(d) => client.pause(*d).await,
             // Resolved before connecting; one left here has no binding to run.
             Step::Chord(_) => {}
-            Step::Aid(k) => match client.press_and_wait(*k, args.timeout).await {
+            Step::Aid(k) => match client.press_and_wait(*k, timeout).await {
                 Answer::Answered => {}
                 Answer::Locked(lock) => {
                     let why = format!("the keyboard was locked ({})", lock.label());
@@ -665,9 +714,9 @@ const MASK_NOTE: &str = "r3270: typed text (=TEXT) and secret options on the com
     are shown as ***; input to non-display fields is recorded as 8 asterisks (5c), whatever \
     its length";
 
-fn open_trace(args: &Args, path: &PathBuf) -> std::io::Result<crate::runtime::client::Trace> {
+fn open_trace(target: &Resolved, path: &PathBuf) -> std::io::Result<crate::runtime::client::Trace> {
     let file = std::fs::File::create(path)?;
-    let cfg = args.terminal_config();
+    let cfg = &target.terminal;
     let dims = cfg.alternate_dims();
     let info = TraceInfo {
         model: cfg.model.to_string(),
@@ -675,8 +724,8 @@ fn open_trace(args: &Args, path: &PathBuf) -> std::io::Result<crate::runtime::cl
         cols: dims.cols,
         host_code_page: cfg.code_page.number(),
         command: masked_command_line(std::env::args()),
-        host: args.host.host.clone(),
-        port: args.host.port,
+        host: target.spec.host.clone(),
+        port: target.spec.port,
     };
     let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
     let mut trace = TraceWriter::new(out, &info, SystemTime::now())?;
