@@ -283,8 +283,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             verbose,
         } => {
-            let trace = Trace::from_path(&file)
-                .with_context(|| format!("cannot read trace {}", file.display()))?;
+            // One line naming the file: a read error names it itself (a context on top
+            // would print the OS error twice), a parse error names the line.
+            let read = Trace::from_path(&file).and_then(|t| t.require_host_data().map(|()| t));
+            let trace = match read {
+                Ok(t) => t,
+                Err(e @ r3270::trace::TraceError::Io { .. }) => {
+                    eprintln!("r3270: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => {
+                    eprintln!("r3270: {}: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let report = replay(&trace, &ReplayOptions { model, strict });
             let mut out = String::new();
             for row in &report.rows {
