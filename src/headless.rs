@@ -72,7 +72,9 @@ EXIT STATUS
      first screen never unlocked, or a key was refused (e.g. typing into a protected
      field). Keys are only pressed on an unlocked keyboard (Reset and sleep: always), so
      the keys from there on were not sent; stderr and --json (not_sent, not_sent_reason)
-     name them, with typed text shown as =***";
+     name them, with typed text shown as =***
+  129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: no screen is printed; the
+     trace so far is kept";
 
 /// `r3270 screen`.
 #[derive(clap::Args, Debug)]
@@ -458,7 +460,41 @@ fn explain(e: &ConnectionError) -> String {
 
 /// The whole session; returns the exit status. `config` gives the keymap `key:` steps go
 /// through, the profiles a target may name and the limits.
+///
+/// SIGTERM, SIGINT and SIGHUP end it with the status a shell reports for death by that
+/// signal (128 + its number) and one line on stderr, but as an orderly exit: the session is
+/// dropped (the trace file is flushed) and no screen is printed. The terminal is never
+/// touched by this command, so there is nothing to restore.
 pub async fn run(args: &Args, config: &Config) -> u8 {
+    tokio::select! {
+        code = run_session(args, config) => code,
+        (name, number) = terminating_signal() => {
+            eprintln!("r3270: stopped by {name}");
+            128 + number
+        }
+    }
+}
+
+/// The first of SIGTERM, SIGINT and SIGHUP to arrive, as (name, number); never, for one
+/// that cannot be watched (the default action then still ends the process).
+async fn terminating_signal() -> (&'static str, u8) {
+    use tokio::signal::unix::{SignalKind, signal};
+    async fn next(kind: SignalKind) {
+        match signal(kind) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    }
+    tokio::select! {
+        () = next(SignalKind::terminate()) => ("SIGTERM", 15),
+        () = next(SignalKind::interrupt()) => ("SIGINT", 2),
+        () = next(SignalKind::hangup()) => ("SIGHUP", 1),
+    }
+}
+
+async fn run_session(args: &Args, config: &Config) -> u8 {
     // Everything is checked before a byte goes out: the keys, then the target.
     let steps = match resolve_chords(&args.keys, &config.keymap) {
         Ok(s) => s,

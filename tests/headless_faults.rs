@@ -405,3 +405,76 @@ fn keys_after_an_unanswered_aid_are_reported_not_sent() {
         "the keyboard stayed locked after step 2 Enter"
     );
 }
+
+/// SIGTERM while `screen` waits for an answer: the status a shell gives death by SIGTERM
+/// (143), one line saying so, no screen, and the trace so far flushed to its file.
+#[test]
+fn sigterm_ends_screen_with_143_and_keeps_the_trace() {
+    let (got_aid, aid_seen) = std::sync::mpsc::channel();
+    let (port, h) = host(move |mut s| {
+        negotiate(&mut s);
+        s.write_all(&form("NAME")).unwrap();
+        // Wait for the AID, tell the test, then never answer.
+        s.set_read_timeout(Some(HANG_GUARD)).unwrap();
+        let mut one = [0u8; 1];
+        if s.peek(&mut one).is_ok() {
+            let _ = got_aid.send(());
+        }
+        hold(s);
+    });
+    let dir = common::temp_dir("sigterm");
+    let trace = dir.join("session.trc");
+    let mut child = common::r3270_command()
+        .args([
+            "screen",
+            "--trace",
+            trace.to_str().unwrap(),
+            "--timeout",
+            "60",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    aid_seen.recv_timeout(HANG_GUARD).unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "r3270 ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    h.join().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "r3270: stopped by SIGTERM\n"
+    );
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let parsed = r3270::trace::Trace::parse(&text).unwrap();
+    assert!(parsed.header.command.is_some(), "{text}");
+    let client: Vec<u8> = parsed.client_bytes().flatten().copied().collect();
+    assert!(
+        client.windows(2).any(|w| w == [0x7D, 0x40]),
+        "the AID is in the trace:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
