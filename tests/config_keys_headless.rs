@@ -159,5 +159,16 @@ fn a_profile_name_is_a_target_with_the_profiles_settings() {
          that name, write practise:23"
     );
     assert_eq!(run.stdout, "");
+    // Nor is a word that cannot be a host name.
+    let run = r3270(&["--config", f, "screen", "practice!"], GUARD);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "r3270: `practice!` is neither a profile nor a host (did you mean profile \
+             `practice`?): `practice!`: `!` cannot be in a host name"
+        ),
+        "{}",
+        run.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
