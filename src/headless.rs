@@ -3,7 +3,9 @@
 //! It connects, waits for the host's first screen, applies the keys given on the command
 //! line in order, and prints the final screen as text (what s3270's `Ascii()` prints), with
 //! the field map, the connection status or all of it as JSON on request. Every failure ends
-//! in one line on stderr and a documented exit status.
+//! in a line on stderr and a documented exit status. A key is never dropped without a word:
+//! when the keyboard is locked (an AID not answered, a key refused) the keys left are
+//! reported as not sent, with the reason, instead of being queued or lost.
 //!
 //! This module owns the command line of the subcommand and the wording of its output. It
 //! drives a [`Client`]; it opens no sockets itself and knows no protocol detail beyond what
@@ -19,10 +21,13 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::action::Action;
+use crate::config::Config;
 use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
-use crate::proto::{BufferAddr, CodePage, Dimensions, Key, Mode, Model, TerminalConfig};
+use crate::proto::{
+    BufferAddr, CodePage, Dimensions, Key, LockReason, Mode, Model, TerminalConfig,
+};
 use crate::runtime::{
-    Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
+    Answer, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, Wait,
 };
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
@@ -33,8 +38,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad arguments or keys, unreadable files (nothing was sent).
 pub const EXIT_USAGE: u8 = 2;
-/// Exit status: the screen was printed, but the keyboard stayed locked after an AID (or
-/// never unlocked after the host's first screen).
+/// Exit status: the screen was printed, but the keyboard stayed locked: after an AID
+/// (which was sent; the keys after it were not), after the host's first screen, or by a
+/// key refused under field rules. Stderr and `--json` name the keys that were not sent.
 pub const EXIT_LOCKED: u8 = 3;
 
 const AFTER_HELP: &str = "\
@@ -42,6 +48,7 @@ KEYS, applied in order after the first screen:
   =TEXT              type TEXT at the cursor under field rules
   Enter Clear PF1..PF24 PA1..PA3 SysReq Attn
                      send, then wait (up to --timeout) for the host to unlock the keyboard
+                     and fall quiet for 0.2s (a host that keeps redrawing: 1s at most)
   Tab BackTab Home NewLine EraseEOF EraseInput Reset Delete BackSpace Insert Dup
   FieldMark Up Down Left Right
                      editing keys (names are case-insensitive)
@@ -50,26 +57,34 @@ KEYS, applied in order after the first screen:
                      key:ctrl-u): the configured screen layer, then global, decides
   sleep:SECONDS      wait, still serving the connection
 
-HOST is [L:][N:][LU@]host[:port]: L: for TLS from the first byte (default port 992),
-N: to refuse TN3270E, LU@ to ask for an LU or device; IPv6 as [::1]:3270.
+TARGET is a profile from the configuration (as in `r3270 PROFILE`: its host, port, TLS,
+model, code page, LU and certificates; the options given here win over it) or a host,
+[L:][N:][LU@]host[:port]: L: for TLS from the first byte (default port 992), N: to refuse
+TN3270E, LU@ to ask for an LU or device; IPv6 as [::1]:3270. A profile's alternates,
+reconnect and logon macro are the interactive client's; this command connects once.
 
 EXIT STATUS
   0  the screen was printed
   1  no usable session: cannot connect, TLS failure, no first screen within --timeout, or
      the connection failed during the keys
   2  bad arguments or keys (rejected before connecting), unreadable files
-  3  the screen was printed, but the keyboard stayed locked after an AID (or never
-     unlocked after the first screen)";
+  3  the screen was printed, but the keyboard stayed locked: an AID got no answer, the
+     first screen never unlocked, or a key was refused (e.g. typing into a protected
+     field). Keys are only pressed on an unlocked keyboard (Reset and sleep: always), so
+     the keys from there on were not sent; stderr and --json (not_sent, not_sent_reason)
+     name them, with typed text shown as =***
+  129, 130, 143  stopped by SIGHUP, SIGINT (Ctrl-C) or SIGTERM: no screen is printed; the
+     trace so far is kept";
 
 /// `r3270 screen`.
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Terminal model: 2-5, 3278-N or 3279-N (-E optional: as in x3270, the extended data
-    /// stream is always on). The default is 3279-2, x3270's interactive default (s3270's
-    /// own is 3279-4-E).
-    #[arg(long, default_value = "3279-2", value_parser = parse_model)]
-    pub model: Model,
+    /// stream is always on). The default is the profile's, else 3279-2, x3270's
+    /// interactive default (s3270's own is 3279-4-E).
+    #[arg(long, value_parser = parse_model)]
+    pub model: Option<Model>,
     /// Send this terminal type instead of the model's (x3270 -tn); a non-standard name
     /// turns TN3270E off.
     #[arg(long, value_name = "TERMINAL-TYPE")]
@@ -99,14 +114,16 @@ pub struct Args {
     /// Do not verify the server's certificate or host name (the status says so).
     #[arg(long)]
     pub insecure: bool,
-    /// Seconds to wait for the connection and first screen, and for each AID's answer.
-    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
-    pub timeout: Duration,
+    /// Seconds to wait for the connection and first screen, and for each AID's answer
+    /// (default 30; a profile's connect-timeout bounds the connection when this is not
+    /// given).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub timeout: Option<Duration>,
     /// Send a telnet NOP after this many idle seconds.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub nop: Option<Duration>,
     /// Disconnect if the host sends a record larger than this (4096 to 16777216; the
-    /// default is limits.max-record-bytes' default, 262144).
+    /// default is the configuration's limits.max-record-bytes, itself 262144 by default).
     #[arg(long, value_name = "BYTES", value_parser = parse_max_record)]
     pub max_record_bytes: Option<usize>,
     /// Also print the field map after the screen.
@@ -118,12 +135,14 @@ pub struct Args {
     /// Print everything (screen, fields, status) as one JSON object instead.
     #[arg(long)]
     pub json: bool,
-    /// Write the data stream to FILE in the x3270 trace format.
+    /// Write the data stream to FILE in the x3270 trace format. Typed text on the command
+    /// line shows as `=***` in its header, and input to non-display (password) fields is
+    /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
-    /// The host: `[L:][N:][LU@]host[:port]`.
-    #[arg(value_name = "HOST[:PORT]")]
-    pub host: HostSpec,
+    /// A profile from the configuration, or a host: `[L:][N:][LU@]host[:port]`.
+    #[arg(value_name = "PROFILE|HOST[:PORT]")]
+    pub target: String,
     /// Keys to apply, in order (see KEYS below).
     #[arg(value_name = "KEY")]
     pub keys: Vec<Step>,
@@ -230,10 +249,12 @@ impl FromStr for Step {
     }
 }
 
+/// How a step is named in messages. Typed text is shown as `=***`, never repeated: it may
+/// be a password, and stderr and `--json` end up in logs.
 impl std::fmt::Display for Step {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Step::Text(t) => write!(f, "={t}"),
+            Step::Text(_) => f.write_str("=***"),
             Step::Aid(Key::Aid(a)) => write!(f, "{a}"),
             Step::Aid(k) | Step::Key(k) => write!(f, "{k:?}"),
             Step::Cursor { row, col } => write!(f, "cursor:{row},{col}"),
@@ -284,48 +305,84 @@ pub fn resolve_chords(steps: &[Step], keymap: &Keymap) -> Result<Vec<Step>, Stri
         .collect()
 }
 
-impl Args {
-    /// The terminal the session emulates.
-    pub fn terminal_config(&self) -> TerminalConfig {
-        let mut cfg = TerminalConfig {
-            model: self.model,
-            oversize: self.oversize,
-            terminal_type: self.tn.clone(),
-            lu: self.lu.clone(),
-            ..TerminalConfig::default()
-        };
-        if let Some(cp) = self.code_page {
-            cfg.code_page = cp;
-        }
-        cfg
-    }
+/// How long to wait for the first screen and for each AID's answer without --timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-    /// TLS and timer settings.
-    pub fn connect_options(&self) -> ConnectOptions {
-        let identity = self.client_cert.clone().map(|cert| {
-            ClientIdentity::from_files(cert, self.client_key.clone(), self.client_password.clone())
-        });
-        ConnectOptions {
-            connect_timeout: self.timeout,
-            tls: TlsOptions {
-                ca_file: self.cafile.clone(),
-                identity,
-                insecure: self.insecure,
-            },
-            nop_interval: self.nop,
-            tcp_keepalive: true,
-            limits: crate::limits::Limits {
-                max_record_bytes: self
-                    .max_record_bytes
-                    .unwrap_or(crate::limits::Limits::default().max_record_bytes),
-                ..crate::limits::Limits::default()
-            },
+/// Where and how `r3270 screen` connects: the target's profile (or a bare host with every
+/// default) with the command line's options over it.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub spec: HostSpec,
+    pub terminal: TerminalConfig,
+    pub connect: ConnectOptions,
+    /// For the first screen and each AID.
+    pub timeout: Duration,
+}
+
+impl Args {
+    /// Resolves the target as the interactive client does ([`Config::resolve_target`]: a
+    /// profile's name first, then a host; a bare word one typo away from a profile is an
+    /// error with "did you mean", so a typo never becomes a DNS query) and puts the
+    /// options given on the command line over the profile's settings.
+    pub fn resolve(&self, config: &Config) -> Result<Resolved, String> {
+        let profile = config.resolve_target(&self.target)?;
+        let from_config = config.profile(&self.target).is_some();
+        let mut spec = profile.host_spec();
+        let mut terminal = profile.terminal_config();
+        if let Some(model) = self.model {
+            terminal.model = model;
         }
+        if self.tn.is_some() {
+            terminal.terminal_type.clone_from(&self.tn);
+        }
+        if self.oversize.is_some() {
+            terminal.oversize = self.oversize;
+        }
+        if let Some(cp) = self.code_page {
+            terminal.code_page = cp;
+        }
+        // --lu wins over a profile's `lu`; for a host, LU@host wins over --lu, as before
+        // profiles were accepted here.
+        if let Some(lu) = &self.lu {
+            if from_config || spec.lu.is_none() {
+                spec.lu = Some(lu.clone());
+                terminal.lu = Some(lu.clone());
+            }
+        }
+        let mut connect = profile.connect_options();
+        if let Some(t) = self.timeout {
+            connect.connect_timeout = t;
+        }
+        if self.cafile.is_some() {
+            connect.tls.ca_file.clone_from(&self.cafile);
+        }
+        if let Some(cert) = &self.client_cert {
+            connect.tls.identity = Some(ClientIdentity::from_files(
+                cert.clone(),
+                self.client_key.clone(),
+                self.client_password.clone(),
+            ));
+        }
+        connect.tls.insecure |= self.insecure;
+        if self.nop.is_some() {
+            connect.nop_interval = self.nop;
+        }
+        connect.tcp_keepalive = true;
+        connect.limits = config.limits.clone();
+        if let Some(bytes) = self.max_record_bytes {
+            connect.limits.max_record_bytes = bytes;
+        }
+        Ok(Resolved {
+            spec,
+            terminal,
+            connect,
+            timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+        })
     }
 }
 
 /// Runs the subcommand on a tokio runtime of its own and returns the exit status.
-pub fn main(args: &Args) -> ExitCode {
+pub fn main(args: &Args, config: &Config) -> ExitCode {
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -336,13 +393,58 @@ pub fn main(args: &Args) -> ExitCode {
             return ExitCode::from(EXIT_FAILED);
         }
     };
-    ExitCode::from(rt.block_on(run(args)))
+    ExitCode::from(rt.block_on(run(args, config)))
+}
+
+/// One KEY argument named in the output: its 1-based position and how it reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+struct StepRef {
+    step: usize,
+    key: String,
+}
+
+impl StepRef {
+    fn new(index: usize, step: &Step) -> Self {
+        StepRef {
+            step: index + 1,
+            key: step.to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for StepRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "step {} {}", self.step, self.key)
+    }
 }
 
 /// What the run found, for the output.
+#[derive(Debug, Default)]
 struct Outcome {
-    unanswered: Vec<String>,
+    /// The AID that was sent and not answered (nothing is sent after it).
+    unanswered: Vec<StepRef>,
+    /// The keys that were not sent, in order, and why.
+    not_sent: Vec<StepRef>,
+    not_sent_reason: Option<String>,
+    /// Every key was applied, but one was refused under field rules and the keyboard is
+    /// still locked: why.
+    locked_at_end: Option<String>,
     failure: Option<String>,
+}
+
+impl Outcome {
+    /// Steps `from..` were not sent, for `why`.
+    fn stop(&mut self, steps: &[Step], from: usize, why: String) {
+        self.not_sent = steps
+            .iter()
+            .enumerate()
+            .skip(from)
+            .map(|(i, s)| StepRef::new(i, s))
+            .collect();
+        if !self.not_sent.is_empty() {
+            self.not_sent_reason = Some(why);
+        }
+    }
 }
 
 /// A connection error in this command's terms: what to do about an unverified certificate
@@ -356,12 +458,53 @@ fn explain(e: &ConnectionError) -> String {
     }
 }
 
-/// The whole session; returns the exit status.
-pub async fn run(args: &Args) -> u8 {
-    // Callers that did not resolve `key:` steps against a configured keymap get the
-    // built-in one, so the steps mean what the default keymap says.
-    let steps = match resolve_chords(&args.keys, &crate::config::Config::builtin().keymap) {
+/// The whole session; returns the exit status. `config` gives the keymap `key:` steps go
+/// through, the profiles a target may name and the limits.
+///
+/// SIGTERM, SIGINT and SIGHUP end it with the status a shell reports for death by that
+/// signal (128 + its number) and one line on stderr, but as an orderly exit: the session is
+/// dropped (the trace file is flushed) and no screen is printed. The terminal is never
+/// touched by this command, so there is nothing to restore.
+pub async fn run(args: &Args, config: &Config) -> u8 {
+    tokio::select! {
+        code = run_session(args, config) => code,
+        (name, number) = terminating_signal() => {
+            eprintln!("r3270: stopped by {name}");
+            128 + number
+        }
+    }
+}
+
+/// The first of SIGTERM, SIGINT and SIGHUP to arrive, as (name, number); never, for one
+/// that cannot be watched (the default action then still ends the process).
+async fn terminating_signal() -> (&'static str, u8) {
+    use tokio::signal::unix::{SignalKind, signal};
+    async fn next(kind: SignalKind) {
+        match signal(kind) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    }
+    tokio::select! {
+        () = next(SignalKind::terminate()) => ("SIGTERM", 15),
+        () = next(SignalKind::interrupt()) => ("SIGINT", 2),
+        () = next(SignalKind::hangup()) => ("SIGHUP", 1),
+    }
+}
+
+async fn run_session(args: &Args, config: &Config) -> u8 {
+    // Everything is checked before a byte goes out: the keys, then the target.
+    let steps = match resolve_chords(&args.keys, &config.keymap) {
         Ok(s) => s,
+        Err(e) => {
+            eprintln!("r3270: {e}");
+            return EXIT_USAGE;
+        }
+    };
+    let target = match args.resolve(config) {
+        Ok(t) => t,
         Err(e) => {
             eprintln!("r3270: {e}");
             return EXIT_USAGE;
@@ -369,7 +512,7 @@ pub async fn run(args: &Args) -> u8 {
     };
     let trace = match &args.trace {
         None => None,
-        Some(path) => match open_trace(args, path) {
+        Some(path) => match open_trace(&target, path) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("r3270: cannot write trace {}: {e}", path.display());
@@ -378,7 +521,7 @@ pub async fn run(args: &Args) -> u8 {
         },
     };
     let mut client =
-        match Client::connect(&args.host, &args.connect_options(), args.terminal_config()).await {
+        match Client::connect(&target.spec, &target.connect, target.terminal.clone()).await {
             Ok(c) => c,
             Err(e) => {
                 eprintln!("r3270: {}", explain(&e));
@@ -391,18 +534,21 @@ pub async fn run(args: &Args) -> u8 {
     if let Some(t) = trace {
         client.set_trace(t);
     }
-    let secs = args.timeout.as_secs_f64();
-    let mut first_locked = false;
-    match client.wait_ready(args.timeout).await {
+    let secs = target.timeout.as_secs_f64();
+    // Why the keyboard was locked when the keys were to start, if it was.
+    let mut first_lock = None;
+    match client.wait_ready(target.timeout).await {
         Wait::Ready => {}
-        Wait::TimedOut if client.drawn() => {
-            // "Until --timeout": go on with what the host drew, but say so, and let the
-            // exit status tell a script the keyboard never unlocked.
+        Wait::TimedOut if client.drawn() && client.session().is_locked() => {
+            // "Until --timeout": show what the host drew, but say so, and let the exit
+            // status tell a script the keyboard never unlocked.
             let lock = client.session().oia().lock.map_or("", |l| l.label());
             eprintln!(
                 "r3270: the keyboard stayed locked ({lock}) for {secs}s after the first screen"
             );
-            first_locked = true;
+            first_lock = Some(format!(
+                "the keyboard stayed locked ({lock}) after the first screen"
+            ));
         }
         Wait::TimedOut => {
             let what = if client.session().mode() == Mode::Negotiating {
@@ -426,11 +572,16 @@ pub async fn run(args: &Args) -> u8 {
     if client.session().mode() == Mode::Nvt {
         eprintln!("r3270: the host did not enter 3270 mode; showing its NVT text");
     }
-    let outcome = apply_keys(&mut client, args, &steps).await;
+    let first_locked = first_lock.is_some();
+    let outcome = apply_keys(&mut client, target.timeout, &steps, first_lock).await;
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
-    } else if outcome.unanswered.is_empty() && !first_locked {
+    } else if outcome.unanswered.is_empty()
+        && outcome.not_sent.is_empty()
+        && outcome.locked_at_end.is_none()
+        && !first_locked
+    {
         EXIT_OK
     } else {
         EXIT_LOCKED
@@ -442,23 +593,46 @@ pub async fn run(args: &Args) -> u8 {
         // An orderly close after the last screen (a sign-off) is not a failure.
         eprintln!("r3270: {e}");
     }
+    if let Some(why) = &outcome.not_sent_reason {
+        let list: Vec<String> = outcome.not_sent.iter().map(ToString::to_string).collect();
+        eprintln!("r3270: not sent ({why}): {}", list.join(", "));
+    }
+    if let Some(why) = &outcome.locked_at_end {
+        eprintln!("r3270: {why}");
+    }
     client.close().await;
     code
 }
 
-async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome {
-    let mut out = Outcome {
-        unanswered: Vec::new(),
-        failure: None,
-    };
-    let secs = args.timeout.as_secs_f64();
-    for step in steps {
+/// Applies the keys in order. A key is only pressed on an unlocked keyboard (Reset and
+/// sleep excepted, which an operator uses on a locked one): on a locked keyboard it would be
+/// queued or dropped without a word, so the keys from there on are reported as not sent,
+/// with the reason. An AID that gets no answer stops the run the same way.
+async fn apply_keys(
+    client: &mut Client,
+    timeout: Duration,
+    steps: &[Step],
+    first_lock: Option<String>,
+) -> Outcome {
+    let mut out = Outcome::default();
+    let secs = timeout.as_secs_f64();
+    // What locked the keyboard, for the message if a later key finds it locked.
+    let mut locked_by = first_lock;
+    for (i, step) in steps.iter().enumerate() {
         if let Some(e) = client.ended() {
-            out.failure = Some(format!(
-                "{e}; key `{step}` and those after it were not sent"
-            ));
+            out.failure = Some(e.to_string());
+            out.stop(steps, i, "the connection had ended".to_owned());
             break;
         }
+        let local = matches!(step, Step::Sleep(_) | Step::Key(Key::Reset));
+        if let (false, Some(lock)) = (local, client.session().oia().lock) {
+            let why = locked_by
+                .clone()
+                .unwrap_or_else(|| format!("the keyboard was locked ({})", lock.label()));
+            out.stop(steps, i, why);
+            break;
+        }
+        let before = client.session().oia().lock;
         match step {
             Step::Text(t) => client.text(t),
             Step::Key(k) => client.key(*k),
@@ -469,8 +643,19 @@ async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome
             Step::Sleep(d) => client.pause(*d).await,
             // Resolved before connecting; one left here has no binding to run.
             Step::Chord(_) => {}
-            Step::Aid(k) => {
-                if !client.press_and_wait(*k, args.timeout).await {
+            Step::Aid(k) => match client.press_and_wait(*k, timeout).await {
+                Answer::Answered => {}
+                Answer::Locked(lock) => {
+                    let why = format!("the keyboard was locked ({})", lock.label());
+                    out.stop(steps, i, why);
+                    break;
+                }
+                Answer::Refused(lock) => {
+                    let why = format!("{} was refused ({})", StepRef::new(i, step), lock.label());
+                    out.stop(steps, i, why);
+                    break;
+                }
+                Answer::NoAnswer | Answer::Ended => {
                     let lock = client
                         .session()
                         .oia()
@@ -480,16 +665,47 @@ async fn apply_keys(client: &mut Client, args: &Args, steps: &[Step]) -> Outcome
                         Some(e) => format!("the connection ended: {e}"),
                         None => format!("no answer within {secs}s"),
                     };
-                    eprintln!("r3270: the keyboard stayed locked after {step} ({lock}): {why}");
-                    out.unanswered.push(step.to_string());
+                    eprintln!(
+                        "r3270: the keyboard stayed locked after {step} ({lock}): {why} \
+                         (step {} was sent)",
+                        i + 1
+                    );
+                    out.unanswered.push(StepRef::new(i, step));
+                    if client.ended().is_none() {
+                        let why = format!("the keyboard stayed locked after step {} {step}", i + 1);
+                        out.stop(steps, i + 1, why);
+                        break;
+                    }
                 }
-            }
+            },
+        }
+        let after = client.session().oia().lock;
+        if after.is_none() {
+            locked_by = None;
+        } else if after != before {
+            locked_by = after.map(|lock| {
+                format!(
+                    "the keyboard locked ({}) at {}",
+                    lock.label(),
+                    StepRef::new(i, step)
+                )
+            });
         }
         if let Some(e) = client.ended() {
             if !e.is_host_close() {
                 out.failure = Some(e.to_string());
+                out.stop(steps, i + 1, "the connection had ended".to_owned());
                 break;
             }
+        }
+    }
+    if out.not_sent_reason.is_none() && out.failure.is_none() {
+        // Nothing left to send, but a key was refused on the way (typing into a protected
+        // field, say): the rest of its text was dropped, and the script must hear of it.
+        if let Some(lock @ LockReason::Operator(_)) = client.session().oia().lock {
+            out.locked_at_end = Some(
+                locked_by.unwrap_or_else(|| format!("the keyboard is locked ({})", lock.label())),
+            );
         }
     }
     out
@@ -501,21 +717,56 @@ fn report_host_errors(client: &Client) {
     }
 }
 
-fn open_trace(args: &Args, path: &PathBuf) -> std::io::Result<crate::runtime::client::Trace> {
+/// Options whose value is a secret: a trace's command line shows `***` instead.
+const SECRET_OPTIONS: &[&str] = &["--client-password"];
+
+/// The command line as a trace's `Command:` header shows it: every `=TEXT` key becomes `=***`
+/// (typed text may be a password, and its length is a hint too) and the value of a secret
+/// option becomes `***`. Everything else (the host, options, key names) stays, so a reader
+/// still sees how the session was started.
+pub fn masked_command_line<I: IntoIterator<Item = String>>(args: I) -> String {
+    let mut out = Vec::new();
+    let mut secret_value_next = false;
+    for arg in args {
+        if std::mem::take(&mut secret_value_next) {
+            out.push("***".to_owned());
+        } else if arg.starts_with('=') {
+            out.push("=***".to_owned());
+        } else if let Some(opt) = SECRET_OPTIONS.iter().find(|o| {
+            arg.strip_prefix(**o)
+                .is_some_and(|rest| rest.starts_with('='))
+        }) {
+            out.push(format!("{opt}=***"));
+        } else {
+            secret_value_next = SECRET_OPTIONS.contains(&arg.as_str());
+            out.push(arg);
+        }
+    }
+    out.join(" ")
+}
+
+/// What a trace says, once, about what it leaves out.
+const MASK_NOTE: &str = "r3270: typed text (=TEXT) and secret options on the command line \
+    are shown as ***; input to non-display fields is recorded as 8 asterisks (5c), whatever \
+    its length";
+
+fn open_trace(target: &Resolved, path: &PathBuf) -> std::io::Result<crate::runtime::client::Trace> {
     let file = std::fs::File::create(path)?;
-    let cfg = args.terminal_config();
+    let cfg = &target.terminal;
     let dims = cfg.alternate_dims();
     let info = TraceInfo {
         model: cfg.model.to_string(),
         rows: dims.rows,
         cols: dims.cols,
         host_code_page: cfg.code_page.number(),
-        command: std::env::args().collect::<Vec<_>>().join(" "),
-        host: args.host.host.clone(),
-        port: args.host.port,
+        command: masked_command_line(std::env::args()),
+        host: target.spec.host.clone(),
+        port: target.spec.port,
     };
     let out: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(file));
-    TraceWriter::new(out, &info, SystemTime::now())
+    let mut trace = TraceWriter::new(out, &info, SystemTime::now())?;
+    trace.note(SystemTime::now(), MASK_NOTE)?;
+    Ok(trace)
 }
 
 /// One field of the field map.
@@ -556,7 +807,11 @@ struct JsonOut<'a> {
     screen: Vec<String>,
     fields: Vec<FieldInfo>,
     status: Status,
-    unanswered_aids: &'a [String],
+    /// The AID that was sent and got no answer, as `{"step": N, "key": "Enter"}`.
+    unanswered_aids: &'a [StepRef],
+    /// The keys that were not sent, in order, and why.
+    not_sent: &'a [StepRef],
+    not_sent_reason: Option<&'a str>,
     host_errors: &'a [String],
     error: Option<&'a str>,
 }
@@ -647,6 +902,8 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
             screen: rows,
             status: status(client),
             unanswered_aids: &outcome.unanswered,
+            not_sent: &outcome.not_sent,
+            not_sent_reason: outcome.not_sent_reason.as_deref(),
             host_errors: client.host_errors(),
             error: outcome.failure.as_deref(),
         };
@@ -736,6 +993,33 @@ mod tests {
         assert!("cursor:1".parse::<Step>().is_err());
         assert!("sleep:x".parse::<Step>().is_err());
         assert!("PF25".parse::<Step>().is_err());
+    }
+
+    #[test]
+    fn trace_command_line_hides_typed_text_and_secret_options() {
+        let args = [
+            "r3270",
+            "screen",
+            "--trace",
+            "t.trc",
+            "--client-cert",
+            "c.p12",
+            "--client-password",
+            "pkcs12-pass",
+            "--client-password=other-pass",
+            "host:23",
+            "=USER",
+            "Tab",
+            "=PASSWORD",
+            "Enter",
+            "=",
+        ]
+        .map(str::to_owned);
+        assert_eq!(
+            masked_command_line(args),
+            "r3270 screen --trace t.trc --client-cert c.p12 --client-password *** \
+             --client-password=*** host:23 =*** Tab =*** Enter =***"
+        );
     }
 
     #[test]

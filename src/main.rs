@@ -92,7 +92,8 @@ enum Command {
         #[arg(long, short)]
         verbose: bool,
     },
-    /// Connect to a host, apply keys, print the final screen (like s3270's Ascii()).
+    /// Connect to a profile or host, apply keys, print the final screen (like s3270's
+    /// Ascii()).
     ///
     /// Waits until the host has drawn a screen and unlocked the keyboard (or --timeout),
     /// applies the KEYs in order, and prints the screen one row per line.
@@ -231,17 +232,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         );
     };
     match command {
-        Command::Screen(mut args) => {
-            if let Some(c) = &cfg {
-                match r3270::headless::resolve_chords(&args.keys, &c.keymap) {
-                    Ok(steps) => args.keys = steps,
-                    Err(e) => {
-                        eprintln!("r3270: {e}");
-                        return Ok(ExitCode::from(r3270::headless::EXIT_USAGE));
-                    }
-                }
-            }
-            Ok(r3270::headless::main(&args))
+        Command::Screen(args) => {
+            let config = cfg.unwrap_or_else(Config::builtin);
+            Ok(r3270::headless::main(&args, &config))
         }
         Command::Paths => {
             if let Some(c) = &cfg {
@@ -290,8 +283,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             strict,
             verbose,
         } => {
-            let trace = Trace::from_path(&file)
-                .with_context(|| format!("cannot read trace {}", file.display()))?;
+            // One line naming the file: a read error names it itself (a context on top
+            // would print the OS error twice), a parse error names the line.
+            let read = Trace::from_path(&file).and_then(|t| t.require_host_data().map(|()| t));
+            let trace = match read {
+                Ok(t) => t,
+                Err(e @ r3270::trace::TraceError::Io { .. }) => {
+                    eprintln!("r3270: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => {
+                    eprintln!("r3270: {}: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let report = replay(&trace, &ReplayOptions { model, strict });
             let mut out = String::new();
             for row in &report.rows {
@@ -393,7 +398,7 @@ fn interactive(
     };
     if demo && target.is_none() && !std::io::stdout().is_terminal() {
         // Pipes and scripts get the sign-on screen as text, as before the TUI existed.
-        return demo_in_process();
+        return demo_in_process(&config);
     }
     let open = match target.map(|t| config.resolve_target(t)) {
         Some(Err(e)) => {
@@ -447,7 +452,7 @@ fn announce(addr: std::net::SocketAddr) {
 /// `r3270 --demo`: the demo host in this process, and r3270's headless client connected to
 /// it, printing the sign-on screen. Until the interactive TUI lands, `r3270 serve-demo` and
 /// `r3270 screen` drive the demo key by key (the hint printed says how).
-fn demo_in_process() -> anyhow::Result<ExitCode> {
+fn demo_in_process(config: &Config) -> anyhow::Result<ExitCode> {
     #[derive(Parser)]
     struct ScreenOnly {
         #[command(flatten)]
@@ -460,7 +465,7 @@ fn demo_in_process() -> anyhow::Result<ExitCode> {
             .context("cannot start the demo host")?;
         let screen = ScreenOnly::try_parse_from(["r3270", &addr.to_string()])
             .context("cannot build the client's arguments")?;
-        let code = r3270::headless::run(&screen.args).await;
+        let code = r3270::headless::run(&screen.args, config).await;
         server.shutdown().await;
         eprintln!(
             "This was r3270's built-in demo host (sign on as DEMO / DEMO). To drive it key by \

@@ -23,7 +23,7 @@ pub mod tls;
 #[cfg(test)]
 mod tests;
 
-pub use client::{Client, QUIET, Wait};
+pub use client::{Answer, Client, MAX_SETTLE, QUIET, Wait};
 pub use connection::{Command, ConnEvent, ConnectOptions, Connection};
 pub use error::ConnectionError;
 pub use host::{HostSpec, HostSpecError};

@@ -2,7 +2,9 @@
 //!
 //! This module owns the text format only; it knows nothing of telnet or the 3270 data stream.
 //! The core is [`Trace::parse`], which works on a `&str` and never panics;
-//! [`Trace::from_path`] is a convenience that reads a file first. The [`writer`] submodule
+//! [`Trace::from_path`] is a convenience that reads a file first. The reader is lenient (any
+//! text parses), so a program about to replay calls [`Trace::require_host_data`], which
+//! refuses a file that is no trace. The [`writer`] submodule
 //! writes the same format for live sessions (`r3270 screen --trace`).
 //!
 //! # The format
@@ -56,6 +58,9 @@ pub struct Trace {
     pub header: TraceHeader,
     /// Bursts, operator actions and kept notes, in the order they appear in the file.
     pub events: Vec<TraceEvent>,
+    /// The first line that is none of the trace's kinds of line (x3270's own traces hold a
+    /// few; a file that is no trace at all starts with one), as (line number, its start).
+    pub first_foreign_line: Option<(usize, String)>,
 }
 
 /// The facts of the trace header. Every field is optional because some traces have no header.
@@ -147,14 +152,27 @@ pub enum TraceError {
         /// The 1-based line number.
         line: usize,
     },
+    /// The text holds no host data (no `< 0x...` line), so there is nothing to replay: most
+    /// likely not a trace at all. The first foreign line, if any, is named as a hint.
+    #[error("not an x3270 trace: no line holds host data (`< 0x0   ...`){}", first_foreign_hint(.first_foreign_line.as_ref()))]
+    NoHostData {
+        /// [`Trace::first_foreign_line`].
+        first_foreign_line: Option<(usize, String)>,
+    },
     /// [`Trace::from_path`] could not read the file.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read trace {path}: {source}")]
     Io {
         /// The file that was asked for.
         path: PathBuf,
         /// The underlying error.
         source: std::io::Error,
     },
+}
+
+fn first_foreign_hint(line: Option<&(usize, String)>) -> String {
+    line.map_or_else(String::new, |(n, text)| {
+        format!("; line {n} is not trace text: `{text}`")
+    })
 }
 
 /// Which way a burst went.
@@ -213,6 +231,18 @@ impl Trace {
             source,
         })?;
         Trace::parse(&String::from_utf8_lossy(&bytes))
+    }
+
+    /// [`TraceError::NoHostData`] unless the trace holds host data to replay: a lenient
+    /// reader takes any text, so a program that replays checks this first.
+    pub fn require_host_data(&self) -> Result<(), TraceError> {
+        if self.host_bytes().next().is_some() {
+            Ok(())
+        } else {
+            Err(TraceError::NoHostData {
+                first_foreign_line: self.first_foreign_line.clone(),
+            })
+        }
     }
 
     /// The host bursts in order.
@@ -339,6 +369,16 @@ impl Parser {
         }
         // `... ` continuations, `#` comments and blank lines carry nothing a replay needs.
         self.settings_end();
+        let known = line.trim().is_empty() || line.starts_with('#') || line.starts_with("...");
+        if !known && self.trace.first_foreign_line.is_none() {
+            // Quoted in a message: control characters (a binary file) would upset a terminal.
+            let start: String = line
+                .chars()
+                .take(40)
+                .map(|c| if c.is_control() { '?' } else { c })
+                .collect();
+            self.trace.first_foreign_line = Some((number, start));
+        }
         Ok(())
     }
 

@@ -1,6 +1,7 @@
-//! A keymap change in the config file changes what a key does in the headless key path:
-//! `r3270 --config FILE screen HOST key:f5` follows the file's binding. The built-in demo
-//! host (`r3270 serve-demo`, a child process killed by PID) is the far side.
+//! The config file drives the headless client: a keymap change changes what a key does
+//! (`r3270 --config FILE screen HOST key:f5` follows the file's binding), and a profile's
+//! name is a target, with the profile's settings, as in the interactive client. The
+//! built-in demo host (`r3270 serve-demo`, a child process killed by PID) is the far side.
 
 #![allow(clippy::unwrap_used, clippy::panic)]
 
@@ -111,5 +112,63 @@ fn a_bad_config_stops_screen_before_connecting_with_every_error() {
         ]
     );
     assert_eq!(run.stdout, "");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_profile_name_is_a_target_with_the_profiles_settings() {
+    let host = start_demo(&[]);
+    let dir = temp_dir("profile-headless");
+    let file = dir.join("profiles.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "[profile.practice]\nhost = \"127.0.0.1\"\nport = {}\nmodel = \"3279-4\"\n",
+            host.port
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let json = |run: &common::Run| -> serde_json::Value {
+        assert_eq!(run.code, Some(0), "{}", run.stderr);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    // The profile's host, port and model (43x80) are used.
+    let run = r3270(&["--config", f, "screen", "--json", "practice"], GUARD);
+    let out = json(&run);
+    assert_eq!(out["status"]["rows"], 43, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("DMO000"),
+        "the sign-on screen:\n{}",
+        run.stdout
+    );
+    // An option on the command line wins over the profile.
+    let run = r3270(
+        &[
+            "--config", f, "screen", "--json", "--model", "2", "practice",
+        ],
+        GUARD,
+    );
+    assert_eq!(json(&run)["status"]["rows"], 24, "{}", run.stdout);
+    // A typo is not taken for a host name (no DNS query): "did you mean", nothing sent.
+    let run = r3270(&["--config", f, "screen", "practise", "Enter"], GUARD);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "r3270: `practise` is not a profile (did you mean `practice`?); to connect to a host of \
+         that name, write practise:23"
+    );
+    assert_eq!(run.stdout, "");
+    // Nor is a word that cannot be a host name.
+    let run = r3270(&["--config", f, "screen", "practice!"], GUARD);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "r3270: `practice!` is neither a profile nor a host (did you mean profile \
+             `practice`?): `practice!`: `!` cannot be in a host name"
+        ),
+        "{}",
+        run.stderr
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,8 +1,10 @@
 //! `r3270 screen` against hosts that misbehave, each a tiny TCP server on 127.0.0.1 run by
 //! the test: nobody listening, a host that hangs up in the middle of a record, one that
-//! resets the connection after an AID, one that accepts and says nothing, and ones that
-//! send garbage. Every case must end (no hang), never panic, and say what happened in one
-//! line on stderr with a non-zero status where the session failed.
+//! resets the connection after an AID, one that accepts and says nothing, ones that send
+//! garbage, one that redraws every 50 ms with the keyboard unlocked, and one that never
+//! answers an AID (and counts what reaches it, a witness that is not r3270). Every case
+//! must end (no hang), never panic, and say what happened on stderr with a non-zero status
+//! where the session failed.
 
 #![allow(clippy::unwrap_used)]
 
@@ -230,4 +232,249 @@ fn garbage_records_in_3270_mode() {
         "{}",
         run.stderr
     );
+}
+
+/// A one-connection host whose script returns what it saw.
+fn witness<T: Send + 'static>(
+    script: impl FnOnce(TcpStream) -> T + Send + 'static,
+) -> (u16, JoinHandle<Option<T>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || listener.accept().ok().map(|(s, _)| script(s)));
+    (port, handle)
+}
+
+/// Erase/Write with keyboard restore: `label` in a protected field at 0, an unprotected
+/// field with the cursor in it after it, ended by a protected field at 40.
+fn form(label: &str) -> Vec<u8> {
+    let mut rec = vec![0xF5, 0xC2, 0x11, 0x40, 0x40, 0x1D, 0x60];
+    rec.extend(label.bytes().map(|b| match b {
+        b'0'..=b'9' => 0xF0 + (b - b'0'),
+        _ => 0x40,
+    }));
+    // SF unprotected, IC, then SBA to 40 (12-bit address code 0x40 0xE8), SF protected.
+    rec.extend_from_slice(&[0x1D, 0x40, 0x13, 0x11, 0x40, 0xE8, 0x1D, 0x60, IAC, EOR]);
+    rec
+}
+
+/// The records a host read: split at IAC EOR (no data byte here is 0xFF).
+fn records(bytes: &[u8]) -> Vec<Vec<u8>> {
+    bytes
+        .split(|&b| b == EOR)
+        .filter_map(|r| r.strip_suffix(&[IAC]))
+        .map(<[u8]>::to_vec)
+        .collect()
+}
+
+/// A host that redraws its screen every 50 ms, each time with the keyboard unlocked, is
+/// never quiet for the 200 ms the client would like; the keys must still go on, and no
+/// message may call the unlocked keyboard locked.
+#[test]
+fn host_that_redraws_every_50ms_with_the_keyboard_unlocked() {
+    let (port, h) = witness(|mut s| {
+        negotiate(&mut s);
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let guard = std::time::Instant::now() + HANG_GUARD;
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        for tick in 0u32.. {
+            if std::time::Instant::now() > guard
+                || s.write_all(&form(&format!("{tick:06}"))).is_err()
+            {
+                break;
+            }
+            match s.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => break,
+            }
+        }
+        got
+    });
+    let run = r3270(
+        &[
+            "screen",
+            "--timeout",
+            "10",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+        ],
+        HANG_GUARD,
+    );
+    let got = h.join().unwrap().unwrap();
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(!run.stderr.contains("locked"), "{}", run.stderr);
+    // The screen was printed, and the host got the Enter with what was typed.
+    assert!(run.stdout.starts_with(' '), "{}", run.stdout);
+    let aids: Vec<Vec<u8>> = records(&got);
+    assert_eq!(aids.len(), 1, "{got:02x?}");
+    assert_eq!(aids[0].first(), Some(&0x7D), "{got:02x?}");
+    assert!(aids[0].ends_with(&[0xF7]), "{got:02x?}");
+}
+
+/// Read until the client hangs up (or a generous guard passes), returning what came.
+fn read_all(s: &mut TcpStream) -> Vec<u8> {
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let guard = std::time::Instant::now() + HANG_GUARD;
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while std::time::Instant::now() < guard {
+        match s.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(_) => break,
+        }
+    }
+    got
+}
+
+/// A host that never answers an AID: the first Enter is sent and not answered; the keys
+/// after it are not sent, and stderr and --json say exactly that. The host counts the
+/// records that reach it.
+#[test]
+fn keys_after_an_unanswered_aid_are_reported_not_sent() {
+    let (port, h) = witness(|mut s| {
+        negotiate(&mut s);
+        s.write_all(&form("NAME")).unwrap();
+        read_all(&mut s)
+    });
+    let run = r3270(
+        &[
+            "screen",
+            "--json",
+            "--timeout",
+            "2",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+            "=8",
+            "Enter",
+        ],
+        HANG_GUARD,
+    );
+    let got = h.join().unwrap().unwrap();
+    let recs = records(&got);
+    assert_eq!(recs.len(), 1, "one record reached the host: {got:02x?}");
+    assert!(
+        recs[0].starts_with(&[0x7D]) && recs[0].ends_with(&[0xF7]),
+        "{got:02x?}"
+    );
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "r3270: the keyboard stayed locked after Enter (X (clock)): no answer within 2s \
+             (step 2 was sent)\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(
+            "r3270: not sent (the keyboard stayed locked after step 2 Enter): step 3 =***, \
+             step 4 Enter\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.matches("stayed locked after Enter").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        json["unanswered_aids"],
+        serde_json::json!([{"step": 2, "key": "Enter"}])
+    );
+    assert_eq!(
+        json["not_sent"],
+        serde_json::json!([{"step": 3, "key": "=***"}, {"step": 4, "key": "Enter"}])
+    );
+    assert_eq!(
+        json["not_sent_reason"],
+        "the keyboard stayed locked after step 2 Enter"
+    );
+}
+
+/// SIGTERM while `screen` waits for an answer: the status a shell gives death by SIGTERM
+/// (143), one line saying so, no screen, and the trace so far flushed to its file.
+#[test]
+fn sigterm_ends_screen_with_143_and_keeps_the_trace() {
+    let (got_aid, aid_seen) = std::sync::mpsc::channel();
+    let (port, h) = host(move |mut s| {
+        negotiate(&mut s);
+        s.write_all(&form("NAME")).unwrap();
+        // Wait for the AID, tell the test, then never answer.
+        s.set_read_timeout(Some(HANG_GUARD)).unwrap();
+        let mut one = [0u8; 1];
+        if s.peek(&mut one).is_ok() {
+            let _ = got_aid.send(());
+        }
+        hold(s);
+    });
+    let dir = common::temp_dir("sigterm");
+    let trace = dir.join("session.trc");
+    let mut child = common::r3270_command()
+        .args([
+            "screen",
+            "--trace",
+            trace.to_str().unwrap(),
+            "--timeout",
+            "60",
+            &format!("127.0.0.1:{port}"),
+            "=7",
+            "Enter",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    aid_seen.recv_timeout(HANG_GUARD).unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + HANG_GUARD;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "r3270 ignored SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let out = child.wait_with_output().unwrap();
+    h.join().unwrap();
+    assert_eq!(status.code(), Some(143), "{status:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "r3270: stopped by SIGTERM\n"
+    );
+    let text = std::fs::read_to_string(&trace).unwrap();
+    let parsed = r3270::trace::Trace::parse(&text).unwrap();
+    assert!(parsed.header.command.is_some(), "{text}");
+    let client: Vec<u8> = parsed.client_bytes().flatten().copied().collect();
+    assert!(
+        client.windows(2).any(|w| w == [0x7D, 0x40]),
+        "the AID is in the trace:\n{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

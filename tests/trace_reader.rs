@@ -74,6 +74,15 @@ fn every_file_parses() {
                 "{}: no host burst",
                 path.display()
             );
+            assert!(trace.require_host_data().is_ok(), "{}", path.display());
+        } else {
+            // What `r3270 replay` refuses: text that is not a trace.
+            let err = trace.require_host_data().unwrap_err().to_string();
+            assert!(
+                err.starts_with("not an x3270 trace: no line holds host data"),
+                "{}: {err}",
+                path.display()
+            );
         }
     }
     assert!(traces >= 50, "only {traces} traces found");

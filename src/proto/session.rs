@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use crate::proto::addr::{BufferAddr, Dimensions};
 use crate::proto::codepage::CodePage;
 use crate::proto::ds::apply::{apply_write, erase_all_unprotected};
-use crate::proto::ds::inbound::{ReadKind, ReplyMode, read_buffer, read_modified};
+use crate::proto::ds::inbound::{
+    ReadKind, ReplyMode, read_buffer, read_buffer_masked, read_modified, read_modified_masked,
+};
 use crate::proto::ds::parse::{Command, DsError, Record};
 use crate::proto::ds::query::{QueryContext, QueryRequest, query_reply};
 use crate::proto::ds::sf::{self, Outbound3270DsCommand, ReadPartitionType, StructuredField};
@@ -107,6 +109,11 @@ pub struct Session {
     /// Keys kept while the keyboard is locked by a pending AID.
     typeahead_limit: usize,
     transmit: Vec<u8>,
+    /// Build a masked copy of each read reply for a trace ([`Session::set_masked_copy`]).
+    mask_copies: bool,
+    /// Read replies now in `transmit` whose kept copy differs: (as framed for the wire, as
+    /// framed for the copy), in the order they were queued.
+    masked: Vec<(Vec<u8>, Vec<u8>)>,
     events: VecDeque<SessionEvent>,
     typeahead: VecDeque<Key>,
     aid_sent_at: Option<Instant>,
@@ -161,6 +168,8 @@ impl Session {
             locked_since: None,
             typeahead_limit: TYPEAHEAD_LIMIT,
             transmit: Vec::new(),
+            mask_copies: false,
+            masked: Vec::new(),
             events: VecDeque::new(),
             typeahead: VecDeque::new(),
             aid_sent_at: None,
@@ -255,12 +264,48 @@ impl Session {
 
     /// Bytes to write to the socket, if any.
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.masked.clear();
         if self.transmit.is_empty() {
             None
         } else {
             self.stats.bytes_out += self.transmit.len() as u64;
             Some(std::mem::take(&mut self.transmit))
         }
+    }
+
+    /// Also build, for every read reply, a copy in which the operator's input in
+    /// unprotected non-display fields is masked (see [`crate::proto::ds::inbound::MASK`]),
+    /// for [`Session::poll_transmit_masked`]. A front end that records the session (a
+    /// trace) turns this on; the copy is built where the reply is built, so the secret never
+    /// has to be found again in framed bytes.
+    pub fn set_masked_copy(&mut self, on: bool) {
+        self.mask_copies = on;
+        if !on {
+            self.masked.clear();
+        }
+    }
+
+    /// [`Session::poll_transmit`] with the copy to record: `(for the wire, to keep)`. The two
+    /// differ only where a read reply carried non-display input, and only when
+    /// [`Session::set_masked_copy`] is on.
+    pub fn poll_transmit_masked(&mut self) -> Option<(Vec<u8>, Vec<u8>)> {
+        let masked = std::mem::take(&mut self.masked);
+        let wire = self.poll_transmit()?;
+        let mut kept = Vec::with_capacity(wire.len());
+        let mut rest = wire.as_slice();
+        for (real, copy) in &masked {
+            // Each reply is queued whole and in order; a response may have been put in front
+            // of it, never inside it.
+            let Some(at) = rest.windows(real.len()).position(|w| w == real.as_slice()) else {
+                // Cannot happen (see above); were it to, keep nothing rather than the secret.
+                return Some((wire, Vec::new()));
+            };
+            kept.extend_from_slice(&rest[..at]);
+            kept.extend_from_slice(copy);
+            rest = &rest[at + real.len()..];
+        }
+        kept.extend_from_slice(rest);
+        Some((wire, kept))
     }
 
     /// The next notification, if any.
@@ -633,13 +678,42 @@ impl Session {
     fn send_read(&mut self, aid: Aid, kind: ReadKind) {
         let mut rec = Vec::with_capacity(256);
         read_modified(&self.screen, aid, kind, &self.reply_mode, &mut rec);
-        self.send_inbound(&rec);
+        let masked = self.mask_copies.then(|| {
+            let mut m = Vec::with_capacity(rec.len());
+            read_modified_masked(&self.screen, aid, kind, &self.reply_mode, &mut m);
+            m
+        });
+        self.send_read_reply(&rec, masked);
     }
 
     fn send_read_buffer(&mut self) {
         let mut rec = Vec::with_capacity(self.screen.cells().len() + 8);
         read_buffer(&self.screen, self.last_aid, &self.reply_mode, &mut rec);
-        self.send_inbound(&rec);
+        let masked = self.mask_copies.then(|| {
+            let mut m = Vec::with_capacity(rec.len());
+            read_buffer_masked(&self.screen, self.last_aid, &self.reply_mode, &mut m);
+            m
+        });
+        self.send_read_reply(&rec, masked);
+    }
+
+    /// Queue a read reply; when its masked copy differs, remember both as framed, so that
+    /// [`Session::poll_transmit_masked`] can put the copy in its place.
+    fn send_read_reply(&mut self, rec: &[u8], masked: Option<Vec<u8>>) {
+        let start = self.transmit.len();
+        let seq = self.xmit_seq;
+        self.send_inbound(rec);
+        let Some(masked) = masked.filter(|m| m.as_slice() != rec) else {
+            return;
+        };
+        let real = self.transmit.get(start..).unwrap_or_default().to_vec();
+        // Frame the copy exactly as the reply was framed (same TN3270E sequence number).
+        let after = std::mem::replace(&mut self.xmit_seq, seq);
+        let wire = std::mem::take(&mut self.transmit);
+        self.send_inbound(&masked);
+        let copy = std::mem::replace(&mut self.transmit, wire);
+        self.xmit_seq = after;
+        self.masked.push((real, copy));
     }
 
     /// Frame and queue an inbound 3270 record (TN3270E header when active).

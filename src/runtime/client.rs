@@ -24,14 +24,37 @@ use crate::trace::writer::TraceWriter;
 /// (hosts often send a second record right after the one that unlocks).
 pub const QUIET: Duration = Duration::from_millis(200);
 
+/// The longest a wait holds out for [`QUIET`] once its condition holds. A host that redraws
+/// more often than that (a clock, a monitor) never falls quiet, and with the keyboard
+/// unlocked an operator would go on typing; so does the script.
+pub const MAX_SETTLE: Duration = Duration::from_secs(1);
+
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
-    /// The condition held and the host was quiet.
+    /// The condition held and the host was quiet (or kept talking for [`MAX_SETTLE`]).
     Ready,
     /// The time ran out first.
     TimedOut,
     /// The connection ended first ([`Client::ended`] says why).
+    Ended,
+}
+
+/// What became of an AID key ([`Client::press_and_wait`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Sent, and the host unlocked the keyboard (then was quiet, or [`MAX_SETTLE`] passed).
+    Answered,
+    /// Not sent: the keyboard was already locked for this reason, so the key would only
+    /// have been queued (type-ahead) or dropped.
+    Locked(LockReason),
+    /// Not sent: refused by field rules (e.g. a mandatory field is empty); the keyboard is
+    /// locked with this operator error.
+    Refused(LockReason),
+    /// Sent, and the keyboard was still locked when the time ran out.
+    NoAnswer,
+    /// Sent (or being sent) when the connection ended with the keyboard locked
+    /// ([`Client::ended`] says why).
     Ended,
 }
 
@@ -95,8 +118,11 @@ impl Client {
         })
     }
 
-    /// Record every byte, both ways, from now on.
+    /// Record every byte, both ways, from now on. What the operator types into non-display
+    /// (password) fields is recorded masked: the session builds the copy of each read reply
+    /// with it replaced (`Session::set_masked_copy`); the wire is untouched.
     pub fn set_trace(&mut self, trace: Trace) {
+        self.session.set_masked_copy(true);
         self.trace = Some(trace);
     }
 
@@ -144,7 +170,7 @@ impl Client {
     }
 
     /// Wait until the host has drawn a screen, the keyboard is unlocked and the host has
-    /// been quiet for [`QUIET`].
+    /// been quiet for [`QUIET`] (at most [`MAX_SETTLE`]).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Wait {
         self.pump(Instant::now() + timeout, |c| {
             c.drawn && !c.session.is_locked() && c.session.mode() != Mode::Negotiating
@@ -153,22 +179,31 @@ impl Client {
     }
 
     /// Press an AID key (or Attn) and wait for the host to unlock the keyboard, then for
-    /// [`QUIET`]. False if the keyboard did not unlock in time (the host never answered, the
-    /// connection ended while locked, or the AID was refused locally).
-    pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> bool {
+    /// [`QUIET`] (at most [`MAX_SETTLE`]).
+    pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> Answer {
         self.press_and_wait(Key::Aid(aid), timeout).await
     }
 
-    /// [`Client::aid`] for any key that may lock the keyboard (Attn included).
-    pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> bool {
-        self.key(key);
-        if matches!(self.session.oia().lock, Some(LockReason::Operator(_))) {
-            // Refused by field rules (e.g. a mandatory field): nothing went to the host.
-            return false;
+    /// [`Client::aid`] for any key that may lock the keyboard (Attn included). A key is only
+    /// pressed on an unlocked keyboard: on a locked one it would be queued or dropped, and
+    /// a script must know that it was not sent.
+    pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> Answer {
+        if let Some(lock) = self.session.oia().lock {
+            return Answer::Locked(lock);
         }
-        self.pump(Instant::now() + timeout, |c| !c.session.is_locked())
+        self.key(key);
+        if let Some(lock @ LockReason::Operator(_)) = self.session.oia().lock {
+            // Refused by field rules (e.g. a mandatory field): nothing went to the host.
+            return Answer::Refused(lock);
+        }
+        match self
+            .pump(Instant::now() + timeout, |c| !c.session.is_locked())
             .await
-            == Wait::Ready
+        {
+            Wait::Ready => Answer::Answered,
+            Wait::TimedOut => Answer::NoAnswer,
+            Wait::Ended => Answer::Ended,
+        }
     }
 
     /// Let time pass while still serving the connection.
@@ -191,13 +226,23 @@ impl Client {
     }
 
     /// Serve the connection until `done` holds and the host has been quiet for [`QUIET`],
-    /// the deadline passes, or the connection ends.
+    /// the deadline passes, or the connection ends. Once `done` holds, the wait for quiet
+    /// lasts at most [`MAX_SETTLE`] and never past the deadline: a condition that holds is
+    /// never reported as timed out because the host kept talking.
     async fn pump(&mut self, deadline: Instant, done: fn(&Client) -> bool) -> Wait {
+        let mut held_since: Option<Instant> = None;
         loop {
             let holds = done(self);
             let now = Instant::now();
-            if holds && now >= self.last_input + QUIET {
-                return Wait::Ready;
+            held_since = if holds {
+                held_since.or(Some(now))
+            } else {
+                None
+            };
+            if let Some(since) = held_since {
+                if now >= self.last_input + QUIET || now >= since + MAX_SETTLE || now >= deadline {
+                    return Wait::Ready;
+                }
             }
             if self.ended.is_some() {
                 // The last screen before a hang-up still counts (sign-off screens do this).
@@ -206,11 +251,11 @@ impl Client {
             if now >= deadline {
                 return Wait::TimedOut;
             }
-            let wake = if holds {
-                deadline.min(self.last_input + QUIET)
-            } else {
+            let wake = held_since.map_or(deadline, |since| {
                 deadline
-            };
+                    .min(self.last_input + QUIET)
+                    .min(since + MAX_SETTLE)
+            });
             self.step(wake).await;
         }
     }
@@ -297,12 +342,9 @@ impl Client {
 
     /// The polling contract: bytes first, in order, then events.
     fn flush(&mut self) {
-        while let Some(bytes) = self.session.poll_transmit() {
-            if self.trace.is_some() {
-                let redacted = redact(self.session.screen(), &bytes);
-                if let Some(t) = &mut self.trace {
-                    let _ = t.client(&redacted);
-                }
+        while let Some((bytes, kept)) = self.session.poll_transmit_masked() {
+            if let Some(t) = &mut self.trace {
+                let _ = t.client(&kept);
             }
             if self.ended.is_none() {
                 if let Err(e) = self.conn.send(bytes) {
@@ -328,42 +370,4 @@ impl Client {
             }
         }
     }
-}
-
-/// EBCDIC `*`, written over non-display input in traces.
-const REDACTED: u8 = 0x5C;
-/// The Set Buffer Address order, which starts each field in a Read Modified reply.
-const SBA: u8 = 0x11;
-
-/// The bytes to record for a client burst: what the operator typed into non-display
-/// (password) fields is overwritten, because secrets must never reach a trace. A Read
-/// Modified reply puts each modified field after `SBA <address of its first position>`;
-/// the data runs to the next SBA or IAC. The bytes on the wire are not touched.
-fn redact<'a>(screen: &crate::proto::Screen, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
-    let dims = screen.dims();
-    let mode = crate::proto::AddressMode::for_dimensions(dims);
-    let mut out = std::borrow::Cow::Borrowed(bytes);
-    for f in screen.fields() {
-        if !f.attr.is_non_display() || f.attr.is_protected() {
-            continue;
-        }
-        let [a1, a2] = f.start(dims).encode(mode);
-        let mut i = 0;
-        while let Some(at) = out
-            .get(i..)
-            .and_then(|rest| rest.windows(3).position(|w| w == [SBA, a1, a2]))
-        {
-            let mut j = i + at + 3;
-            let buf = out.to_mut();
-            while let Some(b) = buf.get_mut(j) {
-                if *b == SBA || *b == 0xFF {
-                    break;
-                }
-                *b = REDACTED;
-                j += 1;
-            }
-            i = j;
-        }
-    }
-    out
 }

@@ -47,6 +47,10 @@ pub enum HostSpecError {
     DuplicatePrefix { spec: String, prefix: char },
     #[error("`{0}`: an IPv6 address needs brackets when a port follows, e.g. [::1]:3270")]
     BadIpv6(String),
+    #[error(
+        "`{spec}`: `{ch}` cannot be in a host name (letters, digits, `-`, `.` and `_`, or an IP address)"
+    )]
+    BadHostName { spec: String, ch: char },
 }
 
 impl FromStr for HostSpec {
@@ -108,6 +112,20 @@ impl FromStr for HostSpec {
         let (host, port) = split_host_port(spec, rest)?;
         if host.is_empty() {
             return Err(HostSpecError::NoHost(spec.to_owned()));
+        }
+        // IPv6 literals were checked above. Anything else must look like a host name, so that
+        // a mistyped word (a profile's name with a space, a stray quote) is refused here
+        // instead of being sent to the resolver.
+        if !host.contains(':') {
+            if let Some(ch) = host
+                .chars()
+                .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_')))
+            {
+                return Err(HostSpecError::BadHostName {
+                    spec: spec.to_owned(),
+                    ch,
+                });
+            }
         }
         let port =
             match port {
@@ -237,6 +255,37 @@ mod tests {
             (Some("LU01"), "::1", 992)
         );
         assert_eq!(h.to_string(), "L:LU01@[::1]:992");
+    }
+
+    #[test]
+    fn a_host_name_is_letters_digits_dots_dashes_and_underscores() {
+        assert_eq!(
+            p("mvs-1.example_corp.com:23").host,
+            "mvs-1.example_corp.com"
+        );
+        for (bad, ch) in [
+            ("bad host", ' '),
+            ("prod!", '!'),
+            ("\"mvs\"", '"'),
+            ("héte", 'é'),
+        ] {
+            assert_eq!(
+                bad.parse::<HostSpec>(),
+                Err(HostSpecError::BadHostName {
+                    spec: bad.to_owned(),
+                    ch
+                }),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            "LU1@my host:23"
+                .parse::<HostSpec>()
+                .unwrap_err()
+                .to_string(),
+            "`LU1@my host:23`: ` ` cannot be in a host name (letters, digits, `-`, `.` and `_`, \
+             or an IP address)"
+        );
     }
 
     #[test]

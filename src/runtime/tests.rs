@@ -274,10 +274,11 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
         Wait::Ready
     );
     client.text("SECRETPW");
-    assert!(
+    assert_eq!(
         client
             .aid(crate::proto::Aid::Enter, Duration::from_secs(10))
-            .await
+            .await,
+        crate::runtime::Answer::Answered
     );
     client.close().await;
     host.await.unwrap();

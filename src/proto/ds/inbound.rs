@@ -3,7 +3,9 @@
 //!
 //! The output is the 3270 record only (AID, cursor address, data); telnet escaping, the
 //! TN3270E header and IAC EOR are added by the session. Non-display fields are sent like any
-//! other (the host needs the password); redaction for logs happens elsewhere.
+//! other (the host needs the password). For a record that is kept (a trace), the masked
+//! builders ([`read_modified_masked`], [`read_buffer_masked`]) build the same reply with the
+//! operator's input in non-display fields replaced, so the secret never exists in the copy.
 
 use crate::proto::addr::{AddressMode, BufferAddr, Dimensions};
 use crate::proto::attr::{ExtAttrs, xa};
@@ -57,12 +59,50 @@ impl SaTracker<'_> {
     }
 }
 
+/// What a masked Read Modified carries for a modified, unprotected non-display field: eight
+/// EBCDIC asterisks whatever the operator typed, even nothing, so that neither the text nor
+/// its length is kept.
+pub const MASK: [u8; 8] = [0x5C; 8];
+
+/// EBCDIC `*`: what a masked Read Buffer carries in every position of an unprotected
+/// non-display field (the field's length is the host's, not a secret).
+const MASK_CELL: u8 = 0x5C;
+
+/// Whether a field holds operator input that must not be kept: unprotected and
+/// non-display (a password). Protected non-display fields hold only what the host wrote.
+fn secret(attr: crate::proto::attr::FieldAttr) -> bool {
+    attr.is_non_display() && !attr.is_protected()
+}
+
 /// Append a Read Modified (or Read Modified All) reply for `aid`.
 pub fn read_modified(
     screen: &Screen,
     aid: Aid,
     kind: ReadKind,
     reply_mode: &ReplyMode,
+    out: &mut Vec<u8>,
+) {
+    read_modified_with(screen, aid, kind, reply_mode, false, out);
+}
+
+/// [`read_modified`] for a copy that is kept (a trace): each modified unprotected
+/// non-display field carries [`MASK`] instead of its contents.
+pub fn read_modified_masked(
+    screen: &Screen,
+    aid: Aid,
+    kind: ReadKind,
+    reply_mode: &ReplyMode,
+    out: &mut Vec<u8>,
+) {
+    read_modified_with(screen, aid, kind, reply_mode, true, out);
+}
+
+fn read_modified_with(
+    screen: &Screen,
+    aid: Aid,
+    kind: ReadKind,
+    reply_mode: &ReplyMode,
+    mask: bool,
     out: &mut Vec<u8>,
 ) {
     out.push(aid.code());
@@ -106,6 +146,10 @@ pub fn read_modified(
         }
         out.push(code::SBA);
         addr_bytes(out, f.start(dims), mode);
+        if mask && secret(f.attr) {
+            out.extend_from_slice(&MASK);
+            continue;
+        }
         for a in f.positions(dims) {
             push_cell(out, a);
         }
@@ -114,6 +158,22 @@ pub fn read_modified(
 
 /// Append a Read Buffer reply: every position, attributes as SF/SFE, nulls included.
 pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut Vec<u8>) {
+    read_buffer_with(screen, aid, reply_mode, false, out);
+}
+
+/// [`read_buffer`] for a copy that is kept (a trace): every position of an unprotected
+/// non-display field carries an asterisk, whatever it holds (nulls included).
+pub fn read_buffer_masked(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut Vec<u8>) {
+    read_buffer_with(screen, aid, reply_mode, true, out);
+}
+
+fn read_buffer_with(
+    screen: &Screen,
+    aid: Aid,
+    reply_mode: &ReplyMode,
+    mask: bool,
+    out: &mut Vec<u8>,
+) {
     out.push(aid.code());
     let dims = screen.dims();
     addr_bytes(out, screen.cursor(), AddressMode::for_dimensions(dims));
@@ -126,14 +186,14 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
     };
     // Characters in a field whose character set is GE (SFE charset 0xF1) are GE characters
     // unless they carry a character set of their own.
-    let mut field_ge = screen
-        .cells()
-        .rev()
-        .find(Cell::is_field_attr)
-        .is_some_and(|c| c.ext.charset == CHARSET_GE);
+    let last_attr = screen.cells().rev().find(Cell::is_field_attr);
+    let mut field_ge = last_attr.is_some_and(|c| c.ext.charset == CHARSET_GE);
+    // Positions before the first attribute belong to the last field (the buffer wraps).
+    let mut hidden_input = mask && last_attr.and_then(|c| c.attr()).is_some_and(secret);
     for cell in screen.cells() {
         if let Some(fa) = cell.attr() {
             field_ge = cell.ext.charset == CHARSET_GE;
+            hidden_input = mask && secret(fa);
             if *reply_mode == ReplyMode::Field {
                 out.extend_from_slice(&[code::SF, fa.wire_byte()]);
             } else {
@@ -162,6 +222,10 @@ pub fn read_buffer(screen: &Screen, aid: Aid, reply_mode: &ReplyMode, out: &mut 
         }
         if let Some(t) = sa.as_mut() {
             t.emit(out, cell.ext);
+        }
+        if hidden_input {
+            out.push(MASK_CELL);
+            continue;
         }
         if cell.is_ge() || (field_ge && cell.ext.charset == 0) {
             out.push(code::GE);
@@ -339,6 +403,86 @@ mod tests {
             &mut out,
         );
         assert_eq!(out, vec![0x7D, 0x40, 0xC3, 0x11, 0x40, 0xC3, 0xC2, 0xC3]);
+    }
+
+    #[test]
+    fn masked_read_modified_hides_the_text_and_its_length() {
+        // SF prot "A" at 0-1; SF unprot, non-display, MDT at 2 with "B" null "C"; SF prot
+        // at 6; a second unprot non-display MDT field at 7 left empty; SF prot at 9.
+        let s = screen_with(&[
+            0xF5, 0xC2, 0x1D, 0x60, 0xC1, 0x1D, 0x4D, 0xC2, 0x00, 0xC3, 0x1D, 0x60, 0x1D, 0x4D,
+            0x00, 0x1D, 0x60, 0x11, 0x40, 0xC3, 0x13,
+        ]);
+        let mut wire = Vec::new();
+        read_modified(
+            &s,
+            Aid::Enter,
+            ReadKind::Modified,
+            &ReplyMode::Field,
+            &mut wire,
+        );
+        assert_eq!(
+            wire,
+            vec![
+                0x7D, 0x40, 0xC3, 0x11, 0x40, 0xC3, 0xC2, 0xC3, 0x11, 0x40, 0xC8
+            ]
+        );
+        let mut kept = Vec::new();
+        read_modified_masked(
+            &s,
+            Aid::Enter,
+            ReadKind::Modified,
+            &ReplyMode::Field,
+            &mut kept,
+        );
+        let mut expected = vec![0x7D, 0x40, 0xC3, 0x11, 0x40, 0xC3];
+        expected.extend_from_slice(&MASK);
+        expected.extend_from_slice(&[0x11, 0x40, 0xC8]);
+        expected.extend_from_slice(&MASK);
+        assert_eq!(kept, expected, "two and zero characters look the same");
+        // A displayed field is kept as it is.
+        let shown = screen_with(&[0xF5, 0xC2, 0x1D, 0xC1, 0xC2, 0x00, 0xC3]);
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        read_modified(
+            &shown,
+            Aid::Enter,
+            ReadKind::Modified,
+            &ReplyMode::Field,
+            &mut a,
+        );
+        read_modified_masked(
+            &shown,
+            Aid::Enter,
+            ReadKind::Modified,
+            &ReplyMode::Field,
+            &mut b,
+        );
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn masked_read_buffer_hides_every_position_of_hidden_input() {
+        // SF prot "A"; SF unprot non-display "B" null; SF prot non-display "H" (the host's).
+        let s = screen_with(&[
+            0xF5, 0xC2, 0x1D, 0x60, 0xC1, 0x1D, 0x4D, 0xC2, 0x00, 0x1D, 0x6C, 0xC8,
+        ]);
+        let mut wire = Vec::new();
+        read_buffer(&s, Aid::Enter, &ReplyMode::Field, &mut wire);
+        let mut kept = Vec::new();
+        read_buffer_masked(&s, Aid::Enter, &ReplyMode::Field, &mut kept);
+        assert_eq!(wire.len(), kept.len());
+        // AID, cursor, SF 60 "A", SF 4D, then the two positions of the hidden input field.
+        assert_eq!(
+            &wire[..10],
+            &[0x7D, 0x40, 0x40, 0x1D, 0x60, 0xC1, 0x1D, 0x4D, 0xC2, 0x00]
+        );
+        assert_eq!(
+            &kept[..10],
+            &[0x7D, 0x40, 0x40, 0x1D, 0x60, 0xC1, 0x1D, 0x4D, 0x5C, 0x5C]
+        );
+        // The protected non-display field is the host's text and stays.
+        assert_eq!(&kept[10..13], &[0x1D, 0x6C, 0xC8]);
+        assert_eq!(kept[10..], wire[10..]);
     }
 
     #[test]

@@ -107,3 +107,48 @@ fn typeahead_limit_is_configurable() {
     }
     assert_eq!(s.oia().typeahead, 3);
 }
+
+#[test]
+fn masked_copy_hides_hidden_input_in_reads_and_only_there() {
+    let (mut s, t) = tn3270_session();
+    s.set_masked_copy(true);
+    // An unprotected non-display field from 1 to 9 with the cursor in it, then a protected
+    // field; the keyboard is restored.
+    s.handle_input(
+        t,
+        &[
+            0xf5, 0xc3, 0x1d, 0x4c, 0x13, 0x11, 0x40, 0x4a, 0x1d, 0x60, 0xff, 0xef,
+        ],
+    );
+    while s.poll_event().is_some() {}
+    assert!(s.poll_transmit_masked().is_none());
+    let cp = CodePage::default();
+    let secret: Vec<u8> = "HUNTER2"
+        .chars()
+        .map(|c| cp.from_unicode(c).unwrap())
+        .collect();
+    let has = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).any(|w| w == needle);
+    for c in "HUNTER2".chars() {
+        s.handle_key(Key::Char(c), t);
+    }
+    s.handle_key(Key::Aid(Aid::Enter), t);
+    let (wire, kept) = s.poll_transmit_masked().unwrap();
+    assert!(has(&wire, &secret), "the host gets the password");
+    assert!(!has(&kept, &secret), "the copy does not");
+    let mut expected = vec![0x7d, 0x40, 0xc8, 0x11, 0x40, 0xc1];
+    expected.extend_from_slice(&crate::proto::ds::inbound::MASK);
+    expected.extend_from_slice(&[0xff, 0xef]);
+    assert_eq!(kept, expected);
+    // The host asks for the whole buffer (Read Buffer): every hidden position is masked.
+    s.handle_input(t, &[0xf2, 0xff, 0xef]);
+    let (wire, kept) = s.poll_transmit_masked().unwrap();
+    assert!(has(&wire, &secret));
+    assert!(!has(&kept, &secret));
+    assert_eq!(wire.len(), kept.len());
+    assert!(has(&kept, &[0x5c; 9]), "nine positions, typed or not");
+    // Without the copy turned on, both are the wire bytes.
+    s.set_masked_copy(false);
+    s.handle_input(t, &[0xf2, 0xff, 0xef]);
+    let (wire, kept) = s.poll_transmit_masked().unwrap();
+    assert_eq!(wire, kept);
+}
