@@ -168,10 +168,7 @@ pub(crate) fn draw_into(
     if let Some(tab) = app.active_tab() {
         let opts = ScreenOptions {
             crosshair: app.crosshair(),
-            selection: tab.selection.map(|s| ui::screen::Selection {
-                anchor: s.anchor,
-                head: s.head,
-            }),
+            selection: tab.selection,
             pan: tab.pan,
             blink_on: app.blink_on(),
             focused: overlay.is_none(),

@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 
 use super::render::highlight_screen;
 use super::{demo_menu, demo_signon, dump, inputs, press, type_at};
+use crate::app::{Badges, Selection};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::proto::addr::{Dimensions, Position};
 use crate::proto::key::Aid;
@@ -21,8 +22,8 @@ use crate::ui::overlay::{
     PickerItem, draw_confirm, draw_help, draw_message, draw_palette, draw_picker, help_rows,
     palette_items,
 };
-use crate::ui::screen::{ScreenOptions, Selection, draw_screen};
-use crate::ui::tabs::{Badges, TabInfo, TabState, draw_tabs};
+use crate::ui::screen::{ScreenOptions, draw_screen};
+use crate::ui::tabs::{TabInfo, TabState, draw_tabs};
 
 fn buffer(w: u16, h: u16) -> Buffer {
     Buffer::empty(Rect::new(0, 0, w, h))
