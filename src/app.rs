@@ -483,7 +483,6 @@ impl App {
                 }
                 effects
             }
-            Action::None => Vec::new(),
             Action::CommandPalette => {
                 self.overlay = Some(Overlay::palette());
                 Vec::new()
@@ -546,6 +545,15 @@ impl App {
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
             Action::PanRight => self.pan(1, 0),
+            // The pane actions mean something only to a pane (which consumes them before the
+            // App sees them); bound on the screen or run from the palette they do nothing.
+            Action::None
+            | Action::SelectPrev
+            | Action::SelectNext
+            | Action::PagePrev
+            | Action::PageNext
+            | Action::Accept
+            | Action::Complete => Vec::new(),
             Action::Cancel => {
                 if self.overlay.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {

@@ -240,7 +240,10 @@ impl App {
                     _ => false,
                 };
                 // Scrolling stops at the last row, so Up answers at once after many Downs.
-                let rows = crate::ui::overlay::help_rows(&self.config.keymap, Layer::Screen);
+                let rows = crate::ui::overlay::help_rows(
+                    &self.config.keymap,
+                    &[Layer::Screen, Layer::Prompt],
+                );
                 let scroll = scroll.min(rows.len().saturating_sub(1));
                 (Some(Overlay::Help { scroll }), handled.then(Vec::new))
             }

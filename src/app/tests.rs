@@ -623,7 +623,9 @@ fn a_new_keymap_changes_what_a_key_does() {
         rig.press(KeyCode::PageDown);
     }
     rig.press(KeyCode::Up);
-    let rows = crate::ui::overlay::help_rows(&rig.app.config().keymap, Layer::Screen).len();
+    let rows =
+        crate::ui::overlay::help_rows(&rig.app.config().keymap, &[Layer::Screen, Layer::Prompt])
+            .len();
     assert_eq!(rig.app.overlay(), Some(&Overlay::Help { scroll: rows - 2 }));
     rig.press(KeyCode::Esc);
     let mut cfg = config();

@@ -208,7 +208,8 @@ fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
     let theme = app.theme();
     match overlay {
         Overlay::Help { scroll } => {
-            let rows = ui::overlay::help_rows(&app.config().keymap, Layer::Screen);
+            let rows =
+                ui::overlay::help_rows(&app.config().keymap, &[Layer::Screen, Layer::Prompt]);
             let scroll = u16::try_from(*scroll).unwrap_or(u16::MAX);
             ui::overlay::draw_help(buf, area, &rows, scroll, theme);
         }

@@ -30,15 +30,14 @@ pub struct HelpRow {
     pub help: String,
 }
 
-/// Every action of [`ACTIONS`] with the chords bound to it in `layer` and `global`; an action
-/// bound with several arguments (`send-aid pf1`, `send-aid pf2`, ...) gets a row for each,
-/// and one bound to nothing is marked "(palette only)".
-pub fn help_rows(keymap: &Keymap, layer: Layer) -> Vec<HelpRow> {
-    let layers: &[Layer] = if layer == Layer::Global {
-        &[Layer::Global]
-    } else {
-        &[layer, Layer::Global]
-    };
+/// Every action of [`ACTIONS`] with the chords bound to it in `layers` and then `global`
+/// (the screen's and the prompt's keys, for the help overlay); an action bound with several
+/// arguments (`send-aid pf1`, `send-aid pf2`, ...) gets a row for each, and one bound to
+/// nothing is marked "(palette only)".
+pub fn help_rows(keymap: &Keymap, layers: &[Layer]) -> Vec<HelpRow> {
+    let mut layers = layers.to_vec();
+    layers.retain(|l| *l != Layer::Global);
+    layers.push(Layer::Global);
     let bindings: Vec<(String, String)> = layers
         .iter()
         .flat_map(|l| keymap.layer(*l))

@@ -381,7 +381,7 @@ fn keymap() -> Keymap {
 
 #[test]
 fn help_overlay() {
-    let rows = help_rows(&keymap(), Layer::Screen);
+    let rows = help_rows(&keymap(), &[Layer::Screen]);
     assert!(
         rows.iter()
             .any(|r| r.action == "send-aid pf15" && r.keys == "shift-f3")
@@ -527,7 +527,7 @@ fn picker_confirm_and_message() {
 #[test]
 fn help_rows_of_the_default_keymap_cover_every_action() {
     let config = crate::config::Config::builtin();
-    let rows = help_rows(&config.keymap, Layer::Screen);
+    let rows = help_rows(&config.keymap, &[Layer::Screen, Layer::Prompt]);
     for info in crate::action::ACTIONS.iter().filter(|a| a.name != "none") {
         assert!(
             rows.iter()
@@ -543,6 +543,10 @@ fn help_rows_of_the_default_keymap_cover_every_action() {
     };
     assert_eq!(row("send-aid pf3"), Some("f3"));
     assert!(row("command-palette").is_some_and(|k| k.contains("ctrl-]")));
+    // The prompt layer's keys are listed too, not "(palette only)".
+    assert_eq!(row("select-next"), Some("down"));
+    assert_eq!(row("accept"), Some("enter, kp-enter"));
+    assert_eq!(row("cancel"), Some("esc, ctrl-g"));
     let mut buf = buffer(110, 40);
     let area = buf.area;
     draw_help(&mut buf, area, &rows, 0, &Theme::default());
@@ -579,7 +583,7 @@ fn every_view_survives_tiny_and_odd_areas() {
             ..Badges::default()
         },
     }];
-    let rows = help_rows(&keymap(), Layer::Screen);
+    let rows = help_rows(&keymap(), &[Layer::Screen]);
     let items = palette_items("", &keymap(), &[]);
     for (w, h) in [(0, 0), (1, 1), (2, 2), (3, 1), (5, 3), (12, 4), (200, 2)] {
         for area in [Rect::new(0, 0, w, h), Rect::new(3, 3, w, h)] {
