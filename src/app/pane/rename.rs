@@ -1,5 +1,5 @@
 //! The rename prompt: the current tab's new name on an input line; `accept` renames, `cancel`
-//! closes. Drawn with the message view (three lines: the question, the input, the hint).
+//! closes. Its view is `crate::ui::overlay::draw_rename`.
 
 use std::any::Any;
 
@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 
 use super::{Edit, Handled, Pane, PaneCtx, Request, edit_line, insert_at};
 use crate::action::Action;
-use crate::ui::overlay::draw_message;
+use crate::ui::overlay::draw_rename;
 
 /// The rename prompt's state.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -50,12 +50,7 @@ impl Pane for Rename {
     }
 
     fn draw(&self, buf: &mut Buffer, area: Rect, ctx: &PaneCtx) {
-        let lines = vec![
-            "New name for this tab:".to_owned(),
-            format!("> {}_", self.input),
-            "Enter renames, Esc cancels".to_owned(),
-        ];
-        draw_message(buf, area, &lines, ctx.theme);
+        draw_rename(buf, area, &self.input, ctx.theme);
     }
 
     fn as_any(&self) -> &dyn Any {

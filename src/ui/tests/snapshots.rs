@@ -19,8 +19,8 @@ use crate::proto::oia::{LockReason, Mode, Oia, OperatorError, Secure};
 use crate::theme::Theme;
 use crate::ui::oia::{ConnState, OiaStatus, draw_oia};
 use crate::ui::overlay::{
-    PickerItem, draw_confirm, draw_help, draw_message, draw_palette, draw_picker, help_rows,
-    palette_items,
+    PickerItem, draw_confirm, draw_help, draw_message, draw_palette, draw_picker, draw_rename,
+    help_rows, palette_items,
 };
 use crate::ui::screen::{ScreenOptions, draw_screen};
 use crate::ui::tabs::{TabInfo, TabState, draw_tabs};
@@ -603,6 +603,7 @@ fn every_view_survives_tiny_and_odd_areas() {
             draw_picker(&mut buf, area, "", &[], 3, Some("e"), &theme);
             draw_confirm(&mut buf, area, "Really?", &theme);
             draw_message(&mut buf, area, &["m".into()], &theme);
+            draw_rename(&mut buf, area, "name", &theme);
         }
     }
 }
