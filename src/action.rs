@@ -67,6 +67,18 @@ pub enum Action {
     PanRight,
     /// Close an overlay, a prompt or a selection.
     Cancel,
+    /// In a pane with a list (palette, picker) the previous item; in help, one row up.
+    SelectPrev,
+    /// In a pane with a list the next item; in help, one row down.
+    SelectNext,
+    /// In a pane, a page up (the list's selection or help's rows).
+    PagePrev,
+    /// In a pane, a page down.
+    PageNext,
+    /// In a pane: run, connect, rename or answer yes, whichever the pane is for.
+    Accept,
+    /// In the palette: take the highlighted completion into the input line.
+    Complete,
 }
 
 /// An action name or argument that does not parse.
@@ -211,6 +223,28 @@ pub const ACTIONS: &[ActionInfo] = &[
     info("pan-left", Arg::None, "scroll a large screen left"),
     info("pan-right", Arg::None, "scroll a large screen right"),
     info("cancel", Arg::None, "close an overlay or selection"),
+    info(
+        "select-prev",
+        Arg::None,
+        "in a list: the previous item (help: scroll up)",
+    ),
+    info(
+        "select-next",
+        Arg::None,
+        "in a list: the next item (help: scroll down)",
+    ),
+    info("page-prev", Arg::None, "in a list or help: a page up"),
+    info("page-next", Arg::None, "in a list or help: a page down"),
+    info(
+        "accept",
+        Arg::None,
+        "in a prompt: run, connect, rename or answer yes",
+    ),
+    info(
+        "complete",
+        Arg::None,
+        "in the palette: take the highlighted completion",
+    ),
 ];
 
 impl Action {
@@ -320,6 +354,12 @@ impl fmt::Display for Action {
             Action::PanLeft => f.write_str("pan-left"),
             Action::PanRight => f.write_str("pan-right"),
             Action::Cancel => f.write_str("cancel"),
+            Action::SelectPrev => f.write_str("select-prev"),
+            Action::SelectNext => f.write_str("select-next"),
+            Action::PagePrev => f.write_str("page-prev"),
+            Action::PageNext => f.write_str("page-next"),
+            Action::Accept => f.write_str("accept"),
+            Action::Complete => f.write_str("complete"),
         }
     }
 }
@@ -419,6 +459,12 @@ impl FromStr for Action {
             "pan-left" => Action::PanLeft,
             "pan-right" => Action::PanRight,
             "cancel" => Action::Cancel,
+            "select-prev" => Action::SelectPrev,
+            "select-next" => Action::SelectNext,
+            "page-prev" => Action::PagePrev,
+            "page-next" => Action::PageNext,
+            "accept" => Action::Accept,
+            "complete" => Action::Complete,
             _ => {
                 return Err(ActionError::Unknown {
                     name: name.to_owned(),

@@ -1,7 +1,8 @@
 //! The interactive application's state and logic: Event → Action → Effect.
 //!
-//! [`App`] owns every tab (each with its own sans-IO [`Session`](crate::proto::Session)), the open overlay and what
-//! the last frame looked like. [`App::handle_event`] turns what happened (a key, a mouse
+//! [`App`] owns every tab (each with its own sans-IO [`Session`](crate::proto::Session)),
+//! the focused pane (help, palette, picker, ...: [`pane::Pane`]) and what the last frame
+//! looked like. [`App::handle_event`] turns what happened (a key, a mouse
 //! event, a paste, bytes from a host, a tick) into [`Action`]s through the keymap, and
 //! [`App::update`] applies an action and returns the [`Effect`]s the runtime must carry out
 //! (connect, send bytes, start TLS, copy to the clipboard, ring the bell, quit).
@@ -14,7 +15,7 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseEvent};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseEvent};
 
 use crate::action::Action;
 use crate::config::{Config, Profile};
@@ -22,9 +23,10 @@ use crate::keymap::{KeyChord, KeyState, Layer};
 use crate::proto::Key;
 use crate::theme::{ColorDepth, Theme};
 
+mod focus;
 mod frame;
 mod mouse;
-mod overlay;
+pub mod pane;
 mod paste;
 mod tab;
 mod tabs;
@@ -32,7 +34,7 @@ mod tabs;
 mod tests;
 
 pub use frame::{LastFrame, Selection};
-pub use overlay::{Overlay, PickerEntry};
+pub use pane::{Pane, PaneCtx, PickerEntry};
 pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
 /// Something that happened, for [`App::handle_event`].
@@ -109,7 +111,8 @@ pub struct App {
     tabs: Vec<Tab>,
     active: usize,
     next_id: u64,
-    overlay: Option<Overlay>,
+    /// The focused pane, if any (one at a time: see `app/focus.rs`).
+    pane: Option<Box<dyn Pane>>,
     /// Hosts typed into the picker or the palette, newest first.
     recent: Vec<String>,
     /// One line under the screen (paste results, refusals); cleared by the next key.
@@ -157,7 +160,7 @@ impl App {
             tabs: Vec::new(),
             active: 0,
             next_id: 1,
-            overlay: Some(Overlay::picker()),
+            pane: Some(Box::new(pane::Picker::default())),
             recent: Vec::new(),
             status: None,
             last_frame: LastFrame::default(),
@@ -221,11 +224,6 @@ impl App {
 
     fn tab_index(&self, id: TabId) -> Option<usize> {
         self.tabs.iter().position(|t| t.id == id)
-    }
-
-    /// The open overlay (with no tabs it is the connect picker, unless a message is shown).
-    pub fn overlay(&self) -> Option<&Overlay> {
-        self.overlay.as_ref()
     }
 
     /// Hosts used recently, newest first (the picker lists them).
@@ -294,10 +292,9 @@ impl App {
         self.dirty = true;
     }
 
-    /// Show lines in a message overlay (config errors, connection failures).
+    /// Show lines in a message pane (config errors, connection failures).
     pub fn show_message(&mut self, lines: Vec<String>) {
-        self.overlay = Some(Overlay::Message { lines });
-        self.dirty = true;
+        self.open_pane(Box::new(pane::Message { lines }));
     }
 
     /// Set the status line.
@@ -314,15 +311,6 @@ impl App {
                 keyboard_locked: t.session.is_locked(),
                 connected: t.conn.is_connected(),
             })
-    }
-
-    /// The keymap layer keys go to now.
-    pub fn layer(&self) -> Layer {
-        if self.overlay.is_some() {
-            Layer::Prompt
-        } else {
-            Layer::Screen
-        }
     }
 
     /// Something happened: map it to actions and apply them.
@@ -397,45 +385,13 @@ impl App {
             return Vec::new();
         }
         self.status = None;
-        if self.overlay.is_some() {
-            if let Some(effects) = self.overlay_key(key, now) {
-                return effects;
-            }
-        }
-        let Some(chord) = KeyChord::from_event(key) else {
-            return Vec::new();
-        };
-        let layer = self.layer();
-        let action = self
-            .config
-            .keymap
-            .lookup(layer, &chord, &self.key_state())
-            .cloned();
-        match action {
-            Some(action) => self.update(action, now),
-            None if layer == Layer::Prompt => {
-                // Esc closes any overlay even when the keymap does not say so.
-                if key.code == KeyCode::Esc {
-                    self.update(Action::Cancel, now)
-                } else {
-                    Vec::new()
-                }
-            }
-            None => {
-                if let Some(c) = chord.typed_char() {
-                    self.update(Action::Key(Key::Char(c)), now)
-                } else {
-                    self.hint_unbound(chord);
-                    Vec::new()
-                }
-            }
-        }
+        self.route_key(key, now)
     }
 
     /// A chord that does nothing says so on the status line, with the keys that quit, run
     /// any command and list the keys (as bound now). Ctrl-C above all: in most terminal
     /// programs it ends the program, and an operator who presses it expects something.
-    fn hint_unbound(&mut self, chord: KeyChord) {
+    pub(crate) fn hint_unbound(&mut self, chord: KeyChord) {
         let keymap = &self.config.keymap;
         let first = |action: Action| {
             keymap
@@ -470,9 +426,9 @@ impl App {
         self.apply(action, now, false)
     }
 
-    /// Apply one action; `confirmed` skips the "are you sure" question (the confirm overlay
+    /// Apply one action; `confirmed` skips the "are you sure" question (the confirmation pane
     /// answered it).
-    fn apply(&mut self, action: Action, now: Instant, confirmed: bool) -> Vec<Effect> {
+    pub(crate) fn apply(&mut self, action: Action, now: Instant, confirmed: bool) -> Vec<Effect> {
         self.dirty = true;
         match action {
             Action::Key(key) => self.press(key, now),
@@ -483,16 +439,17 @@ impl App {
                 }
                 effects
             }
-            Action::None => Vec::new(),
             Action::CommandPalette => {
-                self.overlay = Some(Overlay::palette());
+                self.open_pane(Box::<pane::Palette>::default());
                 Vec::new()
             }
             Action::Help => {
-                self.overlay = match self.overlay {
-                    Some(Overlay::Help { .. }) => None,
-                    _ => Some(Overlay::Help { scroll: 0 }),
-                };
+                if self.pane_as::<pane::Help>().is_some() {
+                    self.pane = None;
+                    self.reopen_picker_if_empty();
+                } else {
+                    self.open_pane(Box::<pane::Help>::default());
+                }
                 Vec::new()
             }
             Action::Quit => self.quit(confirmed),
@@ -500,7 +457,7 @@ impl App {
                 if self.refuse_new_tab() {
                     return Vec::new();
                 }
-                self.overlay = Some(Overlay::picker());
+                self.open_pane(Box::<pane::Picker>::default());
                 Vec::new()
             }
             Action::Connect(target) => self.connect(&target),
@@ -546,8 +503,17 @@ impl App {
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
             Action::PanRight => self.pan(1, 0),
+            // The pane actions mean something only to a pane (which consumes them before the
+            // App sees them); bound on the screen or run from the palette they do nothing.
+            Action::None
+            | Action::SelectPrev
+            | Action::SelectNext
+            | Action::PagePrev
+            | Action::PageNext
+            | Action::Accept
+            | Action::Complete => Vec::new(),
             Action::Cancel => {
-                if self.overlay.take().is_none() {
+                if self.pane.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {
                         tab.selection = None;
                     }
@@ -622,10 +588,10 @@ impl App {
         let connected = self.tabs.iter().filter(|t| t.conn.is_connected()).count();
         if !confirmed && connected > 0 && self.config.ui.confirm_close {
             let s = if connected == 1 { "" } else { "s" };
-            self.overlay = Some(Overlay::Confirm {
+            self.open_pane(Box::new(pane::Confirm {
                 question: format!("Quit r3270 and close {connected} connected session{s}?"),
                 on_yes: Action::Quit,
-            });
+            }));
             return Vec::new();
         }
         self.quitting = true;
@@ -665,11 +631,7 @@ impl App {
             self.config.limits.max_sessions
         );
         self.set_status(msg.clone());
-        if let Some(Overlay::Picker { error, .. } | Overlay::Palette { error, .. }) =
-            &mut self.overlay
-        {
-            *error = Some(msg);
-        }
+        self.show_error_in_pane(msg);
         true
     }
 }

@@ -1,5 +1,5 @@
 //! What the last frame put where (the screen's origin and size, the tab bar's hit areas),
-//! and the selection rectangle (the views' type, re-exported).
+//! and the selection rectangle the operator dragged (app state; the screen view borrows it).
 //!
 //! The draw step fills [`LastFrame`]; the mouse handling reads it to map terminal cells back
 //! to host positions and tabs. Nothing here draws or does I/O.
@@ -7,8 +7,6 @@
 use ratatui::layout::Rect;
 
 use crate::proto::Position;
-
-pub use crate::ui::screen::Selection;
 
 /// Where the last draw put things, in terminal cells.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,5 +39,34 @@ impl LastFrame {
             .iter()
             .find(|(r, _)| col >= r.x && col < r.right() && row >= r.y && row < r.bottom())
             .map(|(_, i)| *i)
+    }
+}
+
+/// A rectangle between two host positions, inclusive, in any order (mouse drag).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Selection {
+    pub anchor: Position,
+    pub head: Position,
+}
+
+impl Selection {
+    /// The top-left and bottom-right corners.
+    pub fn corners(&self) -> (Position, Position) {
+        (
+            Position::new(
+                self.anchor.row.min(self.head.row),
+                self.anchor.col.min(self.head.col),
+            ),
+            Position::new(
+                self.anchor.row.max(self.head.row),
+                self.anchor.col.max(self.head.col),
+            ),
+        )
+    }
+
+    /// Whether `p` is inside the rectangle.
+    pub fn contains(&self, p: Position) -> bool {
+        let (tl, br) = self.corners();
+        (tl.row..=br.row).contains(&p.row) && (tl.col..=br.col).contains(&p.col)
     }
 }

@@ -14,7 +14,7 @@ use crate::proto::{Key, Position};
 
 impl App {
     pub(crate) fn handle_mouse(&mut self, m: MouseEvent, now: Instant) -> Vec<Effect> {
-        if self.overlay.is_some() {
+        if self.pane.is_some() {
             return Vec::new();
         }
         match m.kind {

@@ -9,7 +9,7 @@
 
 use std::time::Instant;
 
-use crate::app::{App, Effect, Overlay};
+use crate::app::{App, Effect};
 use crate::proto::{Key, LockReason};
 
 /// Why a paste stopped before its end.
@@ -21,8 +21,8 @@ enum Stop {
 
 impl App {
     pub(crate) fn paste(&mut self, text: &str, now: Instant) -> Vec<Effect> {
-        if self.overlay.is_some() {
-            self.paste_into_overlay(text);
+        if self.pane.is_some() {
+            self.paste_into_pane(text);
             return Vec::new();
         }
         let long_aid = self.config.ui.long_aid;
@@ -102,9 +102,9 @@ impl App {
 }
 
 impl App {
-    /// A paste while a prompt is open goes into its input line (the first line only: a
+    /// A paste while a pane is open goes to it (an input line takes the first line only: a
     /// prompt holds one line).
-    fn paste_into_overlay(&mut self, text: &str) {
+    fn paste_into_pane(&mut self, text: &str) {
         let line: String = text
             .lines()
             .next()
@@ -112,23 +112,8 @@ impl App {
             .chars()
             .filter(|c| !c.is_control())
             .collect();
-        let (input, cursor) = match &mut self.overlay {
-            Some(Overlay::Palette { input, cursor, .. } | Overlay::Rename { input, cursor }) => {
-                (input, Some(cursor))
-            }
-            Some(Overlay::Picker { input, .. }) => (input, None),
-            _ => return,
-        };
-        match cursor {
-            Some(cursor) => {
-                let at = input
-                    .char_indices()
-                    .nth(*cursor)
-                    .map_or(input.len(), |(i, _)| i);
-                input.insert_str(at, &line);
-                *cursor += line.chars().count();
-            }
-            None => input.push_str(&line),
+        if let Some(pane) = self.pane.as_mut() {
+            pane.paste(&line);
         }
     }
 }

@@ -32,8 +32,18 @@ impl ConnState {
     }
 }
 
-/// A tab's badges are exactly what the tab bar draws, so the view's type is the state.
-pub use crate::ui::tabs::Badges;
+/// What happened in a background tab since the operator last looked.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Badges {
+    /// The host rang the alarm.
+    pub alarm: bool,
+    /// The keyboard unlocked after an AID that took at least `ui.long-aid`.
+    pub unlocked: bool,
+    /// The connection ended.
+    pub disconnected: bool,
+    /// The host sent something malformed or the connection failed.
+    pub error: bool,
+}
 
 /// One session in a tab.
 #[derive(Debug)]

@@ -7,7 +7,8 @@
 use std::time::Instant;
 
 use crate::action::Action;
-use crate::app::{App, ConnState, Effect, HostEvent, Overlay, Tab, TabId};
+use crate::app::pane::{Confirm, Picker, Rename};
+use crate::app::{App, ConnState, Effect, HostEvent, Tab, TabId};
 use crate::config::Profile;
 use crate::proto::Key;
 
@@ -23,11 +24,7 @@ impl App {
             }
             Err(e) => {
                 self.set_status(e.clone());
-                if let Some(Overlay::Picker { error, .. } | Overlay::Palette { error, .. }) =
-                    &mut self.overlay
-                {
-                    *error = Some(e);
-                } else {
+                if !self.show_error_in_pane(e.clone()) {
                     self.show_message(vec![e]);
                 }
                 Vec::new()
@@ -45,7 +42,7 @@ impl App {
         let name = self.unique_name(&profile.name);
         let tab = Tab::new(id, name, profile.clone(), &self.config.limits);
         self.tabs.push(tab);
-        self.overlay = None;
+        self.pane = None;
         self.switch_to(self.tabs.len() - 1);
         vec![Effect::Connect {
             tab: id,
@@ -107,10 +104,10 @@ impl App {
         };
         let live = !matches!(tab.conn, ConnState::Disconnected(_));
         if !confirmed && tab.conn.is_connected() && self.config.ui.confirm_close {
-            self.overlay = Some(Overlay::Confirm {
+            self.open_pane(Box::new(Confirm {
                 question: format!("Close `{}` and its connection?", tab.name),
                 on_yes: Action::CloseTab,
-            });
+            }));
             return Vec::new();
         }
         let id = tab.id;
@@ -120,7 +117,7 @@ impl App {
             self.switch_to(active);
         }
         if self.tabs.is_empty() {
-            self.overlay = Some(Overlay::picker());
+            self.open_pane(Box::<Picker>::default());
         }
         if live {
             vec![Effect::Disconnect { tab: id }]
@@ -178,16 +175,13 @@ impl App {
             if let Some(tab) = self.active_tab_mut() {
                 tab.name = name;
             }
-            self.overlay = None;
+            self.pane = None;
         } else {
             let current = self
                 .active_tab()
                 .map(|t| t.name.clone())
                 .unwrap_or_default();
-            self.overlay = Some(Overlay::Rename {
-                cursor: current.chars().count(),
-                input: current,
-            });
+            self.open_pane(Box::new(Rename::new(current)));
         }
     }
 

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
+use super::pane::{Confirm, Help, Message, Palette, Picker, Rename};
 use super::*;
 use crate::config::{Macro, UiSettings};
 use crate::demo::app::WallClock;
@@ -18,6 +19,7 @@ use crate::keymap::{Binding, Keymap};
 use crate::proto::{Aid, LockReason, OperatorError, Position};
 
 mod input;
+mod panes;
 
 const WALL: WallClock = WallClock {
     day: 2,
@@ -211,17 +213,17 @@ impl Rig {
 #[test]
 fn starts_with_the_picker_and_signs_on_through_key_events() {
     let mut rig = Rig::new();
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
+    assert!(matches!(rig.app.pane_as::<Picker>(), Some(Picker { .. })));
     assert_eq!(rig.app.layer(), Layer::Prompt);
     // With no session, cancelling (Esc, or the prompt layer's ctrl-g) keeps the picker.
     rig.press(KeyCode::Esc);
     rig.key(KeyCode::Char('g'), KeyModifiers::CONTROL);
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
+    assert!(matches!(rig.app.pane_as::<Picker>(), Some(Picker { .. })));
     // The picker lists the profile; Enter connects to the highlighted one.
     assert_eq!(rig.app.picker_entries("")[0].target, "demo");
     rig.press(KeyCode::Enter);
     assert_eq!(rig.app.tabs().len(), 1);
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
     assert_eq!(rig.app.tabs()[0].name, "demo");
     assert!(rig.app.tabs()[0].conn.is_connected());
     assert!(rig.text().contains("Sign on"), "{}", rig.text());
@@ -239,7 +241,7 @@ fn the_picker_connects_to_what_was_typed_and_remembers_it() {
         rig.press(KeyCode::Down);
     }
     rig.press(KeyCode::Enter);
-    assert_eq!(rig.app.tabs().len(), 1, "{:?}", rig.app.overlay());
+    assert_eq!(rig.app.tabs().len(), 1, "{:?}", rig.app.pane());
     assert!(!rig.app.tabs()[0].profile.tn3270e);
     assert_eq!(rig.app.recent_hosts(), ["N:127.0.0.1:3270"]);
     // Hosts from an earlier run: junk lines and duplicates are dropped.
@@ -267,8 +269,8 @@ fn the_picker_connects_to_what_was_typed_and_remembers_it() {
     rig.typed("L:X:host");
     rig.key(KeyCode::Down, KeyModifiers::NONE);
     rig.press(KeyCode::Enter);
-    let Some(Overlay::Picker { error: Some(e), .. }) = rig.app.overlay() else {
-        panic!("no error: {:?}", rig.app.overlay());
+    let Some(Picker { error: Some(e), .. }) = rig.app.pane_as::<Picker>() else {
+        panic!("no error: {:?}", rig.app.pane());
     };
     assert!(e.contains("prefix"), "{e}");
     assert_eq!(rig.app.tabs().len(), 1);
@@ -387,36 +389,36 @@ fn the_palette_runs_any_action_by_name_with_completion() {
     let mut rig = Rig::new();
     rig.action("connect demo");
     rig.key(KeyCode::Char(']'), KeyModifiers::CONTROL);
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Palette { .. })));
+    assert!(matches!(rig.app.pane_as::<Palette>(), Some(Palette { .. })));
     assert_eq!(rig.app.layer(), Layer::Prompt);
     // An action with no binding, completed with Tab.
     rig.typed("toggle-cr");
     rig.press(KeyCode::Tab);
-    let Some(Overlay::Palette { input, .. }) = rig.app.overlay() else {
+    let Some(Palette { input, .. }) = rig.app.pane_as::<Palette>() else {
         panic!()
     };
     assert_eq!(input, "toggle-crosshair");
     let before = rig.app.crosshair();
     rig.press(KeyCode::Enter);
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
     assert_ne!(rig.app.crosshair(), before);
     // A typo shows the parser's "did you mean".
     rig.key(KeyCode::Char(']'), KeyModifiers::CONTROL);
     rig.typed("erase-eaf");
     rig.press(KeyCode::Enter);
-    let Some(Overlay::Palette { error: Some(e), .. }) = rig.app.overlay() else {
-        panic!("{:?}", rig.app.overlay())
+    let Some(Palette { error: Some(e), .. }) = rig.app.pane_as::<Palette>() else {
+        panic!("{:?}", rig.app.pane())
     };
     assert!(e.contains("did you mean `erase-eof`"), "{e}");
     rig.press(KeyCode::Esc);
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
     // `connect` completes profile names and opens a tab.
     rig.key(KeyCode::Char(']'), KeyModifiers::CONTROL);
     rig.typed("conn");
     rig.press(KeyCode::Tab);
     rig.typed("de");
     rig.press(KeyCode::Tab);
-    let Some(Overlay::Palette { input, .. }) = rig.app.overlay() else {
+    let Some(Palette { input, .. }) = rig.app.pane_as::<Palette>() else {
         panic!()
     };
     assert_eq!(input, "connect demo");
@@ -560,7 +562,7 @@ fn the_session_limit_refuses_a_tab_with_a_message() {
     let status = rig.app.status().unwrap();
     assert!(status.contains("max-sessions is 1"), "{status}");
     rig.action("new-tab");
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
 }
 
 #[test]
@@ -569,11 +571,11 @@ fn closing_and_quitting_ask_first_when_connected() {
     rig.action("connect demo");
     let id = rig.app.tabs()[0].id;
     rig.key(KeyCode::Char('w'), KeyModifiers::CONTROL);
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Confirm { .. })));
+    assert!(matches!(rig.app.pane_as::<Confirm>(), Some(Confirm { .. })));
     rig.press(KeyCode::Char('n'));
     assert_eq!(rig.app.tabs().len(), 1);
     rig.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
-    let Some(Overlay::Confirm { question, .. }) = rig.app.overlay() else {
+    let Some(Confirm { question, .. }) = rig.app.pane_as::<Confirm>() else {
         panic!()
     };
     assert!(question.contains("1 connected session"), "{question}");
@@ -584,7 +586,7 @@ fn closing_and_quitting_ask_first_when_connected() {
     assert!(rig.app.tabs().is_empty());
     assert!(rig.seen.contains(&Effect::Disconnect { tab: id }));
     // With no tabs the picker is back, and quitting no longer asks.
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Picker { .. })));
+    assert!(matches!(rig.app.pane_as::<Picker>(), Some(Picker { .. })));
     rig.key(KeyCode::Char('q'), KeyModifiers::CONTROL);
     assert!(rig.app.quitting());
     assert_eq!(rig.seen.last(), Some(&Effect::Quit));
@@ -599,7 +601,7 @@ fn tabs_reorder_and_rename() {
     assert_eq!(rig.app.tabs()[0].name, "N:127.0.0.1:3270");
     assert_eq!(rig.app.active_index(), 0);
     rig.action("rename-tab");
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Rename { .. })));
+    assert!(matches!(rig.app.pane_as::<Rename>(), Some(Rename { .. })));
     for _ in 0.."N:127.0.0.1:3270".len() {
         rig.press(KeyCode::Backspace);
     }
@@ -617,30 +619,32 @@ fn a_new_keymap_changes_what_a_key_does() {
     let mut rig = Rig::new();
     rig.action("connect demo");
     rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Help { .. })));
+    assert!(matches!(rig.app.pane_as::<Help>(), Some(Help { .. })));
     // The help scrolls, and stops at its last row.
     for _ in 0..50 {
         rig.press(KeyCode::PageDown);
     }
     rig.press(KeyCode::Up);
-    let rows = crate::ui::overlay::help_rows(&rig.app.config().keymap, Layer::Screen).len();
-    assert_eq!(rig.app.overlay(), Some(&Overlay::Help { scroll: rows - 2 }));
+    let rows =
+        crate::ui::overlay::help_rows(&rig.app.config().keymap, &[Layer::Screen, Layer::Prompt])
+            .len();
+    assert_eq!(rig.app.pane_as::<Help>(), Some(&Help { scroll: rows - 2 }));
     rig.press(KeyCode::Esc);
     let mut cfg = config();
     cfg.keymap = Keymap::new([(Layer::Global, bind(&[("alt-h", "toggle-crosshair")]))]);
     rig.app.set_config(cfg);
     let before = rig.app.crosshair();
     rig.key(KeyCode::Char('h'), KeyModifiers::ALT);
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
     assert_ne!(rig.app.crosshair(), before);
     // Errors from a bad reload show in a message and the old config stays.
     rig.action("reload-config");
     assert_eq!(rig.seen.last(), Some(&Effect::ReloadConfig));
     rig.app
         .show_message(vec!["config.toml:3:1: unknown key `colour`".into()]);
-    assert!(matches!(rig.app.overlay(), Some(Overlay::Message { .. })));
+    assert!(matches!(rig.app.pane_as::<Message>(), Some(Message { .. })));
     rig.press(KeyCode::Enter);
-    assert!(rig.app.overlay().is_none());
+    assert!(rig.app.pane().is_none());
 }
 
 #[test]

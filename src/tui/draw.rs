@@ -1,17 +1,17 @@
 //! The whole frame from the app's state: the tab bar, the active screen, the status line,
-//! the OIA and the open overlay, composed from the views in `crate::ui`.
+//! the OIA and the focused pane, composed from the views in `crate::ui`.
 //!
 //! The views only borrow; this composition records where the screen and the tabs landed in
-//! [`LastFrame`](crate::app::LastFrame) so the app can map mouse positions. A future pane
-//! (session monitor, audit viewer) is one more branch here and one more view.
+//! [`LastFrame`](crate::app::LastFrame) so the app can map mouse positions. Whatever pane has
+//! the focus draws itself through [`Pane::draw`](crate::app::Pane::draw): a new pane needs
+//! nothing here.
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 
-use crate::app::{App, ConnState, LastFrame, Overlay, Tab};
-use crate::keymap::Layer;
+use crate::app::{App, ConnState, LastFrame, Tab};
 use crate::proto::{Dimensions, Mode, Position};
 use crate::ui;
 use crate::ui::oia::OiaStatus;
@@ -164,24 +164,21 @@ pub(crate) fn draw_into(
             .collect();
         last.tab_hits = ui::tabs::draw_tabs(buf, bar, &infos, app.active_index(), theme);
     }
-    let overlay = app.overlay();
+    let pane = app.pane();
     if let Some(tab) = app.active_tab() {
         let opts = ScreenOptions {
             crosshair: app.crosshair(),
-            selection: tab.selection.map(|s| ui::screen::Selection {
-                anchor: s.anchor,
-                head: s.head,
-            }),
+            selection: tab.selection,
             pan: tab.pan,
             blink_on: app.blink_on(),
-            focused: overlay.is_none(),
+            focused: pane.is_none(),
             code_page: tab.session.code_page(),
         };
         let layout = ui::screen::draw_screen(buf, r.screen, tab.session.screen(), theme, &opts);
         last.screen_area = Some(layout.view());
         let (row, col) = layout.origin();
         last.screen_origin = Position::new(row, col);
-        if overlay.is_none() {
+        if pane.is_none() {
             cursor = layout.cursor();
         }
         if let Some(oia) = r.oia {
@@ -201,67 +198,10 @@ pub(crate) fn draw_into(
         buf.set_style(line, style);
         buf.set_stringn(line.x, line.y, text, usize::from(line.width), style);
     }
-    if let Some(overlay) = overlay {
-        draw_overlay(buf, area, app, overlay);
+    if let Some(pane) = pane {
+        pane.draw(buf, area, &app.pane_ctx());
     }
     (last, cursor)
-}
-
-fn draw_overlay(buf: &mut Buffer, area: Rect, app: &App, overlay: &Overlay) {
-    let theme = app.theme();
-    match overlay {
-        Overlay::Help { scroll } => {
-            let rows = ui::overlay::help_rows(&app.config().keymap, Layer::Screen);
-            let scroll = u16::try_from(*scroll).unwrap_or(u16::MAX);
-            ui::overlay::draw_help(buf, area, &rows, scroll, theme);
-        }
-        Overlay::Palette {
-            input,
-            cursor,
-            selected,
-            error,
-        } => {
-            let items = app.palette_items(input);
-            ui::overlay::draw_palette(
-                buf,
-                area,
-                input,
-                *cursor,
-                &items,
-                *selected,
-                error.as_deref(),
-                theme,
-            );
-        }
-        Overlay::Picker {
-            input,
-            selected,
-            error,
-        } => {
-            let items: Vec<ui::overlay::PickerItem> = app
-                .picker_entries(input)
-                .into_iter()
-                .map(|e| ui::overlay::PickerItem {
-                    label: e.label,
-                    detail: e.detail,
-                })
-                .collect();
-            ui::overlay::draw_picker(buf, area, input, &items, *selected, error.as_deref(), theme);
-        }
-        Overlay::Confirm { question, .. } => {
-            let q = format!("{question}  (y/n)");
-            ui::overlay::draw_confirm(buf, area, &q, theme);
-        }
-        Overlay::Message { lines } => ui::overlay::draw_message(buf, area, lines, theme),
-        Overlay::Rename { input, .. } => {
-            let lines = vec![
-                "New name for this tab:".to_owned(),
-                format!("> {input}_"),
-                "Enter renames, Esc cancels".to_owned(),
-            ];
-            ui::overlay::draw_message(buf, area, &lines, theme);
-        }
-    }
 }
 
 #[cfg(test)]

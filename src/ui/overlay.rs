@@ -1,5 +1,6 @@
 //! Drawing the popups over the screen: help (the effective keys), the command palette, the
-//! connect picker, a yes/no confirmation and a message (config errors, ...).
+//! connect picker, a yes/no confirmation, a message (config errors, ...) and the rename
+//! prompt: the views of the panes in `crate::app::pane`.
 //!
 //! Every overlay is a centred popup sized to the area: the cells under it are cleared, then
 //! a bordered block in the theme's overlay colours. This module also builds the rows the
@@ -30,15 +31,14 @@ pub struct HelpRow {
     pub help: String,
 }
 
-/// Every action of [`ACTIONS`] with the chords bound to it in `layer` and `global`; an action
-/// bound with several arguments (`send-aid pf1`, `send-aid pf2`, ...) gets a row for each,
-/// and one bound to nothing is marked "(palette only)".
-pub fn help_rows(keymap: &Keymap, layer: Layer) -> Vec<HelpRow> {
-    let layers: &[Layer] = if layer == Layer::Global {
-        &[Layer::Global]
-    } else {
-        &[layer, Layer::Global]
-    };
+/// Every action of [`ACTIONS`] with the chords bound to it in `layers` and then `global`
+/// (the screen's and the prompt's keys, for the help overlay); an action bound with several
+/// arguments (`send-aid pf1`, `send-aid pf2`, ...) gets a row for each, and one bound to
+/// nothing is marked "(palette only)".
+pub fn help_rows(keymap: &Keymap, layers: &[Layer]) -> Vec<HelpRow> {
+    let mut layers = layers.to_vec();
+    layers.retain(|l| *l != Layer::Global);
+    layers.push(Layer::Global);
     let bindings: Vec<(String, String)> = layers
         .iter()
         .flat_map(|l| keymap.layer(*l))
@@ -435,4 +435,15 @@ pub fn draw_message(buf: &mut Buffer, area: Rect, lines: &[String], theme: &Them
         hint,
         base.fg(theme.overlay_highlight.0),
     );
+}
+
+/// The rename prompt: the question, the input line (with a `_` where the next character
+/// goes) and the keys, in a message-style popup.
+pub fn draw_rename(buf: &mut Buffer, area: Rect, input: &str, theme: &Theme) {
+    let lines = [
+        "New name for this tab:".to_owned(),
+        format!("> {input}_"),
+        "Enter renames, Esc cancels".to_owned(),
+    ];
+    draw_message(buf, area, &lines, theme);
 }

@@ -19,40 +19,12 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier};
 
+use crate::app::Selection;
 use crate::proto::addr::{Dimensions, Position};
 use crate::proto::attr::{ExtAttrs, FieldAttr, Highlight};
 use crate::proto::codepage::CodePage;
 use crate::proto::screen::{Screen, display_byte};
 use crate::theme::Theme;
-
-/// A rectangle between two host positions, inclusive, in any order (mouse drag).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Selection {
-    pub anchor: Position,
-    pub head: Position,
-}
-
-impl Selection {
-    /// The top-left and bottom-right corners.
-    pub fn corners(&self) -> (Position, Position) {
-        (
-            Position::new(
-                self.anchor.row.min(self.head.row),
-                self.anchor.col.min(self.head.col),
-            ),
-            Position::new(
-                self.anchor.row.max(self.head.row),
-                self.anchor.col.max(self.head.col),
-            ),
-        )
-    }
-
-    /// Whether `p` is inside the rectangle.
-    pub fn contains(&self, p: Position) -> bool {
-        let (tl, br) = self.corners();
-        (tl.row..=br.row).contains(&p.row) && (tl.col..=br.col).contains(&p.col)
-    }
-}
 
 /// How to draw a screen: everything the view needs that is not in the [`Screen`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -11,6 +11,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 
+use crate::app::Badges;
 use crate::theme::Theme;
 
 /// A session's state as its tab shows it.
@@ -38,35 +39,20 @@ impl TabState {
     }
 }
 
-/// What happened in a background tab since the operator last looked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Badges {
-    /// The host rang the alarm.
-    pub alarm: bool,
-    /// The keyboard unlocked after an AID that took at least `ui.long-aid`.
-    pub unlocked: bool,
-    /// The connection ended.
-    pub disconnected: bool,
-    /// The host sent something malformed or the connection failed.
-    pub error: bool,
-}
-
-impl Badges {
-    /// The badge marks, in a fixed order.
-    fn marks(self) -> String {
-        let mut s = String::new();
-        for (on, mark) in [
-            (self.alarm, '♪'),
-            (self.unlocked, '✓'),
-            (self.disconnected, '✗'),
-            (self.error, '!'),
-        ] {
-            if on {
-                s.push(mark);
-            }
+/// The badge marks, in a fixed order.
+fn marks(badges: Badges) -> String {
+    let mut s = String::new();
+    for (on, mark) in [
+        (badges.alarm, '♪'),
+        (badges.unlocked, '✓'),
+        (badges.disconnected, '✗'),
+        (badges.error, '!'),
+    ] {
+        if on {
+            s.push(mark);
         }
-        s
     }
+    s
 }
 
 /// One tab.
@@ -80,7 +66,7 @@ pub struct TabInfo<'a> {
 /// The label text (without badges) and the badge marks of tab `i`.
 fn label(i: usize, tab: &TabInfo) -> (String, String) {
     let text = format!(" {} {}·{}", i + 1, tab.name, tab.state.label());
-    let marks = tab.badges.marks();
+    let marks = marks(tab.badges);
     (text, marks)
 }
 

@@ -11,7 +11,7 @@ use crate::proto::codepage::CodePage;
 use crate::proto::key::Aid;
 use crate::proto::screen::Screen;
 
-use super::screen::Selection;
+use crate::app::Selection;
 
 /// The screen as an operator sees it, one `String` a row.
 pub fn screen_text(screen: &Screen, cp: CodePage) -> Vec<String> {

@@ -16,6 +16,7 @@
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use r3270::app::Selection;
 use r3270::proto::Screen;
 use r3270::proto::addr::{Dimensions, Position};
 use r3270::proto::attr::{FieldAttr, xa};
@@ -24,7 +25,7 @@ use r3270::proto::ds::apply::apply_write;
 use r3270::proto::ds::build::{RecordBuilder, wcc};
 use r3270::proto::ds::parse::{Command, Record, Wcc};
 use r3270::theme::Theme;
-use r3270::ui::screen::{ScreenOptions, Selection, draw_screen};
+use r3270::ui::screen::{ScreenOptions, draw_screen};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 

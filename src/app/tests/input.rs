@@ -39,8 +39,8 @@ fn paste_fills_unprotected_fields_and_stops_at_the_end_of_the_screen() {
     // With the palette open, a paste goes into its input instead.
     rig.key(KeyCode::Char(']'), KeyModifiers::CONTROL);
     rig.event(Event::Paste("connect demo\nignored".into()));
-    let Some(Overlay::Palette { input, cursor, .. }) = rig.app.overlay() else {
-        panic!("{:?}", rig.app.overlay())
+    let Some(Palette { input, cursor, .. }) = rig.app.pane_as::<Palette>() else {
+        panic!("{:?}", rig.app.pane())
     };
     assert_eq!((input.as_str(), *cursor), ("connect demo", 12));
     assert_eq!(rig.text(), after);

@@ -5,6 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 
 use super::{demo_signon, inputs, type_at};
+use crate::app::Selection;
 use crate::proto::addr::{Dimensions, Position};
 use crate::proto::attr::{Color as HostColor, FieldAttr, xa};
 use crate::proto::codepage::CodePage;
@@ -13,7 +14,7 @@ use crate::proto::ds::build::{RecordBuilder, wcc};
 use crate::proto::ds::parse::{Command, Record, Wcc};
 use crate::proto::screen::Screen;
 use crate::theme::Theme;
-use crate::ui::screen::{ScreenOptions, Selection, draw_screen, layout};
+use crate::ui::screen::{ScreenOptions, draw_screen, layout};
 
 #[test]
 fn a_fitting_screen_is_centred_and_maps_both_ways() {

@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 
 use super::render::highlight_screen;
 use super::{demo_menu, demo_signon, dump, inputs, press, type_at};
+use crate::app::{Badges, Selection};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::proto::addr::{Dimensions, Position};
 use crate::proto::key::Aid;
@@ -18,11 +19,11 @@ use crate::proto::oia::{LockReason, Mode, Oia, OperatorError, Secure};
 use crate::theme::Theme;
 use crate::ui::oia::{ConnState, OiaStatus, draw_oia};
 use crate::ui::overlay::{
-    PickerItem, draw_confirm, draw_help, draw_message, draw_palette, draw_picker, help_rows,
-    palette_items,
+    PickerItem, draw_confirm, draw_help, draw_message, draw_palette, draw_picker, draw_rename,
+    help_rows, palette_items,
 };
-use crate::ui::screen::{ScreenOptions, Selection, draw_screen};
-use crate::ui::tabs::{Badges, TabInfo, TabState, draw_tabs};
+use crate::ui::screen::{ScreenOptions, draw_screen};
+use crate::ui::tabs::{TabInfo, TabState, draw_tabs};
 
 fn buffer(w: u16, h: u16) -> Buffer {
     Buffer::empty(Rect::new(0, 0, w, h))
@@ -380,7 +381,7 @@ fn keymap() -> Keymap {
 
 #[test]
 fn help_overlay() {
-    let rows = help_rows(&keymap(), Layer::Screen);
+    let rows = help_rows(&keymap(), &[Layer::Screen]);
     assert!(
         rows.iter()
             .any(|r| r.action == "send-aid pf15" && r.keys == "shift-f3")
@@ -526,7 +527,7 @@ fn picker_confirm_and_message() {
 #[test]
 fn help_rows_of_the_default_keymap_cover_every_action() {
     let config = crate::config::Config::builtin();
-    let rows = help_rows(&config.keymap, Layer::Screen);
+    let rows = help_rows(&config.keymap, &[Layer::Screen, Layer::Prompt]);
     for info in crate::action::ACTIONS.iter().filter(|a| a.name != "none") {
         assert!(
             rows.iter()
@@ -542,6 +543,10 @@ fn help_rows_of_the_default_keymap_cover_every_action() {
     };
     assert_eq!(row("send-aid pf3"), Some("f3"));
     assert!(row("command-palette").is_some_and(|k| k.contains("ctrl-]")));
+    // The prompt layer's keys are listed too, not "(palette only)".
+    assert_eq!(row("select-next"), Some("down"));
+    assert_eq!(row("accept"), Some("enter, kp-enter"));
+    assert_eq!(row("cancel"), Some("esc, ctrl-g"));
     let mut buf = buffer(110, 40);
     let area = buf.area;
     draw_help(&mut buf, area, &rows, 0, &Theme::default());
@@ -578,7 +583,7 @@ fn every_view_survives_tiny_and_odd_areas() {
             ..Badges::default()
         },
     }];
-    let rows = help_rows(&keymap(), Layer::Screen);
+    let rows = help_rows(&keymap(), &[Layer::Screen]);
     let items = palette_items("", &keymap(), &[]);
     for (w, h) in [(0, 0), (1, 1), (2, 2), (3, 1), (5, 3), (12, 4), (200, 2)] {
         for area in [Rect::new(0, 0, w, h), Rect::new(3, 3, w, h)] {
@@ -598,6 +603,7 @@ fn every_view_survives_tiny_and_odd_areas() {
             draw_picker(&mut buf, area, "", &[], 3, Some("e"), &theme);
             draw_confirm(&mut buf, area, "Really?", &theme);
             draw_message(&mut buf, area, &["m".into()], &theme);
+            draw_rename(&mut buf, area, "name", &theme);
         }
     }
 }

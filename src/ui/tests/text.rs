@@ -2,12 +2,12 @@
 //! hand-written ones.
 
 use super::{demo_menu, demo_signon, inputs, type_at};
+use crate::app::Selection;
 use crate::proto::addr::{BufferAddr, Dimensions, Position};
 use crate::proto::attr::{ExtAttrs, FieldAttr};
 use crate::proto::codepage::CodePage;
 use crate::proto::key::Aid;
 use crate::proto::screen::Screen;
-use crate::ui::screen::Selection;
 use crate::ui::text::{hotspot_at, screen_text, selection_text};
 
 fn cp() -> CodePage {
