@@ -63,9 +63,13 @@ pub enum Event {
 pub enum HostEvent {
     /// The TCP (and, for `L:`, TLS) connection is up: a fresh session starts.
     Connected {
+        /// The endpoint that answered, as named (the profile's host or an alternate).
+        endpoint: String,
         peer: SocketAddr,
         /// `Some(verified)` when TLS runs from the first byte.
         direct_tls: Option<bool>,
+        /// How long opening the connection took.
+        connect_time: Option<std::time::Duration>,
     },
     /// Bytes from the host, as read.
     Data(Vec<u8>),
@@ -307,8 +311,8 @@ impl App {
     pub fn key_state(&self) -> KeyState {
         self.active_tab()
             .map_or_else(KeyState::default, |t| KeyState {
-                insert_mode: t.session.oia().insert,
-                keyboard_locked: t.session.is_locked(),
+                insert_mode: t.session().oia().insert,
+                keyboard_locked: t.session().is_locked(),
                 connected: t.conn.is_connected(),
             })
     }
@@ -338,7 +342,7 @@ impl App {
                     || !effects.is_empty()
                     || self
                         .active_tab()
-                        .is_some_and(|t| has_blinking_text(t.session.screen()));
+                        .is_some_and(|t| has_blinking_text(t.session().screen()));
                 effects
             }
             Event::Timer => {
@@ -355,7 +359,7 @@ impl App {
     pub fn next_deadline(&self) -> Option<Instant> {
         self.tabs
             .iter()
-            .flat_map(|t| [t.reconnect.map(|r| r.at), t.session.poll_timeout()])
+            .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
             .flatten()
             .min()
     }
@@ -372,8 +376,8 @@ impl App {
                     profile: Box::new(tab.profile.clone()),
                 });
             }
-            if tab.session.poll_timeout().is_some_and(|t| t <= now) {
-                tab.session.handle_timeout(now);
+            if tab.driver().poll_timeout().is_some_and(|t| t <= now) {
+                tab.timeout(now);
                 tab.drain(i == active, long_aid, &mut effects);
             }
         }
@@ -532,7 +536,7 @@ impl App {
             return Vec::new();
         };
         tab.selection = None;
-        tab.session.handle_key(key, now);
+        tab.key(now, key);
         let mut effects = Vec::new();
         tab.drain(true, long_aid, &mut effects);
         effects
@@ -573,7 +577,7 @@ impl App {
     fn pan(&mut self, dx: i32, dy: i32) -> Vec<Effect> {
         let shown = self.last_frame.screen_origin;
         if let Some(tab) = self.active_tab_mut() {
-            let dims = tab.session.screen().dims();
+            let dims = tab.session().screen().dims();
             let (row, col) = tab.pan.unwrap_or((shown.row, shown.col));
             let clamp = |v: u16, d: i32, max: u16| {
                 let n = i32::from(v) + d;
@@ -610,8 +614,8 @@ impl App {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
-        let screen = tab.session.screen();
-        let cp = tab.session.code_page();
+        let screen = tab.session().screen();
+        let cp = tab.session().code_page();
         let text = match tab.selection {
             Some(sel) => crate::ui::text::selection_text(screen, sel, cp),
             None => screen.text_rows(cp).join("\n"),

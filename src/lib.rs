@@ -28,6 +28,8 @@ pub mod config;
 #[cfg(feature = "tui")]
 pub mod demo;
 #[cfg(feature = "tui")]
+pub mod driver;
+#[cfg(feature = "tui")]
 pub mod headless;
 #[cfg(feature = "tui")]
 pub mod keymap;

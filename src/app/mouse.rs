@@ -67,8 +67,8 @@ impl App {
         let Some(tab) = self.active_tab() else {
             return Vec::new();
         };
-        let screen = tab.session.screen();
-        let key = match crate::ui::text::hotspot_at(screen, pos, tab.session.code_page()) {
+        let screen = tab.session().screen();
+        let key = match crate::ui::text::hotspot_at(screen, pos, tab.session().code_page()) {
             Some(aid) => Key::Aid(aid),
             None => Key::MoveCursor {
                 row: pos.row,
@@ -87,7 +87,7 @@ impl App {
             return Vec::new();
         };
         let text =
-            crate::ui::text::selection_text(tab.session.screen(), sel, tab.session.code_page());
+            crate::ui::text::selection_text(tab.session().screen(), sel, tab.session().code_page());
         let (tl, br) = sel.corners();
         self.set_status(format!(
             "copied {}x{} characters",
@@ -98,13 +98,13 @@ impl App {
     }
 
     fn host_pos(&self, col: u16, row: u16) -> Option<Position> {
-        let dims = self.active_tab()?.session.screen().dims();
+        let dims = self.active_tab()?.session().screen().dims();
         self.last_frame.to_host(col, row, dims)
     }
 
     /// Like `host_pos`, but a drag past the screen's edge sticks to the edge.
     fn host_pos_clamped(&self, col: u16, row: u16) -> Option<Position> {
-        let dims = self.active_tab()?.session.screen().dims();
+        let dims = self.active_tab()?.session().screen().dims();
         let area = self.last_frame.screen_area?;
         let col = col.clamp(area.x, area.right().saturating_sub(1));
         let row = row.clamp(area.y, area.bottom().saturating_sub(1));

@@ -43,21 +43,20 @@ impl App {
                 stop = Some(Stop::EndOfScreen);
                 break;
             }
-            let session = &mut tab.session;
-            if session.is_locked() {
+            if tab.session().is_locked() {
                 // Locked by an AID: the engine queues (type-ahead) or refuses; by an operator
                 // error: nothing more can be typed until Reset.
-                if let Some(reason @ LockReason::Operator(_)) = session.oia().lock {
+                if let Some(reason @ LockReason::Operator(_)) = tab.session().oia().lock {
                     stop = Some(Stop::Refused(reason));
                     break;
                 }
             } else if c != '\n' && c != '\t' {
-                let screen = session.screen();
+                let screen = tab.session().screen();
                 let cursor = screen.cursor();
                 if screen.is_formatted() && screen.is_protected_at(cursor) {
                     match screen.next_unprotected(cursor) {
                         Some(next) if next.index() > cursor.index() => {
-                            session.handle_key(Key::Tab, now);
+                            tab.key(now, Key::Tab);
                         }
                         Some(_) => {
                             stop = Some(Stop::EndOfScreen);
@@ -70,20 +69,20 @@ impl App {
                     }
                 }
             }
-            let before = session.screen().cursor();
+            let before = tab.session().screen().cursor();
             let key = match c {
                 '\n' => Key::NewLine,
                 '\t' => Key::Tab,
                 c => Key::Char(c),
             };
-            session.handle_key(key, now);
-            if let Some(reason @ LockReason::Operator(_)) = session.oia().lock {
+            tab.key(now, key);
+            if let Some(reason @ LockReason::Operator(_)) = tab.session().oia().lock {
                 stop = Some(Stop::Refused(reason));
                 break;
             }
             typed += 1;
-            let after = session.screen().cursor().index();
-            wrapped = !session.is_locked()
+            let after = tab.session().screen().cursor().index();
+            wrapped = !tab.session().is_locked()
                 && (after < before.index() || (c == '\n' && after == before.index()));
         }
         tab.drain(true, long_aid, &mut effects);

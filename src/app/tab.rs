@@ -1,15 +1,17 @@
-//! One tab: a session with its own engine, connection state, badges and view state.
+//! One tab: a session driver ([`Driver`]) plus what the interactive client keeps around
+//! it: connection state as the tab bar shows it, badges, the reconnect policy and view state.
 //!
-//! A tab follows the engine's polling contract (docs/ARCHITECTURE.md): after every call into
-//! its [`Session`] it drains `poll_transmit` into [`Effect::Send`] and `poll_event` into
-//! badges, the bell and [`Effect::StartTls`]. It does no I/O of its own.
+//! The driver does the session's bookkeeping (the record tracker, the record-size policy,
+//! statistics); the tab turns what it asks for into [`Effect`]s (`Send`, `StartTls`,
+//! `Disconnect`) and its engine events into badges and the bell. It does no I/O of its own.
 
 use std::time::{Duration, Instant};
 
 use crate::app::{Effect, HostEvent, Selection};
 use crate::config::Profile;
+use crate::driver::{Connected, Driver, Output};
 use crate::limits::Limits;
-use crate::proto::{LockReason, Session, SessionEvent};
+use crate::proto::{Key, LockReason, Session, SessionEvent};
 
 /// A tab's identity, stable across reordering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -51,7 +53,7 @@ pub struct Tab {
     pub id: TabId,
     pub name: String,
     pub profile: Profile,
-    pub session: Session,
+    driver: Driver,
     pub conn: ConnState,
     pub badges: Badges,
     /// A rectangle the operator dragged, shown until the next key or click.
@@ -84,7 +86,7 @@ impl Tab {
         Tab {
             id,
             name,
-            session: new_session(&profile, limits),
+            driver: new_driver(&profile, limits),
             profile,
             conn: ConnState::Connecting,
             badges: Badges::default(),
@@ -108,13 +110,29 @@ impl Tab {
         effects: &mut Vec<Effect>,
     ) {
         match event {
-            HostEvent::Connected { direct_tls, .. } => {
-                // Each connection starts a fresh conversation: nothing of an old one (a
-                // half-negotiated telnet state, a locked keyboard) may leak into it.
-                self.session = new_session(&self.profile, limits);
-                if let Some(verified) = direct_tls {
-                    self.session.set_secure(verified);
-                }
+            HostEvent::Connected {
+                endpoint,
+                peer,
+                direct_tls,
+                connect_time,
+            } => {
+                // Each connection starts a fresh conversation (the driver makes a new
+                // session): nothing of an old one may leak into it. The limits are the
+                // configuration's now, which a reload may have changed.
+                self.driver.reconfigure(
+                    self.profile.terminal_config(),
+                    limits.max_record_bytes,
+                    limits.type_ahead,
+                );
+                self.driver.connected(
+                    now,
+                    Connected {
+                        endpoint,
+                        peer,
+                        direct_tls,
+                        connect_time,
+                    },
+                );
                 self.conn = ConnState::Connected;
                 self.last_error = None;
                 self.logon_pending = self.profile.logon_macro.is_some();
@@ -125,36 +143,53 @@ impl Tab {
                 if !self.conn.is_connected() {
                     return;
                 }
-                let oversized = self.session.oversized_records();
-                self.session.handle_input(now, &bytes);
+                self.driver.input(now, &bytes);
                 self.drain(self.foreground, long_aid, effects);
-                if self.session.oversized_records() > oversized {
-                    // A host past the record limit is not trusted with the rest of the
-                    // session (as in runtime::Client): hang up and say why.
-                    let limit = self.session.max_record();
-                    effects.push(Effect::Disconnect { tab: self.id });
-                    // Not reconnected: the same host would only do it again.
-                    self.ended(
-                        format!(
-                            "the host sent a record larger than limits.max-record-bytes ({limit} bytes)"
-                        ),
-                        None,
-                    );
-                    self.badges.error |= !self.foreground;
-                }
             }
             HostEvent::TlsEstablished { verified } => {
-                self.session.handle_tls_established(verified);
+                self.driver.tls_established(now, verified);
                 self.drain(self.foreground, long_aid, effects);
             }
             HostEvent::Closed => {
-                self.ended("the host closed the connection".to_owned(), Some(now));
+                // The driver knows whether a record was open: "in the middle of a record".
+                self.driver.closed(now);
+                let why = self.driver.ended().map_or_else(
+                    || "the host closed the connection".to_owned(),
+                    ToString::to_string,
+                );
+                self.ended(why, Some(now));
             }
             HostEvent::Failed(message) => {
+                self.driver.disconnected();
                 self.badges.error |= !self.foreground;
                 self.ended(message, Some(now));
             }
         }
+    }
+
+    /// The tab's session.
+    pub fn session(&self) -> &Session {
+        self.driver.session()
+    }
+
+    /// The tab's driver (statistics, host errors, why the connection ended).
+    pub fn driver(&self) -> &Driver {
+        &self.driver
+    }
+
+    /// One operator key into the session; [`Tab::drain`] turns what it caused into effects.
+    pub(crate) fn key(&mut self, now: Instant, key: Key) {
+        self.driver.key(now, key);
+    }
+
+    /// The operator disconnected: host input is no longer taken.
+    pub(crate) fn disconnect(&mut self) {
+        self.driver.disconnected();
+    }
+
+    /// A session timer came due.
+    pub(crate) fn timeout(&mut self, now: Instant) {
+        self.driver.timeout(now);
     }
 
     /// The connection ended for `why`; with `now`, the reconnect policy may schedule
@@ -186,17 +221,35 @@ impl Tab {
         self.conn = ConnState::Disconnected(Some(why));
     }
 
-    /// The polling contract: bytes first, in order, then events.
+    /// What the driver asks for becomes effects, in order; then its engine events become
+    /// badges and the bell.
     pub(crate) fn drain(&mut self, foreground: bool, long_aid: Duration, out: &mut Vec<Effect>) {
-        while let Some(bytes) = self.session.poll_transmit() {
-            if self.conn.is_connected() {
-                out.push(Effect::Send {
-                    tab: self.id,
-                    bytes,
-                });
+        while let Some(output) = self.driver.poll_output() {
+            match output {
+                Output::Send(bytes) => {
+                    if self.conn.is_connected() {
+                        out.push(Effect::Send {
+                            tab: self.id,
+                            bytes,
+                        });
+                    }
+                }
+                Output::StartTls => out.push(Effect::StartTls { tab: self.id }),
+                Output::Abort => {
+                    // A host past the record limit is not trusted with the rest of the
+                    // session: hang up, say why, and do not reconnect (the same host would
+                    // only do it again).
+                    out.push(Effect::Disconnect { tab: self.id });
+                    let why = self
+                        .driver
+                        .ended()
+                        .map_or_else(|| "the host broke a limit".to_owned(), ToString::to_string);
+                    self.ended(why, None);
+                    self.badges.error |= !foreground;
+                }
             }
         }
-        while let Some(ev) = self.session.poll_event() {
+        while let Some(ev) = self.driver.poll_event() {
             match ev {
                 SessionEvent::Alarm => {
                     if foreground {
@@ -210,7 +263,6 @@ impl Tab {
                         self.badges.unlocked = true;
                     }
                 }
-                SessionEvent::StartTls => out.push(Effect::StartTls { tab: self.id }),
                 SessionEvent::HostError { error, .. } => {
                     tracing::info!(tab = self.id.0, %error, kind = error.kind().name(), "host error");
                     self.badges.error |= !foreground;
@@ -220,7 +272,8 @@ impl Tab {
                     // A refused key rings, as on a 3270 (the OIA says why).
                     out.push(Effect::Bell);
                 }
-                SessionEvent::ModeChanged(_)
+                SessionEvent::StartTls
+                | SessionEvent::ModeChanged(_)
                 | SessionEvent::ScreenChanged
                 | SessionEvent::KeyboardLocked(_)
                 | SessionEvent::DeviceAccepted { .. }
@@ -251,8 +304,8 @@ impl Tab {
     pub(crate) fn take_logon(&mut self) -> Option<String> {
         let ready = self.logon_pending
             && self.conn.is_connected()
-            && self.session.mode().is_3270()
-            && !self.session.is_locked();
+            && self.session().mode().is_3270()
+            && !self.session().is_locked();
         if !ready {
             return None;
         }
@@ -269,7 +322,7 @@ impl Tab {
         out: &mut Vec<Effect>,
     ) {
         for key in keys {
-            self.session.handle_key(key, now);
+            self.driver.key(now, key);
         }
         self.drain(self.foreground, long_aid, out);
     }
@@ -281,11 +334,12 @@ impl Tab {
     }
 }
 
-/// A session for a profile with the configured limits. The host spec's `LU@` and `N:`
-/// are already part of the profile (`Profile::for_host`).
-fn new_session(profile: &Profile, limits: &Limits) -> Session {
-    let mut session = Session::new(profile.terminal_config());
-    session.set_max_record(limits.max_record_bytes);
-    session.set_typeahead_limit(limits.type_ahead);
-    session
+/// A driver for a profile with the configured limits. The host spec's `LU@` and `N:` are
+/// already part of the profile (`Profile::for_host`).
+fn new_driver(profile: &Profile, limits: &Limits) -> Driver {
+    Driver::new(
+        profile.terminal_config(),
+        limits.max_record_bytes,
+        limits.type_ahead,
+    )
 }

@@ -77,6 +77,7 @@ impl App {
         if matches!(tab.conn, ConnState::Disconnected(_)) {
             return Vec::new();
         }
+        tab.disconnect();
         tab.conn = ConnState::Disconnected(Some("disconnected".to_owned()));
         vec![Effect::Disconnect { tab: tab.id }]
     }
@@ -88,6 +89,7 @@ impl App {
         let mut effects = Vec::new();
         tab.cancel_reconnect();
         if !matches!(tab.conn, ConnState::Disconnected(_)) {
+            tab.disconnect();
             effects.push(Effect::Disconnect { tab: tab.id });
         }
         tab.conn = ConnState::Connecting;

@@ -130,6 +130,8 @@ impl Rig {
                         let ev = Event::Host {
                             tab,
                             event: HostEvent::Connected {
+                                endpoint: "127.0.0.1:3270".to_owned(),
+                                connect_time: None,
                                 peer: "127.0.0.1:3270".parse().unwrap(),
                                 direct_tls: None,
                             },
@@ -192,13 +194,13 @@ impl Rig {
         self.app
             .active_tab()
             .unwrap()
-            .session
+            .session()
             .text_rows()
             .join("\n")
     }
 
     fn tab_text(&self, i: usize) -> String {
-        self.app.tabs()[i].session.text_rows().join("\n")
+        self.app.tabs()[i].session().text_rows().join("\n")
     }
 
     fn sign_on(&mut self) {
@@ -288,19 +290,19 @@ fn typing_while_locked_queues_and_an_operator_error_waits_for_reset() {
     rig.held.push(id);
     rig.press(KeyCode::Enter);
     assert_eq!(
-        rig.app.active_tab().unwrap().session.oia().lock,
+        rig.app.active_tab().unwrap().session().oia().lock,
         Some(LockReason::TimeWait)
     );
     assert!(rig.app.key_state().keyboard_locked);
     rig.typed("1");
-    assert_eq!(rig.app.active_tab().unwrap().session.oia().typeahead, 1);
+    assert_eq!(rig.app.active_tab().unwrap().session().oia().typeahead, 1);
     rig.held.clear();
     rig.run(Vec::new());
     assert!(rig.text().contains("Main menu"), "{}", rig.text());
     // The queued `1` was typed into the menu's selection field once the host unlocked.
-    assert_eq!(rig.app.active_tab().unwrap().session.oia().typeahead, 0);
+    assert_eq!(rig.app.active_tab().unwrap().session().oia().typeahead, 0);
     // Typing onto a protected position locks with an operator error; Reset (Esc) clears.
-    let screen = rig.app.active_tab().unwrap().session.screen();
+    let screen = rig.app.active_tab().unwrap().session().screen();
     let protected = (0..screen.dims().cells())
         .map(|i| crate::proto::BufferAddr::new(i, screen.dims()).unwrap())
         .find(|a| screen.is_protected_at(*a) && !screen.cell(*a).is_field_attr())
@@ -314,12 +316,12 @@ fn typing_while_locked_queues_and_an_operator_error_waits_for_reset() {
     rig.seen.clear();
     rig.typed("x");
     assert_eq!(
-        rig.app.active_tab().unwrap().session.oia().lock,
+        rig.app.active_tab().unwrap().session().oia().lock,
         Some(LockReason::Operator(OperatorError::Protected))
     );
     assert_eq!(rig.seen, [Effect::Bell]);
     rig.press(KeyCode::Esc);
-    assert_eq!(rig.app.active_tab().unwrap().session.oia().lock, None);
+    assert_eq!(rig.app.active_tab().unwrap().session().oia().lock, None);
 }
 
 #[test]
@@ -723,4 +725,40 @@ fn a_profiles_theme_colours_its_own_tabs_only() {
     rig.action("switch-tab 1");
     assert_eq!(rig.app.theme().background, default_bg);
     assert_ne!(rig.app.theme(), &green.adapted(ColorDepth::TrueColor));
+}
+
+#[test]
+fn a_host_that_closes_mid_record_is_named_so_in_the_tui_too() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    rig.sign_on();
+    let id = rig.app.tabs()[0].id;
+    rig.hosts.remove(&id);
+    // Half of a record (a TN3270E header and the start of an Erase/Write), then the close.
+    for event in [
+        HostEvent::Data(vec![0x00, 0x00, 0x00, 0x00, 0x07, 0xF5, 0xC3, 0xC1]),
+        HostEvent::Closed,
+    ] {
+        rig.event(Event::Host { tab: id, event });
+    }
+    let tab = &rig.app.tabs()[0];
+    let why = "the host closed the connection in the middle of a record (8 bytes of it received)";
+    assert_eq!(tab.conn, ConnState::Disconnected(Some(why.to_owned())));
+    assert_eq!(tab.last_error.as_deref(), Some(why));
+    assert!(matches!(
+        tab.driver().ended(),
+        Some(crate::runtime::error::ConnectionError::ClosedMidRecord { bytes: 8 })
+    ));
+    // A clean close after a whole record is a plain close.
+    rig.action("reconnect");
+    rig.sign_on();
+    rig.hosts.remove(&id);
+    rig.event(Event::Host {
+        tab: id,
+        event: HostEvent::Closed,
+    });
+    assert_eq!(
+        rig.app.tabs()[0].last_error.as_deref(),
+        Some("the host closed the connection")
+    );
 }

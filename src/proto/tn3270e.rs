@@ -102,6 +102,18 @@ impl Function {
         Self::ALL.into_iter().find(|f| f.code() == code)
     }
 
+    /// The RFC 2355 name, as x3270 traces print it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Function::BindImage => "BIND-IMAGE",
+            Function::DataStreamCtl => "DATA-STREAM-CTL",
+            Function::Responses => "RESPONSES",
+            Function::ScsCtlCodes => "SCS-CTL-CODES",
+            Function::Sysreq => "SYSREQ",
+            Function::ContentionResolution => "CONTENTION-RESOLUTION",
+        }
+    }
+
     /// The function an RFC 2355 name (as x3270 traces print it) names.
     pub fn from_name(name: &str) -> Option<Self> {
         Some(match name.to_ascii_uppercase().as_str() {
@@ -142,6 +154,15 @@ impl FunctionSet {
 
     pub const fn contains(self, function: Function) -> bool {
         self.0 & (1 << function as u8) != 0
+    }
+
+    /// The functions in the set by name, in code order.
+    pub fn names(self) -> Vec<&'static str> {
+        Function::ALL
+            .into_iter()
+            .filter(|f| self.contains(*f))
+            .map(Function::name)
+            .collect()
     }
 
     #[must_use]

@@ -66,6 +66,7 @@ async fn run(
     for spec in endpoints(&profile) {
         match spec {
             Ok(spec) => {
+                let started = tokio::time::Instant::now();
                 let opened = tokio::select! {
                     r = Connection::open(&spec, &opts) => r,
                     // The tab was closed while connecting.
@@ -73,7 +74,7 @@ async fn run(
                 };
                 match opened {
                     Ok(c) => {
-                        conn = Some(c);
+                        conn = Some((c, spec.to_string(), started.elapsed()));
                         break;
                     }
                     Err(e) => failures.push(format!("{spec}: {}", describe(&e))),
@@ -90,13 +91,15 @@ async fn run(
         let events = events.clone();
         async move { events.send((tab, event)).await.is_ok() }
     };
-    let Some(mut conn) = conn else {
+    let Some((mut conn, endpoint, took)) = conn else {
         report(HostEvent::Failed(failures.join("; "))).await;
         return;
     };
     let connected = HostEvent::Connected {
+        endpoint,
         peer: conn.peer(),
         direct_tls: conn.direct_tls(),
+        connect_time: Some(took),
     };
     if !report(connected).await {
         conn.close();
@@ -183,13 +186,18 @@ mod tests {
         let handle = spawn(TabId(7), profile, Limits::default(), tx);
         let (tab, first) = rx.recv().await.unwrap();
         assert_eq!(tab, TabId(7));
-        assert_eq!(
-            first,
-            HostEvent::Connected {
-                peer: addr,
-                direct_tls: None
-            }
-        );
+        // The alternate that answered is named, with how long it took to open.
+        let HostEvent::Connected {
+            endpoint,
+            peer,
+            direct_tls,
+            connect_time,
+        } = first
+        else {
+            panic!("not connected: {first:?}");
+        };
+        assert_eq!((endpoint, peer, direct_tls), (addr.to_string(), addr, None));
+        assert!(connect_time.is_some());
         // The host starts negotiating at once.
         let (_, data) = rx.recv().await.unwrap();
         assert!(

@@ -96,7 +96,7 @@ fn rows(area: Rect, screen: Dimensions, tabs: usize) -> Rows {
 /// Whether a folded OIA must show: the keyboard is locked (an operator error included), the
 /// alarm sounded, or the session is not simply connected.
 fn oia_has_news(tab: &Tab) -> bool {
-    let oia = tab.session.oia();
+    let oia = tab.session().oia();
     oia.lock.is_some()
         || oia.alarm
         || tab.reconnect.is_some()
@@ -108,9 +108,9 @@ fn tab_state(tab: &Tab) -> TabState {
         ConnState::Connecting => TabState::Connecting,
         ConnState::Disconnected(_) if tab.badges.error => TabState::Error,
         ConnState::Disconnected(_) => TabState::Disconnected,
-        ConnState::Connected => match tab.session.mode() {
+        ConnState::Connected => match tab.session().mode() {
             Mode::Nvt | Mode::Tn3270eNvt => TabState::Nvt,
-            _ if tab.session.is_locked() => TabState::Locked,
+            _ if tab.session().is_locked() => TabState::Locked,
             _ => TabState::Connected,
         },
     }
@@ -143,7 +143,7 @@ pub(crate) fn draw_into(
         .or_else(|| app.active_tab().and_then(|t| t.last_error.clone()));
     let dims = app
         .active_tab()
-        .map_or(Dimensions::new(24, 80), |t| t.session.screen().dims());
+        .map_or(Dimensions::new(24, 80), |t| t.session().screen().dims());
     let mut r = rows(area, dims, app.tabs().len());
     if r.folded {
         let show =
@@ -172,9 +172,9 @@ pub(crate) fn draw_into(
             pan: tab.pan,
             blink_on: app.blink_on(),
             focused: pane.is_none(),
-            code_page: tab.session.code_page(),
+            code_page: tab.session().code_page(),
         };
-        let layout = ui::screen::draw_screen(buf, r.screen, tab.session.screen(), theme, &opts);
+        let layout = ui::screen::draw_screen(buf, r.screen, tab.session().screen(), theme, &opts);
         last.screen_area = Some(layout.view());
         let (row, col) = layout.origin();
         last.screen_origin = Position::new(row, col);
@@ -184,7 +184,7 @@ pub(crate) fn draw_into(
         if let Some(oia) = r.oia {
             let host = tab.profile.host_spec().to_string();
             let status = OiaStatus {
-                oia: tab.session.oia(),
+                oia: tab.session().oia(),
                 connection: conn_state(tab),
                 host: &host,
             };

@@ -71,7 +71,7 @@ impl Rig {
             .app
             .active_tab()
             .expect("a tab")
-            .session
+            .session()
             .text_rows()
             .join("\n");
         assert!(text.contains("Main menu"), "not signed on:\n{text}");
@@ -98,6 +98,8 @@ impl Rig {
                         let ev = Event::Host {
                             tab,
                             event: HostEvent::Connected {
+                                endpoint: "127.0.0.1:3270".to_owned(),
+                                connect_time: None,
                                 peer: "127.0.0.1:3270".parse().expect("address"),
                                 direct_tls: None,
                             },
@@ -146,7 +148,13 @@ fn bench_keypath(c: &mut Criterion) {
     for (size, oversize, cols, rows) in cases {
         for (kname, code) in keys {
             let mut rig = Rig::signed_on(oversize, cols, rows);
-            let dims = rig.app.active_tab().expect("a tab").session.screen().dims();
+            let dims = rig
+                .app
+                .active_tab()
+                .expect("a tab")
+                .session()
+                .screen()
+                .dims();
             assert_eq!(dims, oversize.unwrap_or(Dimensions::MODEL_2));
             let mut terminal = Terminal::new(TestBackend::new(cols, rows)).expect("terminal");
             terminal

@@ -8,7 +8,7 @@ fn paste_fills_unprotected_fields_and_stops_at_the_end_of_the_screen() {
     let mut rig = Rig::new();
     rig.action("connect demo");
     rig.event(Event::Paste("demo\ndemo".into()));
-    let screen = rig.app.active_tab().unwrap().session.screen();
+    let screen = rig.app.active_tab().unwrap().session().screen();
     let fields: Vec<_> = screen
         .fields()
         .into_iter()
@@ -73,7 +73,7 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
         rig.app
             .active_tab()
             .unwrap()
-            .session
+            .session()
             .screen()
             .cursor_position(),
         Position::new(5, 12)
@@ -96,7 +96,7 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
     // A click on `PF3=...` written by the host sends PF3 (on the menu, sign off).
     rig.press(KeyCode::Home);
     rig.sign_on();
-    let screen = rig.app.active_tab().unwrap().session.screen();
+    let screen = rig.app.active_tab().unwrap().session().screen();
     let rows = rig.text();
     let (row, line) = rows
         .lines()
@@ -108,7 +108,7 @@ fn the_mouse_moves_the_cursor_presses_labels_selects_and_switches_tabs() {
         crate::ui::text::hotspot_at(
             screen,
             Position::new(row as u16, col as u16),
-            rig.app.active_tab().unwrap().session.code_page()
+            rig.app.active_tab().unwrap().session().code_page()
         ),
         Some(Aid::Pf(3))
     );

@@ -479,3 +479,22 @@ fn unsolicited_device_type_is_is_accepted() {
         [0xff, 0xfa, 40, FUNCTIONS, REQUEST, 0, 2, 4, 5, 0xff, 0xf0]
     );
 }
+
+#[test]
+fn function_names_round_trip_in_code_order() {
+    for f in [
+        Function::BindImage,
+        Function::DataStreamCtl,
+        Function::Responses,
+        Function::ScsCtlCodes,
+        Function::Sysreq,
+        Function::ContentionResolution,
+    ] {
+        assert_eq!(Function::from_name(f.name()), Some(f));
+    }
+    assert_eq!(
+        FunctionSet::X3270.names(),
+        ["BIND-IMAGE", "RESPONSES", "SYSREQ", "CONTENTION-RESOLUTION"]
+    );
+    assert!(FunctionSet::EMPTY.names().is_empty());
+}

@@ -1,0 +1,415 @@
+//! The session driver: one [`Session`] and everything every front end needs around it,
+//! written once.
+//!
+//! A front end (the headless `Client`, a TUI tab, the trace replay) owns one [`Driver`] per
+//! session, feeds it what happened on the connection (`connected`, `input`,
+//! `tls_established`, `closed`, `failed`), the operator's keys and the time, and carries out
+//! what it asks for ([`Driver::poll_output`]: bytes to send, a STARTTLS handshake, an abort).
+//! The driver keeps what the three copies used to keep each their own way:
+//!
+//! - the record tracker, so that "closed in the middle of a record" is known to every front
+//!   end, not only the headless one;
+//! - the record-size policy: a host past `limits.max-record-bytes` is cut off, with one
+//!   reason worded once ([`ConnectionError::RecordTooLarge`]);
+//! - the redacting tap ([`Tap`]): a trace gets the host's bytes and the engine's masked copy
+//!   of ours, never what the operator typed into a non-display field;
+//! - connection-level figures ([`LinkStats`]) beside the engine's own
+//!   ([`SessionStats`](crate::proto::SessionStats)), read together as a [`Snapshot`];
+//! - what waits need: whether the host has drawn, when it last spoke, how many screens it
+//!   has sent.
+//!
+//! Like the engine it does no I/O, reads no clock and needs no tokio: time comes in as
+//! `now`. It must not decide what a key means (that is the keymap's) or how anything is
+//! shown (that is `ui` and `headless`).
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::proto::error::HostError;
+use crate::proto::{Key, Mode, Session, SessionEvent, SessionStats, TerminalConfig};
+use crate::runtime::error::ConnectionError;
+use crate::runtime::record::RecordTracker;
+
+/// Host errors kept for display (the count of all of them is in the statistics).
+const KEPT_ERRORS: usize = 32;
+
+/// Where a trace (and, later, the audit log) taps the session. It is handed the host's bytes
+/// as read and our bytes as the engine masked them for keeping: secrets typed into
+/// non-display fields never reach it.
+pub trait Tap: Send {
+    /// Bytes from the host, as read.
+    fn host(&mut self, bytes: &[u8]);
+    /// Bytes to the host, with non-display input masked.
+    fn client(&mut self, masked: &[u8]);
+    /// Something that happened on the connection (TLS up, closed, why it ended).
+    fn note(&mut self, text: &str);
+}
+
+/// What the driver asks the front end to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    /// Write these bytes to the host, in order.
+    Send(Vec<u8>),
+    /// Run the TLS handshake now (the host sent STARTTLS FOLLOWS), then call
+    /// [`Driver::tls_established`].
+    StartTls,
+    /// Drop the connection at once without reading more: the host broke a limit.
+    /// [`Driver::ended`] says why.
+    Abort,
+}
+
+/// A connection that has just opened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connected {
+    /// The endpoint as the operator or the profile named it (`host:port`, `L:host:992`).
+    pub endpoint: String,
+    pub peer: SocketAddr,
+    /// `Some(verified)` when TLS ran from the first byte (`L:`).
+    pub direct_tls: Option<bool>,
+    /// How long name resolution, the TCP connect (and a direct TLS handshake) took.
+    pub connect_time: Option<Duration>,
+}
+
+/// Connection-level figures, kept by the driver.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LinkStats {
+    /// The endpoint of the current (or last) connection.
+    pub endpoint: Option<String>,
+    pub peer: Option<SocketAddr>,
+    /// When the current (or last) connection opened.
+    pub connected_at: Option<Instant>,
+    /// How long opening it took.
+    pub connect_time: Option<Duration>,
+    /// `Some(verified)` once the connection runs over TLS (direct or STARTTLS).
+    pub tls: Option<bool>,
+    /// TLS came by STARTTLS rather than from the first byte.
+    pub starttls: bool,
+    /// The terminal type the host accepted, and the LU it assigned (TN3270E).
+    pub terminal_type: Option<String>,
+    pub lu: Option<String>,
+    /// Connections opened on this driver, and how many of them followed a dropped one.
+    pub connections: u32,
+    pub reconnects: u32,
+}
+
+/// The figures of one session: the engine's and the connection's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub session: SessionStats,
+    pub link: LinkStats,
+    /// The protocol mode now.
+    pub mode: Mode,
+    /// TN3270E functions in force, by their RFC 2355 names.
+    pub functions: Vec<&'static str>,
+}
+
+/// One session and its connection's lifecycle, without I/O.
+pub struct Driver {
+    terminal: TerminalConfig,
+    max_record: usize,
+    type_ahead: usize,
+    session: Session,
+    tracker: RecordTracker,
+    link: LinkStats,
+    connected: bool,
+    ended: Option<ConnectionError>,
+    drawn: bool,
+    last_input: Option<Instant>,
+    screens: u64,
+    host_errors: VecDeque<HostError>,
+    tap: Option<Box<dyn Tap>>,
+    outputs: VecDeque<Output>,
+    events: VecDeque<SessionEvent>,
+}
+
+impl std::fmt::Debug for Driver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Driver")
+            .field("endpoint", &self.link.endpoint)
+            .field("mode", &self.session.mode())
+            .field("connected", &self.connected)
+            .field("ended", &self.ended)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Driver {
+    /// A driver for sessions of this terminal, with the record-size and type-ahead limits
+    /// (`limits.max-record-bytes`, `limits.type-ahead`). No connection yet.
+    pub fn new(terminal: TerminalConfig, max_record: usize, type_ahead: usize) -> Self {
+        let session = fresh_session(&terminal, max_record, type_ahead);
+        Driver {
+            terminal,
+            max_record,
+            type_ahead,
+            session,
+            tracker: RecordTracker::default(),
+            link: LinkStats::default(),
+            connected: false,
+            ended: None,
+            drawn: false,
+            last_input: None,
+            screens: 0,
+            host_errors: VecDeque::new(),
+            tap: None,
+            outputs: VecDeque::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The terminal and limits for the next connection (a configuration reload may have
+    /// changed them); the session in use is not touched.
+    pub fn reconfigure(&mut self, terminal: TerminalConfig, max_record: usize, type_ahead: usize) {
+        self.terminal = terminal;
+        self.max_record = max_record;
+        self.type_ahead = type_ahead;
+    }
+
+    /// Record both directions from now on through `tap` (the engine then builds masked
+    /// copies of what it sends).
+    pub fn set_tap(&mut self, tap: Box<dyn Tap>) {
+        self.session.set_masked_copy(true);
+        self.tap = Some(tap);
+    }
+
+    // ----- inputs ------------------------------------------------------------------------
+
+    /// A connection opened: a fresh conversation starts (nothing of an old one, a half-done
+    /// negotiation or a locked keyboard, may leak into it).
+    pub fn connected(&mut self, now: Instant, c: Connected) {
+        if self.link.connections > 0 {
+            self.link.reconnects += 1;
+        }
+        self.link.connections += 1;
+        self.session = fresh_session(&self.terminal, self.max_record, self.type_ahead);
+        if self.tap.is_some() {
+            self.session.set_masked_copy(true);
+        }
+        if let Some(verified) = c.direct_tls {
+            self.session.set_secure(verified);
+        }
+        self.link.endpoint = Some(c.endpoint);
+        self.link.peer = Some(c.peer);
+        self.link.connected_at = Some(now);
+        self.link.connect_time = c.connect_time;
+        self.link.tls = c.direct_tls;
+        self.link.starttls = false;
+        self.link.terminal_type = None;
+        self.link.lu = None;
+        self.tracker = RecordTracker::default();
+        self.connected = true;
+        self.ended = None;
+        self.drawn = false;
+        self.last_input = None;
+        self.outputs.clear();
+    }
+
+    /// Bytes from the host, as read (any chunking).
+    pub fn input(&mut self, now: Instant, bytes: &[u8]) {
+        if !self.connected {
+            return;
+        }
+        if let Some(tap) = &mut self.tap {
+            tap.host(bytes);
+        }
+        self.tracker.feed(bytes);
+        self.last_input = Some(now);
+        let oversized = self.session.oversized_records();
+        self.session.handle_input(now, bytes);
+        if self.session.oversized_records() > oversized {
+            // A host that sends more than the limit is not trusted with the rest of the
+            // session: stop reading at once and say why.
+            let limit = self.session.max_record();
+            self.drain();
+            self.outputs.push_back(Output::Abort);
+            self.end(ConnectionError::RecordTooLarge { limit });
+            return;
+        }
+        if !self.session.mode().is_3270() {
+            // NVT text has no records; only 3270 data can be cut mid-record.
+            self.tracker.reset();
+        }
+        self.drain();
+    }
+
+    /// The STARTTLS handshake finished.
+    pub fn tls_established(&mut self, _now: Instant, verified: bool) {
+        if let Some(tap) = &mut self.tap {
+            tap.note("TLS established");
+        }
+        self.link.tls = Some(verified);
+        self.link.starttls = true;
+        self.session.handle_tls_established(verified);
+        self.drain();
+    }
+
+    /// The host closed the connection (end of stream).
+    pub fn closed(&mut self, _now: Instant) {
+        let bytes = self.tracker.open_bytes();
+        self.end(if bytes > 0 {
+            ConnectionError::ClosedMidRecord { bytes }
+        } else {
+            ConnectionError::HostClosed
+        });
+    }
+
+    /// The connection failed (or could not be opened). A reset is told apart by whether a
+    /// record was open.
+    pub fn failed(&mut self, _now: Instant, e: ConnectionError) {
+        let e = match e {
+            ConnectionError::Reset { .. } => ConnectionError::Reset {
+                mid_record: self.tracker.open_bytes() > 0,
+            },
+            other => other,
+        };
+        self.end(e);
+    }
+
+    /// One operator key.
+    pub fn key(&mut self, now: Instant, key: Key) {
+        self.session.handle_key(key, now);
+        self.drain();
+    }
+
+    /// Time passed: call when [`Driver::poll_timeout`] is due.
+    pub fn timeout(&mut self, now: Instant) {
+        if self.session.poll_timeout().is_some_and(|t| t <= now) {
+            self.session.handle_timeout(now);
+            self.drain();
+        }
+    }
+
+    /// The disconnect was the operator's (or the front end's) own: the driver stops
+    /// accepting host input and keeps the last screen. No reason is recorded.
+    pub fn disconnected(&mut self) {
+        if let Some(tap) = &mut self.tap {
+            tap.note("disconnected");
+        }
+        self.connected = false;
+    }
+
+    // ----- outputs -----------------------------------------------------------------------
+
+    /// The next thing to do, in order.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    /// The next engine event, for front ends that react to them (badges, the bell).
+    pub fn poll_event(&mut self) -> Option<SessionEvent> {
+        self.events.pop_front()
+    }
+
+    /// When [`Driver::timeout`] should next be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.session.poll_timeout()
+    }
+
+    // ----- state -------------------------------------------------------------------------
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    /// Whether a connection is up and accepting input.
+    pub fn is_connected(&self) -> bool {
+        self.connected
+    }
+
+    /// Why the connection ended, once it has (cleared when a new one opens).
+    pub fn ended(&self) -> Option<&ConnectionError> {
+        self.ended.as_ref()
+    }
+
+    /// Whether the host has drawn anything since the connection opened.
+    pub fn drawn(&self) -> bool {
+        self.drawn
+    }
+
+    /// When the host last sent anything.
+    pub fn last_input(&self) -> Option<Instant> {
+        self.last_input
+    }
+
+    /// How many times the host changed the screen (a wait for output compares two).
+    pub fn screens(&self) -> u64 {
+        self.screens
+    }
+
+    /// The newest host errors, oldest first (at most 32; the statistics count them all).
+    pub fn host_errors(&self) -> impl Iterator<Item = &HostError> {
+        self.host_errors.iter()
+    }
+
+    /// Every figure of the session and its connection.
+    pub fn stats(&self) -> Snapshot {
+        let e = self.session.tn3270e();
+        let functions = if self.session.is_tn3270e() {
+            e.functions().names()
+        } else {
+            Vec::new()
+        };
+        Snapshot {
+            session: self.session.stats(),
+            link: self.link.clone(),
+            mode: self.session.mode(),
+            functions,
+        }
+    }
+
+    // ----- the polling contract ----------------------------------------------------------
+
+    fn end(&mut self, e: ConnectionError) {
+        tracing::info!(error = %e, "session ended");
+        if let Some(tap) = &mut self.tap {
+            tap.note(&format!("connection ended: {e}"));
+        }
+        self.connected = false;
+        if self.ended.is_none() {
+            self.ended = Some(e);
+        }
+    }
+
+    /// Bytes first, in order, then events (docs/ARCHITECTURE.md).
+    fn drain(&mut self) {
+        while let Some((wire, kept)) = self.session.poll_transmit_masked() {
+            if let Some(tap) = &mut self.tap {
+                tap.client(&kept);
+            }
+            if self.connected {
+                self.outputs.push_back(Output::Send(wire));
+            }
+        }
+        while let Some(ev) = self.session.poll_event() {
+            match &ev {
+                SessionEvent::StartTls => self.outputs.push_back(Output::StartTls),
+                SessionEvent::ScreenChanged => {
+                    self.drawn = true;
+                    self.screens += 1;
+                }
+                SessionEvent::HostError { error, .. } => {
+                    // The engine's errors describe framing and orders, never field contents.
+                    tracing::debug!(%error, kind = error.kind().name(), "host error");
+                    if self.host_errors.len() == KEPT_ERRORS {
+                        self.host_errors.pop_front();
+                    }
+                    self.host_errors.push_back(*error);
+                }
+                SessionEvent::DeviceAccepted { terminal_type, lu } => {
+                    self.link.terminal_type = Some(terminal_type.clone());
+                    self.link.lu.clone_from(lu);
+                }
+                _ => {}
+            }
+            self.events.push_back(ev);
+        }
+    }
+}
+
+fn fresh_session(terminal: &TerminalConfig, max_record: usize, type_ahead: usize) -> Session {
+    let mut session = Session::new(terminal.clone());
+    session.set_max_record(max_record);
+    session.set_typeahead_limit(type_ahead);
+    session
+}
