@@ -320,6 +320,9 @@ impl Args {
                     .unwrap_or(crate::limits::Limits::default().max_record_bytes),
                 ..crate::limits::Limits::default()
             },
+            // A host that takes none of our bytes for --timeout has stopped reading.
+            write_timeout: self.timeout,
+            ..ConnectOptions::default()
         }
     }
 }
@@ -442,7 +445,9 @@ pub async fn run(args: &Args) -> u8 {
         // An orderly close after the last screen (a sign-off) is not a failure.
         eprintln!("r3270: {e}");
     }
-    client.close().await;
+    if let Err(e) = client.close().await {
+        eprintln!("r3270: {e}");
+    }
     code
 }
 

@@ -55,6 +55,25 @@ pub enum ConnectionError {
          (limits.max-record-bytes); disconnected"
     )]
     RecordTooLarge { limit: usize },
+    /// The outbound budget ran out: the host asks (Read Partition Query, Read Buffer) faster
+    /// than it reads the answers, or has stopped reading altogether.
+    #[error("the host is not reading what we send ({waiting} bytes waiting); disconnected")]
+    HostNotReading { waiting: usize },
+    /// A write made no progress for the write timeout.
+    #[error(
+        "the host is not reading what we send: nothing was taken for {}s ({waiting} bytes \
+         waiting); disconnected",
+        .after.as_secs_f32()
+    )]
+    WriteStalled { after: Duration, waiting: usize },
+    /// An orderly close did not finish within its grace period, so the connection was
+    /// dropped where it stood.
+    #[error(
+        "the host is not reading what we send: the close did not finish within {}s \
+         ({waiting} bytes waiting); dropped the connection",
+        .after.as_secs_f32()
+    )]
+    CloseTimedOut { after: Duration, waiting: usize },
     #[error("connection error: {0}")]
     Io(#[source] std::io::Error),
     #[error("the connection task ended unexpectedly")]

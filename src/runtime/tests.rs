@@ -152,7 +152,7 @@ async fn starttls_verified_with_the_ca() {
     );
     assert!(client.session().text_rows()[0].starts_with(" HELLO"));
     let _ = std::fs::remove_dir_all(&dir);
-    client.close().await;
+    client.close().await.unwrap();
 }
 
 #[tokio::test]
@@ -279,7 +279,7 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
             .aid(crate::proto::Aid::Enter, Duration::from_secs(10))
             .await
     );
-    client.close().await;
+    client.close().await.unwrap();
     host.await.unwrap();
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use crate::app::{HostEvent, TabId};
 use crate::config::Profile;
 use crate::limits::Limits;
-use crate::runtime::connection::{ConnEvent, Connection};
+use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, Connection};
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
 
@@ -107,6 +107,9 @@ async fn run(
             cmd = commands.recv() => match cmd {
                 Some(ConnCmd::Send(bytes)) => {
                     if let Err(e) = conn.send(bytes) {
+                        // Over the outbound budget (or the task is gone): stop at once
+                        // rather than leave the task writing to a host that does not read.
+                        conn.abort();
                         report(HostEvent::Failed(describe(&e))).await;
                         return;
                     }
@@ -118,9 +121,12 @@ async fn run(
                     }
                 }
                 Some(ConnCmd::Close) | None => {
-                    conn.close();
-                    // Let the task flush what was queued before the close.
-                    while conn.next_event().await.is_some() {}
+                    // Let the task flush what was queued before the close, but never wait
+                    // longer than the grace: a host that does not read must not keep a
+                    // closed tab's connection (and its queue) alive.
+                    if let Err(e) = conn.close_within(CLOSE_GRACE).await {
+                        tracing::info!(tab = tab.0, error = %e, "closed");
+                    }
                     return;
                 }
             },
@@ -202,6 +208,54 @@ mod tests {
             .unwrap()
             .unwrap();
         server.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn closing_a_tab_ends_its_connection_while_the_host_does_not_read() {
+        use tokio::io::AsyncReadExt;
+        // A host that reads nothing until the tab is gone, then reads to the end.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (go_read, read_now) = tokio::sync::oneshot::channel::<()>();
+        let host = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            read_now.await.unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf)).await {
+                    Ok(Ok(0) | Err(_)) => return true,
+                    Ok(Ok(_)) => {}
+                    Err(_) => return false,
+                }
+            }
+        });
+        let profile = Profile::for_host(&addr.to_string().parse().unwrap());
+        let (tx, mut rx) = mpsc::channel(16);
+        let handle = spawn(TabId(3), profile, Limits::default(), tx);
+        let (_, first) = rx.recv().await.unwrap();
+        assert!(matches!(first, HostEvent::Connected { .. }), "{first:?}");
+        // Far more than the socket buffers hold; what the task does not get written stays
+        // queued (or passes the outbound budget, which ends the task as well).
+        for _ in 0..64 {
+            if handle
+                .commands
+                .send(ConnCmd::Send(vec![0x40; 512 * 1024]))
+                .is_err()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = handle.commands.send(ConnCmd::Close);
+        tokio::time::timeout(Duration::from_secs(30), handle.task)
+            .await
+            .expect("the closed tab's connection task must end")
+            .unwrap();
+        go_read.send(()).unwrap();
+        assert!(
+            host.await.unwrap(),
+            "the socket stayed open after the task ended"
+        );
     }
 
     #[tokio::test]
