@@ -236,6 +236,11 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
     use crate::logging::{LogFormat, LoggingSettings, dispatch, env_filter};
     let captured = Captured::default();
     let filter = env_filter(&LoggingSettings::default(), Some("trace"), None).unwrap();
+    // While only one dispatcher exists in the process, tracing-core works out a callsite's
+    // interest from the default of whichever thread reaches it first: another test's thread,
+    // with no subscriber, would switch our callsites off for good (tokio-rs/tracing#2874).
+    // A second registered dispatcher, kept for the test, makes it ask every dispatcher.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     // A current-thread runtime: the connection task runs on this thread and logs here too.
     let _default =
         tracing::dispatcher::set_default(&dispatch(LogFormat::Plain, filter, captured.clone()));
