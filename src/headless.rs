@@ -349,14 +349,21 @@ struct Outcome {
 }
 
 /// A connection error in this command's terms: what to do about an unverified certificate
-/// is said with this command's options.
+/// or a port without TLS is said with this command's options and host syntax.
 fn explain(e: &ConnectionError) -> String {
-    match e {
+    let hint = match e {
         ConnectionError::CertificateVerification { .. } => {
-            format!("{e} (trust its CA with --cafile, or accept it unverified with --insecure)")
+            "trust its CA with --cafile, or accept it unverified with --insecure".to_owned()
         }
-        other => other.to_string(),
-    }
+        ConnectionError::NotTls { telnet: true, .. } => "drop `L:` to connect without TLS; \
+            r3270 still starts TLS there if the host offers STARTTLS"
+            .to_owned(),
+        ConnectionError::NotTls { telnet: false, .. } => {
+            "check the port, or drop `L:` if it is a plain TN3270 port".to_owned()
+        }
+        other => return other.to_string(),
+    };
+    format!("{e} ({hint})")
 }
 
 /// The whole session; returns the exit status.

@@ -1,7 +1,7 @@
 //! `r3270 screen` over direct TLS (`L:`) to mainframe-mocker, with a CA and a server
 //! certificate for 127.0.0.1 made here: verified with `--cafile`, refused with a clear
 //! certificate-verification error without it, and accepted but shown as unverified with
-//! `--insecure`.
+//! `--insecure`. A plain TN3270 port reached with `L:` is named as such.
 
 #![allow(clippy::unwrap_used)]
 
@@ -103,4 +103,24 @@ fn a_missing_ca_file_is_a_usage_error() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn tls_to_a_plain_telnet_port_says_the_host_does_not_speak_tls() {
+    // The demo host speaks plain TN3270 here: it opens with telnet negotiation (IAC DO ...)
+    // while the client waits for a TLS ServerHello.
+    let demo = common::start_demo(&[]);
+    let host = format!("L:{}", demo.addr());
+    let run = r3270(&["screen", "--timeout", "20", &host], HANG_GUARD);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim(),
+        format!(
+            "r3270: 127.0.0.1 does not speak TLS on port {}: it answered the TLS handshake \
+             with telnet negotiation, as a plain TN3270 port does (drop `L:` to connect \
+             without TLS; r3270 still starts TLS there if the host offers STARTTLS)",
+            demo.port
+        )
+    );
+    assert!(run.stdout.is_empty());
 }

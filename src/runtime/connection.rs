@@ -41,7 +41,7 @@ use tracing::Instrument;
 use crate::limits::Limits;
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
-use crate::runtime::tls::{TlsOptions, classify_handshake_error};
+use crate::runtime::tls::{Handshake, Sniffed, TlsOptions, classify_handshake_error};
 
 /// Telnet IAC NOP (RFC 854): a no-op that keeps middleboxes from dropping an idle session.
 const IAC_NOP: [u8; 2] = [0xFF, 0xF1];
@@ -168,10 +168,18 @@ impl Connection {
         tracing::info!(host = %spec.host, port = spec.port, %peer, "connected");
         let domain = spec.tls_domain().to_owned();
         let (stream, direct_tls) = if spec.tls {
-            let tls = tokio::time::timeout_at(deadline, connector.connect(&domain, tcp))
-                .await
-                .map_err(|_| timed_out())?
-                .map_err(|e| classify_handshake_error(&domain, &e))
+            let (tcp, first) = Sniffed::new(tcp);
+            let how = Handshake::Direct { port: spec.port };
+            let tls =
+                match tokio::time::timeout_at(deadline, connector.connect(&domain, tcp)).await {
+                    Ok(Ok(tls)) => Ok(tls),
+                    Ok(Err(e)) => Err(classify_handshake_error(&domain, how, first.get(), &e)),
+                    Err(_) => Err(ConnectionError::TlsHandshakeTimeout {
+                        host: spec.host.clone(),
+                        port: spec.port,
+                        after: opts.connect_timeout,
+                    }),
+                }
                 .inspect_err(|e| tracing::info!(%peer, error = %e, "TLS handshake failed"))?;
             tracing::info!(%peer, verified, "TLS established (direct)");
             (Stream::Tls(Box::new(tls)), Some(verified))
@@ -348,7 +356,8 @@ async fn tcp_connect(
 /// The stream the task owns: plain until (and unless) TLS starts.
 enum Stream {
     Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
+    /// TLS over the sniffing wrapper the handshake ran on (a pass-through after it).
+    Tls(Box<TlsStream<Sniffed>>),
 }
 
 impl Stream {
@@ -465,29 +474,37 @@ impl Task {
                     self.write(&mut stream, &IAC_NOP).await
                 }
                 Step::Command(Some(Command::StartTls)) => match stream {
-                    Stream::Plain(tcp) => match self.connector.connect(&self.domain, tcp).await {
-                        Ok(tls) => {
-                            stream = Stream::Tls(Box::new(tls));
-                            idle_since = Instant::now();
-                            let verified = self.verified;
-                            tracing::info!(verified, "TLS established (STARTTLS)");
-                            if self
-                                .events
-                                .send(ConnEvent::TlsEstablished { verified })
-                                .await
-                                .is_err()
-                            {
+                    Stream::Plain(tcp) => {
+                        let (tcp, first) = Sniffed::new(tcp);
+                        match self.connector.connect(&self.domain, tcp).await {
+                            Ok(tls) => {
+                                stream = Stream::Tls(Box::new(tls));
+                                idle_since = Instant::now();
+                                let verified = self.verified;
+                                tracing::info!(verified, "TLS established (STARTTLS)");
+                                if self
+                                    .events
+                                    .send(ConnEvent::TlsEstablished { verified })
+                                    .await
+                                    .is_err()
+                                {
+                                    return;
+                                }
+                                Ok(())
+                            }
+                            Err(e) => {
+                                let e = classify_handshake_error(
+                                    &self.domain,
+                                    Handshake::StartTls,
+                                    first.get(),
+                                    &e,
+                                );
+                                tracing::info!(error = %e, "STARTTLS handshake failed");
+                                let _ = self.events.send(ConnEvent::Error(e)).await;
                                 return;
                             }
-                            Ok(())
                         }
-                        Err(e) => {
-                            let e = classify_handshake_error(&self.domain, &e);
-                            tracing::info!(error = %e, "STARTTLS handshake failed");
-                            let _ = self.events.send(ConnEvent::Error(e)).await;
-                            return;
-                        }
-                    },
+                    }
                     Stream::Tls(tls) => {
                         stream = Stream::Tls(tls);
                         Err(ConnEvent::Error(ConnectionError::AlreadyTls))

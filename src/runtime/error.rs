@@ -1,8 +1,8 @@
 //! The errors of the connection layer, worded for the person at the terminal.
 //!
 //! Each variant is one thing a user can act on: a name that does not resolve, a port nobody
-//! listens on, a certificate that does not verify (and why, in the TLS library's words), a
-//! host that hung up. This module only describes failures; it does no I/O.
+//! listens on, a port that does not speak TLS, a certificate that does not verify (and why,
+//! in the TLS library's words), a host that hung up or stopped reading. This module only describes failures; it does no I/O.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -34,6 +34,33 @@ pub enum ConnectionError {
     },
     #[error("TLS setup: {0}")]
     TlsSetup(String),
+    /// TCP connected, but the TLS handshake got no answer in time.
+    #[error(
+        "the TLS handshake with {host}:{port} got no answer within {}s (the TCP connection \
+         was made; is it a TLS port?)",
+        .after.as_secs_f32()
+    )]
+    TlsHandshakeTimeout {
+        host: String,
+        port: u16,
+        after: Duration,
+    },
+    /// What the host sent first cannot start a TLS record: it is not a TLS port. `telnet`
+    /// when that was telnet negotiation (IAC), the mark of a plain TN3270 port. The front
+    /// end adds how to fix it in its own terms (drop `L:`; a profile's `tls` key).
+    #[error(
+        "{host} does not speak TLS on port {port}: {}",
+        if *.telnet {
+            "it answered the TLS handshake with telnet negotiation, as a plain TN3270 port does"
+        } else {
+            "what it sent first is not TLS"
+        }
+    )]
+    NotTls {
+        host: String,
+        port: u16,
+        telnet: bool,
+    },
     /// The front end adds how to fix it in its own terms (`--cafile` for `r3270 screen`, a
     /// profile's `ca-file` in the TUI).
     #[error("the certificate of {host} could not be verified: {reason}")]

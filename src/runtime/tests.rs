@@ -160,7 +160,7 @@ async fn starttls_unknown_ca_is_a_verification_error() {
     let pki = pki();
     let client = run_starttls(TlsOptions::default(), &pki).await;
     match client.ended() {
-        Some(ConnectionError::CertificateVerification { host, reason }) => {
+        Some(ConnectionError::CertificateVerification { host, reason, .. }) => {
             assert_eq!(host, "127.0.0.1");
             assert!(!reason.is_empty());
         }
@@ -313,4 +313,32 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
             "`{needle}` leaked into the log:\n{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_tls_port_that_never_answers_is_told_from_a_tcp_timeout() {
+    // TCP is accepted, then nothing: not a refused port, not an unreachable one.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let host = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 1024];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+    });
+    let opts = ConnectOptions {
+        connect_timeout: Duration::from_secs(1),
+        ..ConnectOptions::default()
+    };
+    let spec: HostSpec = format!("L:127.0.0.1:{port}").parse().unwrap();
+    let e = crate::runtime::Connection::open(&spec, &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the TLS handshake with 127.0.0.1:{port} got no answer within 1s (the TCP \
+             connection was made; is it a TLS port?)"
+        )
+    );
+    host.abort();
 }

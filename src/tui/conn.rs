@@ -151,15 +151,22 @@ async fn run(
 }
 
 /// A connection error as the operator of the interactive client should read it: what to do
-/// about an unverified certificate is said with the profile's keys.
+/// about an unverified certificate or a port without TLS is said with the profile's keys.
 fn describe(e: &ConnectionError) -> String {
-    match e {
-        ConnectionError::CertificateVerification { .. } => format!(
-            "{e} (trust its CA with `ca-file` in the profile, or connect unverified with \
-             `verify = false`)"
-        ),
-        other => other.to_string(),
-    }
+    let hint = match e {
+        ConnectionError::CertificateVerification { .. } => "trust its CA with `ca-file` in \
+            the profile, or connect unverified with `verify = false`"
+            .to_owned(),
+        ConnectionError::NotTls { telnet: true, .. } => "set `tls = \"off\"` in the profile: \
+            r3270 still starts TLS there if the host offers STARTTLS"
+            .to_owned(),
+        ConnectionError::NotTls { telnet: false, .. } => {
+            "check the profile's `port`, or set `tls = \"off\"` if it is a plain TN3270 port"
+                .to_owned()
+        }
+        other => return other.to_string(),
+    };
+    format!("{e} ({hint})")
 }
 
 #[cfg(test)]
@@ -287,6 +294,12 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("--insecure"), "{text}");
+        let plain = describe(&ConnectionError::NotTls {
+            host: "mvs".to_owned(),
+            port: 23,
+            telnet: true,
+        });
+        assert!(plain.contains("`tls = \"off\"`"), "{plain}");
         // Other errors keep their own words.
         assert_eq!(
             describe(&ConnectionError::HostClosed),
