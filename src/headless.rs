@@ -22,7 +22,8 @@ use crate::action::Action;
 use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
 use crate::proto::{BufferAddr, CodePage, Dimensions, Key, Mode, Model, TerminalConfig};
 use crate::runtime::{
-    Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions, Wait,
+    CertProblem, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, TlsOptions,
+    Wait,
 };
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
@@ -352,9 +353,20 @@ struct Outcome {
 /// or a port without TLS is said with this command's options and host syntax.
 fn explain(e: &ConnectionError) -> String {
     let hint = match e {
-        ConnectionError::CertificateVerification { .. } => {
-            "trust its CA with --cafile, or accept it unverified with --insecure".to_owned()
-        }
+        ConnectionError::CertificateVerification { problem, .. } => match problem {
+            CertProblem::Expired => "the host's certificate must be renewed, unless this \
+                machine's clock is wrong; --insecure connects without verification"
+                .to_owned(),
+            CertProblem::NotYetValid => "check this machine's clock (or the certificate's \
+                start date); --insecure connects without verification"
+                .to_owned(),
+            CertProblem::NameMismatch => "connect with a host name the certificate names; \
+                --insecure skips the check"
+                .to_owned(),
+            CertProblem::UnknownIssuer | CertProblem::Other => {
+                "trust its CA with --cafile, or accept it unverified with --insecure".to_owned()
+            }
+        },
         ConnectionError::NotTls { telnet: true, .. } => "drop `L:` to connect without TLS; \
             r3270 still starts TLS there if the host offers STARTTLS"
             .to_owned(),

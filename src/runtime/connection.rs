@@ -39,7 +39,8 @@ use tokio_native_tls::{TlsConnector, TlsStream};
 use tracing::Instrument;
 
 use crate::limits::Limits;
-use crate::runtime::error::ConnectionError;
+use crate::runtime::cert_info::{self, CertInfo};
+use crate::runtime::error::{CertProblem, ConnectionError};
 use crate::runtime::host::HostSpec;
 use crate::runtime::tls::{Handshake, Sniffed, TlsOptions, classify_handshake_error};
 
@@ -173,7 +174,10 @@ impl Connection {
             let tls =
                 match tokio::time::timeout_at(deadline, connector.connect(&domain, tcp)).await {
                     Ok(Ok(tls)) => Ok(tls),
-                    Ok(Err(e)) => Err(classify_handshake_error(&domain, how, first.get(), &e)),
+                    Ok(Err(e)) => {
+                        let e = classify_handshake_error(&domain, how, first.get(), &e);
+                        Err(with_certificate_facts(e, peer, &domain, &opts.tls, deadline).await)
+                    }
                     Err(_) => Err(ConnectionError::TlsHandshakeTimeout {
                         host: spec.host.clone(),
                         port: spec.port,
@@ -307,6 +311,66 @@ impl Connection {
     pub async fn next_event(&mut self) -> Option<ConnEvent> {
         self.events.recv().await
     }
+}
+
+/// The longest a second handshake may take to fetch a certificate for a message.
+const FETCH_CERTIFICATE: Duration = Duration::from_secs(5);
+
+/// A certificate that expired, is not valid yet or names another host: fetch it again
+/// without verifying (a second connection, closed right after the handshake; nothing is
+/// sent over it), so the message can say when it was valid or which names it has. native-tls
+/// keeps the certificate of a failed handshake to itself. Any other error, or a fetch that
+/// fails or would pass `deadline`, leaves the error as it is.
+async fn with_certificate_facts(
+    e: ConnectionError,
+    peer: SocketAddr,
+    domain: &str,
+    tls: &TlsOptions,
+    deadline: Instant,
+) -> ConnectionError {
+    let ConnectionError::CertificateVerification {
+        host,
+        reason,
+        problem,
+        cert: None,
+    } = e
+    else {
+        return e;
+    };
+    let wanted = matches!(
+        problem,
+        CertProblem::Expired | CertProblem::NotYetValid | CertProblem::NameMismatch
+    );
+    let cert = if wanted {
+        let until = deadline.min(Instant::now() + FETCH_CERTIFICATE);
+        tokio::time::timeout_at(until, fetch_certificate(peer, domain, tls))
+            .await
+            .ok()
+            .flatten()
+            .map(Box::new)
+    } else {
+        None
+    };
+    ConnectionError::CertificateVerification {
+        host,
+        reason,
+        problem,
+        cert,
+    }
+}
+
+/// The facts of the certificate `peer` presents, read over an unverified handshake.
+async fn fetch_certificate(peer: SocketAddr, domain: &str, tls: &TlsOptions) -> Option<CertInfo> {
+    let insecure = TlsOptions {
+        insecure: true,
+        ..tls.clone()
+    };
+    let connector = insecure.connector().ok()?;
+    let tcp = TcpStream::connect(peer).await.ok()?;
+    let stream = connector.connect(domain, tcp).await.ok()?;
+    let der = stream.get_ref().peer_certificate().ok()??.to_der().ok()?;
+    tracing::info!(%peer, "fetched the certificate unverified, to say why it failed");
+    cert_info::parse(&der)
 }
 
 /// Resolve the name and try each address in turn (IPv4 and IPv6 as the resolver orders

@@ -15,7 +15,7 @@ use native_tls::{Certificate, Identity, TlsConnector};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::runtime::error::ConnectionError;
+use crate::runtime::error::{CertProblem, ConnectionError};
 
 /// A client certificate to present when the server asks for one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,7 +236,7 @@ pub enum Handshake {
 /// Turns a failed handshake into the error the user needs: a host that does not speak TLS
 /// at all (`first` is what it sent first), a certificate that did not verify (with
 /// OpenSSL's verify result, e.g. "self-signed certificate in certificate chain" or
-/// "hostname mismatch"), or any other handshake failure.
+/// "hostname mismatch", and what kind of problem that is), or any other handshake failure.
 pub fn classify_handshake_error(
     host: &str,
     how: Handshake,
@@ -266,7 +266,9 @@ pub fn classify_handshake_error(
             .map_or_else(|| reason.clone(), str::to_owned);
         ConnectionError::CertificateVerification {
             host: host.to_owned(),
+            problem: CertProblem::of(&why),
             reason: why,
+            cert: None,
         }
     } else {
         ConnectionError::TlsHandshake {

@@ -11,7 +11,7 @@ use crate::app::{HostEvent, TabId};
 use crate::config::Profile;
 use crate::limits::Limits;
 use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, Connection};
-use crate::runtime::error::ConnectionError;
+use crate::runtime::error::{CertProblem, ConnectionError};
 use crate::runtime::host::HostSpec;
 
 /// What the loop asks a connection task to do.
@@ -154,9 +154,21 @@ async fn run(
 /// about an unverified certificate or a port without TLS is said with the profile's keys.
 fn describe(e: &ConnectionError) -> String {
     let hint = match e {
-        ConnectionError::CertificateVerification { .. } => "trust its CA with `ca-file` in \
-            the profile, or connect unverified with `verify = false`"
-            .to_owned(),
+        ConnectionError::CertificateVerification { problem, .. } => match problem {
+            CertProblem::Expired => "the host's certificate must be renewed, unless this \
+                machine's clock is wrong; `verify = false` in the profile connects without \
+                verification"
+                .to_owned(),
+            CertProblem::NotYetValid => "check this machine's clock (or the certificate's \
+                start date); `verify = false` in the profile connects without verification"
+                .to_owned(),
+            CertProblem::NameMismatch => "set the profile's `host` to a name the certificate \
+                names; `verify = false` skips the check"
+                .to_owned(),
+            CertProblem::UnknownIssuer | CertProblem::Other => "trust its CA with `ca-file` \
+                in the profile, or connect unverified with `verify = false`"
+                .to_owned(),
+        },
         ConnectionError::NotTls { telnet: true, .. } => "set `tls = \"off\"` in the profile: \
             r3270 still starts TLS there if the host offers STARTTLS"
             .to_owned(),
@@ -285,6 +297,8 @@ mod tests {
         let e = ConnectionError::CertificateVerification {
             host: "mvs.example.com".to_owned(),
             reason: "self-signed certificate".to_owned(),
+            problem: CertProblem::UnknownIssuer,
+            cert: None,
         };
         let text = describe(&e);
         assert!(text.contains("mvs.example.com"), "{text}");
@@ -294,6 +308,24 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("--insecure"), "{text}");
+        // The advice fits the failure: no CA helps an expired certificate or another name.
+        let expired = describe(&ConnectionError::CertificateVerification {
+            host: "mvs".to_owned(),
+            reason: "certificate has expired".to_owned(),
+            problem: CertProblem::Expired,
+            cert: None,
+        });
+        assert!(expired.contains("must be renewed"), "{expired}");
+        assert!(!expired.contains("`ca-file`"), "{expired}");
+        let misnamed = describe(&ConnectionError::CertificateVerification {
+            host: "mvs".to_owned(),
+            reason: "hostname mismatch".to_owned(),
+            problem: CertProblem::NameMismatch,
+            cert: None,
+        });
+        assert!(misnamed.contains("not issued for `mvs`"), "{misnamed}");
+        assert!(misnamed.contains("profile's `host`"), "{misnamed}");
+        assert!(!misnamed.contains("`ca-file`"), "{misnamed}");
         let plain = describe(&ConnectionError::NotTls {
             host: "mvs".to_owned(),
             port: 23,
