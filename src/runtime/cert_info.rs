@@ -271,4 +271,23 @@ mod tests {
         assert_eq!(parse(&[0x30, 0x80, 0x00, 0x00]), None);
         assert_eq!(parse(b"not a certificate"), None);
     }
+
+    proptest::proptest! {
+        /// Whatever a host presents, reading it never panics; a real certificate with a
+        /// byte changed anywhere is read or refused, never more.
+        #[test]
+        fn any_bytes_are_read_or_refused(
+            noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600),
+            at in 0usize..4096,
+            byte in proptest::prelude::any::<u8>(),
+        ) {
+            let _ = parse(&noise);
+            let mut der = cert(&["a.example", "10.0.0.1"], "a", (2020, 1, 1), (2030, 1, 1));
+            let i = at % der.len();
+            der[i] = byte;
+            if let Some(info) = parse(&der) {
+                proptest::prop_assert!(info.names.len() <= MAX_NAMES);
+            }
+        }
+    }
 }
