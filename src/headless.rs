@@ -27,7 +27,7 @@ use crate::proto::{
     BufferAddr, CodePage, Dimensions, Key, LockReason, Mode, Model, TerminalConfig,
 };
 use crate::runtime::{
-    Answer, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, Wait,
+    Answer, CertProblem, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, Wait,
 };
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
@@ -372,6 +372,8 @@ impl Args {
         if let Some(bytes) = self.max_record_bytes {
             connect.limits.max_record_bytes = bytes;
         }
+        // A host that takes none of our bytes for the timeout has stopped reading.
+        connect.write_timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         Ok(Resolved {
             spec,
             terminal,
@@ -448,14 +450,32 @@ impl Outcome {
 }
 
 /// A connection error in this command's terms: what to do about an unverified certificate
-/// is said with this command's options.
+/// or a port without TLS is said with this command's options and host syntax.
 fn explain(e: &ConnectionError) -> String {
-    match e {
-        ConnectionError::CertificateVerification { .. } => {
-            format!("{e} (trust its CA with --cafile, or accept it unverified with --insecure)")
+    let hint = match e {
+        ConnectionError::CertificateVerification { problem, .. } => match problem {
+            CertProblem::Expired => "the host's certificate must be renewed, unless this \
+                machine's clock is wrong; --insecure connects without verification"
+                .to_owned(),
+            CertProblem::NotYetValid => "check this machine's clock (or the certificate's \
+                start date); --insecure connects without verification"
+                .to_owned(),
+            CertProblem::NameMismatch => "connect with a host name the certificate names; \
+                --insecure skips the check"
+                .to_owned(),
+            CertProblem::UnknownIssuer | CertProblem::Other => {
+                "trust its CA with --cafile, or accept it unverified with --insecure".to_owned()
+            }
+        },
+        ConnectionError::NotTls { telnet: true, .. } => "drop `L:` to connect without TLS; \
+            r3270 still starts TLS there if the host offers STARTTLS"
+            .to_owned(),
+        ConnectionError::NotTls { telnet: false, .. } => {
+            "check the port, or drop `L:` if it is a plain TN3270 port".to_owned()
         }
-        other => other.to_string(),
-    }
+        other => return other.to_string(),
+    };
+    format!("{e} ({hint})")
 }
 
 /// The whole session; returns the exit status. `config` gives the keymap `key:` steps go
@@ -600,7 +620,9 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     if let Some(why) = &outcome.locked_at_end {
         eprintln!("r3270: {why}");
     }
-    client.close().await;
+    if let Err(e) = client.close().await {
+        eprintln!("r3270: {e}");
+    }
     code
 }
 

@@ -185,6 +185,6 @@ async fn records_within_the_limit_pass() {
         client.host_errors()
     );
     assert!(client.session().text_rows()[0].starts_with("AAAA"));
-    client.close().await;
+    client.close().await.unwrap();
     drop(host.await.unwrap());
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
 use crate::proto::{Key, LockReason, Mode, Session, SessionEvent, TerminalConfig};
-use crate::runtime::connection::{ConnEvent, ConnectOptions, Connection};
+use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, ConnectOptions, Connection};
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
 use crate::runtime::record::RecordTracker;
@@ -215,14 +215,19 @@ impl Client {
     }
 
     /// Orderly disconnect: the task flushes what was queued, then shuts the stream down.
-    pub async fn close(mut self) {
-        self.conn.close();
-        // Drain until the task has gone so the close really happened before we return.
-        while self.conn.next_event().await.is_some() {}
+    /// It always finishes: after [`CLOSE_GRACE`] the connection is dropped where it stands,
+    /// and the error says so (a host that does not take our bytes).
+    pub async fn close(mut self) -> Result<(), ConnectionError> {
+        let closed = self.conn.close_within(CLOSE_GRACE).await;
         if let Some(t) = &mut self.trace {
-            let _ = t.note(SystemTime::now(), "disconnected");
+            let note = match &closed {
+                Ok(()) => "disconnected".to_owned(),
+                Err(e) => format!("disconnected: {e}"),
+            };
+            let _ = t.note(SystemTime::now(), &note);
             let _ = t.flush();
         }
+        closed
     }
 
     /// Serve the connection until `done` holds and the host has been quiet for [`QUIET`],
@@ -348,6 +353,9 @@ impl Client {
             }
             if self.ended.is_none() {
                 if let Err(e) = self.conn.send(bytes) {
+                    // Over the outbound budget (or the task is gone): a host that does not
+                    // read our replies is not read or written any further.
+                    self.conn.abort();
                     self.end(e);
                 }
             }

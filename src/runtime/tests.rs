@@ -152,7 +152,7 @@ async fn starttls_verified_with_the_ca() {
     );
     assert!(client.session().text_rows()[0].starts_with(" HELLO"));
     let _ = std::fs::remove_dir_all(&dir);
-    client.close().await;
+    client.close().await.unwrap();
 }
 
 #[tokio::test]
@@ -160,7 +160,7 @@ async fn starttls_unknown_ca_is_a_verification_error() {
     let pki = pki();
     let client = run_starttls(TlsOptions::default(), &pki).await;
     match client.ended() {
-        Some(ConnectionError::CertificateVerification { host, reason }) => {
+        Some(ConnectionError::CertificateVerification { host, reason, .. }) => {
             assert_eq!(host, "127.0.0.1");
             assert!(!reason.is_empty());
         }
@@ -236,6 +236,11 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
     use crate::logging::{LogFormat, LoggingSettings, dispatch, env_filter};
     let captured = Captured::default();
     let filter = env_filter(&LoggingSettings::default(), Some("trace"), None).unwrap();
+    // While only one dispatcher exists in the process, tracing-core works out a callsite's
+    // interest from the default of whichever thread reaches it first: another test's thread,
+    // with no subscriber, would switch our callsites off for good (tokio-rs/tracing#2874).
+    // A second registered dispatcher, kept for the test, makes it ask every dispatcher.
+    let _second = tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default());
     // A current-thread runtime: the connection task runs on this thread and logs here too.
     let _default =
         tracing::dispatcher::set_default(&dispatch(LogFormat::Plain, filter, captured.clone()));
@@ -280,7 +285,7 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
             .await,
         crate::runtime::Answer::Answered
     );
-    client.close().await;
+    client.close().await.unwrap();
     host.await.unwrap();
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
@@ -309,4 +314,32 @@ async fn logs_carry_byte_counts_never_what_was_typed() {
             "`{needle}` leaked into the log:\n{text}"
         );
     }
+}
+
+#[tokio::test]
+async fn a_tls_port_that_never_answers_is_told_from_a_tcp_timeout() {
+    // TCP is accepted, then nothing: not a refused port, not an unreachable one.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let host = tokio::spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 1024];
+        while matches!(s.read(&mut buf).await, Ok(n) if n > 0) {}
+    });
+    let opts = ConnectOptions {
+        connect_timeout: Duration::from_secs(1),
+        ..ConnectOptions::default()
+    };
+    let spec: HostSpec = format!("L:127.0.0.1:{port}").parse().unwrap();
+    let e = crate::runtime::Connection::open(&spec, &opts)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!(
+            "the TLS handshake with 127.0.0.1:{port} got no answer within 1s (the TCP \
+             connection was made; is it a TLS port?)"
+        )
+    );
+    host.abort();
 }

@@ -2,13 +2,20 @@
 //!
 //! Verification of the server certificate and of the host name is on unless the user opts
 //! out for this one connection (`--insecure`); the OIA then says so. This module builds the
-//! connector and classifies handshake failures; the connection task runs the handshake.
+//! connector, watches the first byte the host sends during a handshake ([`Sniffed`]), and
+//! classifies handshake failures; the connection task runs the handshake.
 
+use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
 use native_tls::{Certificate, Identity, TlsConnector};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 
-use crate::runtime::error::ConnectionError;
+use crate::runtime::error::{CertProblem, ConnectionError};
 
 /// A client certificate to present when the server asks for one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,10 +133,129 @@ fn pem_blocks(pem: &[u8], label: &str) -> Vec<String> {
     out
 }
 
-/// Turns a failed handshake into the error the user needs: a certificate that did not
-/// verify (with OpenSSL's verify result, e.g. "self-signed certificate in certificate
-/// chain" or "hostname mismatch") or any other handshake failure.
-pub fn classify_handshake_error(host: &str, e: &native_tls::Error) -> ConnectionError {
+/// Telnet's Interpret As Command byte, which every telnet negotiation starts with.
+const IAC: u8 = 0xFF;
+
+/// Whether `b` can start a TLS record from a server: the record content types of RFC 8446
+/// section 5.1 / RFC 5246 section 6.2.1 (change_cipher_spec 20 to heartbeat 24). A server
+/// answering a ClientHello starts with a handshake (22) or an alert (21) record.
+fn starts_tls_record(b: u8) -> bool {
+    (20..=24).contains(&b)
+}
+
+/// A TCP stream that notes the first byte the host sends, and fails the read at once when
+/// that byte cannot start a TLS record.
+///
+/// Why: a plain TN3270 host answers a ClientHello with telnet negotiation (`IAC DO ...`,
+/// three bytes) and then waits for us; OpenSSL waits for the five bytes of a record header
+/// that never come, and the user would be told "timed out". Failing on the first byte turns
+/// that into an immediate, precise error ([`ConnectionError::NotTls`]). After the first byte
+/// the wrapper only passes bytes through.
+#[derive(Debug)]
+pub struct Sniffed {
+    inner: TcpStream,
+    first: Arc<OnceLock<u8>>,
+}
+
+impl Sniffed {
+    /// Wrap `tcp`; the handle reads the first byte once the host has sent one.
+    pub fn new(tcp: TcpStream) -> (Self, FirstByte) {
+        let first = Arc::new(OnceLock::new());
+        (
+            Sniffed {
+                inner: tcp,
+                first: Arc::clone(&first),
+            },
+            FirstByte(first),
+        )
+    }
+}
+
+/// The first byte a [`Sniffed`] stream received, shared with whoever classifies the
+/// handshake's outcome.
+#[derive(Clone, Debug)]
+pub struct FirstByte(Arc<OnceLock<u8>>);
+
+impl FirstByte {
+    pub fn get(&self) -> Option<u8> {
+        self.0.get().copied()
+    }
+}
+
+impl AsyncRead for Sniffed {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if this.first.get().is_none() {
+            if let (Poll::Ready(Ok(())), Some(&b)) = (&polled, buf.filled().get(before)) {
+                let _ = this.first.set(b);
+                if !starts_tls_record(b) {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the host's first byte cannot start a TLS record",
+                    )));
+                }
+            }
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Sniffed {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+/// Where a handshake ran, for the words of its failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    /// `L:`: TLS from the first byte, to this port.
+    Direct { port: u16 },
+    /// After the host's STARTTLS FOLLOWS on a plain connection.
+    StartTls,
+}
+
+/// Turns a failed handshake into the error the user needs: a host that does not speak TLS
+/// at all (`first` is what it sent first), a certificate that did not verify (with
+/// OpenSSL's verify result, e.g. "self-signed certificate in certificate chain" or
+/// "hostname mismatch", and what kind of problem that is), or any other handshake failure.
+pub fn classify_handshake_error(
+    host: &str,
+    how: Handshake,
+    first: Option<u8>,
+    e: &impl std::fmt::Display,
+) -> ConnectionError {
+    if let Some(b) = first.filter(|b| !starts_tls_record(*b)) {
+        return match how {
+            Handshake::Direct { port } => ConnectionError::NotTls {
+                host: host.to_owned(),
+                port,
+                telnet: b == IAC,
+            },
+            Handshake::StartTls => ConnectionError::TlsHandshake {
+                host: host.to_owned(),
+                reason: "after STARTTLS the host sent something that is not TLS".to_owned(),
+            },
+        };
+    }
     let reason = e.to_string();
     // native-tls has no typed "verification failed" error; OpenSSL's message says it and
     // native-tls appends the X509 verify result in parentheses.
@@ -140,7 +266,9 @@ pub fn classify_handshake_error(host: &str, e: &native_tls::Error) -> Connection
             .map_or_else(|| reason.clone(), str::to_owned);
         ConnectionError::CertificateVerification {
             host: host.to_owned(),
+            problem: CertProblem::of(&why),
             reason: why,
+            cert: None,
         }
     } else {
         ConnectionError::TlsHandshake {
@@ -161,6 +289,39 @@ mod tests {
         let blocks = pem_blocks(pem.as_bytes(), "CERTIFICATE");
         assert_eq!(blocks.len(), 2);
         assert!(blocks[1].contains("BBB"));
+    }
+
+    #[test]
+    fn a_telnet_answer_to_a_client_hello_is_not_tls() {
+        let e = classify_handshake_error(
+            "mvs",
+            Handshake::Direct { port: 3270 },
+            Some(IAC),
+            &"unexpected EOF",
+        );
+        assert!(
+            matches!(e, ConnectionError::NotTls { ref host, port: 3270, telnet: true } if host == "mvs"),
+            "{e:?}"
+        );
+        // Any other byte that cannot start a TLS record (an SSH banner, say).
+        let e = classify_handshake_error("mvs", Handshake::Direct { port: 22 }, Some(b'S'), &"");
+        assert!(
+            matches!(e, ConnectionError::NotTls { telnet: false, .. }),
+            "{e:?}"
+        );
+        // After STARTTLS there is no `L:` to drop: a plain handshake failure.
+        let e = classify_handshake_error("mvs", Handshake::StartTls, Some(IAC), &"");
+        assert!(matches!(e, ConnectionError::TlsHandshake { .. }), "{e:?}");
+        // A TLS alert or handshake record is left to OpenSSL's own words.
+        for first in [Some(21), Some(22), None] {
+            let e = classify_handshake_error(
+                "mvs",
+                Handshake::Direct { port: 992 },
+                first,
+                &"sslv3 alert handshake failure",
+            );
+            assert!(matches!(e, ConnectionError::TlsHandshake { .. }), "{e:?}");
+        }
     }
 
     #[test]

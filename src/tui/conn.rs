@@ -10,8 +10,8 @@ use tokio::task::JoinHandle;
 use crate::app::{HostEvent, TabId};
 use crate::config::Profile;
 use crate::limits::Limits;
-use crate::runtime::connection::{ConnEvent, Connection};
-use crate::runtime::error::ConnectionError;
+use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, Connection};
+use crate::runtime::error::{CertProblem, ConnectionError};
 use crate::runtime::host::HostSpec;
 
 /// What the loop asks a connection task to do.
@@ -110,6 +110,9 @@ async fn run(
             cmd = commands.recv() => match cmd {
                 Some(ConnCmd::Send(bytes)) => {
                     if let Err(e) = conn.send(bytes) {
+                        // Over the outbound budget (or the task is gone): stop at once
+                        // rather than leave the task writing to a host that does not read.
+                        conn.abort();
                         report(HostEvent::Failed(describe(&e))).await;
                         return;
                     }
@@ -121,9 +124,12 @@ async fn run(
                     }
                 }
                 Some(ConnCmd::Close) | None => {
-                    conn.close();
-                    // Let the task flush what was queued before the close.
-                    while conn.next_event().await.is_some() {}
+                    // Let the task flush what was queued before the close, but never wait
+                    // longer than the grace: a host that does not read must not keep a
+                    // closed tab's connection (and its queue) alive.
+                    if let Err(e) = conn.close_within(CLOSE_GRACE).await {
+                        tracing::info!(tab = tab.0, error = %e, "closed");
+                    }
                     return;
                 }
             },
@@ -148,15 +154,34 @@ async fn run(
 }
 
 /// A connection error as the operator of the interactive client should read it: what to do
-/// about an unverified certificate is said with the profile's keys.
+/// about an unverified certificate or a port without TLS is said with the profile's keys.
 fn describe(e: &ConnectionError) -> String {
-    match e {
-        ConnectionError::CertificateVerification { .. } => format!(
-            "{e} (trust its CA with `ca-file` in the profile, or connect unverified with \
-             `verify = false`)"
-        ),
-        other => other.to_string(),
-    }
+    let hint = match e {
+        ConnectionError::CertificateVerification { problem, .. } => match problem {
+            CertProblem::Expired => "the host's certificate must be renewed, unless this \
+                machine's clock is wrong; `verify = false` in the profile connects without \
+                verification"
+                .to_owned(),
+            CertProblem::NotYetValid => "check this machine's clock (or the certificate's \
+                start date); `verify = false` in the profile connects without verification"
+                .to_owned(),
+            CertProblem::NameMismatch => "set the profile's `host` to a name the certificate \
+                names; `verify = false` skips the check"
+                .to_owned(),
+            CertProblem::UnknownIssuer | CertProblem::Other => "trust its CA with `ca-file` \
+                in the profile, or connect unverified with `verify = false`"
+                .to_owned(),
+        },
+        ConnectionError::NotTls { telnet: true, .. } => "set `tls = \"off\"` in the profile: \
+            r3270 still starts TLS there if the host offers STARTTLS"
+            .to_owned(),
+        ConnectionError::NotTls { telnet: false, .. } => {
+            "check the profile's `port`, or set `tls = \"off\"` if it is a plain TN3270 port"
+                .to_owned()
+        }
+        other => return other.to_string(),
+    };
+    format!("{e} ({hint})")
 }
 
 #[cfg(test)]
@@ -213,6 +238,54 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn closing_a_tab_ends_its_connection_while_the_host_does_not_read() {
+        use tokio::io::AsyncReadExt;
+        // A host that reads nothing until the tab is gone, then reads to the end.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (go_read, read_now) = tokio::sync::oneshot::channel::<()>();
+        let host = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            read_now.await.unwrap();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match tokio::time::timeout(Duration::from_secs(60), s.read(&mut buf)).await {
+                    Ok(Ok(0) | Err(_)) => return true,
+                    Ok(Ok(_)) => {}
+                    Err(_) => return false,
+                }
+            }
+        });
+        let profile = Profile::for_host(&addr.to_string().parse().unwrap());
+        let (tx, mut rx) = mpsc::channel(16);
+        let handle = spawn(TabId(3), profile, Limits::default(), tx);
+        let (_, first) = rx.recv().await.unwrap();
+        assert!(matches!(first, HostEvent::Connected { .. }), "{first:?}");
+        // Far more than the socket buffers hold; what the task does not get written stays
+        // queued (or passes the outbound budget, which ends the task as well).
+        for _ in 0..64 {
+            if handle
+                .commands
+                .send(ConnCmd::Send(vec![0x40; 512 * 1024]))
+                .is_err()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let _ = handle.commands.send(ConnCmd::Close);
+        tokio::time::timeout(Duration::from_secs(30), handle.task)
+            .await
+            .expect("the closed tab's connection task must end")
+            .unwrap();
+        go_read.send(()).unwrap();
+        assert!(
+            host.await.unwrap(),
+            "the socket stayed open after the task ended"
+        );
+    }
+
+    #[tokio::test]
     async fn every_failed_endpoint_is_named_in_the_failure() {
         let port = closed_port();
         let mut profile = Profile::for_host(&format!("127.0.0.1:{port}").parse().unwrap());
@@ -232,6 +305,8 @@ mod tests {
         let e = ConnectionError::CertificateVerification {
             host: "mvs.example.com".to_owned(),
             reason: "self-signed certificate".to_owned(),
+            problem: CertProblem::UnknownIssuer,
+            cert: None,
         };
         let text = describe(&e);
         assert!(text.contains("mvs.example.com"), "{text}");
@@ -241,6 +316,30 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("--insecure"), "{text}");
+        // The advice fits the failure: no CA helps an expired certificate or another name.
+        let expired = describe(&ConnectionError::CertificateVerification {
+            host: "mvs".to_owned(),
+            reason: "certificate has expired".to_owned(),
+            problem: CertProblem::Expired,
+            cert: None,
+        });
+        assert!(expired.contains("must be renewed"), "{expired}");
+        assert!(!expired.contains("`ca-file`"), "{expired}");
+        let misnamed = describe(&ConnectionError::CertificateVerification {
+            host: "mvs".to_owned(),
+            reason: "hostname mismatch".to_owned(),
+            problem: CertProblem::NameMismatch,
+            cert: None,
+        });
+        assert!(misnamed.contains("not issued for `mvs`"), "{misnamed}");
+        assert!(misnamed.contains("profile's `host`"), "{misnamed}");
+        assert!(!misnamed.contains("`ca-file`"), "{misnamed}");
+        let plain = describe(&ConnectionError::NotTls {
+            host: "mvs".to_owned(),
+            port: 23,
+            telnet: true,
+        });
+        assert!(plain.contains("`tls = \"off\"`"), "{plain}");
         // Other errors keep their own words.
         assert_eq!(
             describe(&ConnectionError::HostClosed),
