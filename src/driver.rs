@@ -44,6 +44,39 @@ pub trait Tap: Send {
     fn client(&mut self, masked: &[u8]);
     /// Something that happened on the connection (TLS up, closed, why it ended).
     fn note(&mut self, text: &str);
+    /// Write out what is buffered (the connection ended, or the front end is done).
+    fn flush(&mut self) {}
+}
+
+/// An x3270 trace file is a tap: host bytes as `<` lines, ours (masked) as `>` lines, notes
+/// as comments with the wall-clock time. A write error is logged, not fatal: a full disk
+/// must not end the session.
+impl<W: std::io::Write + Send> Tap for crate::trace::writer::TraceWriter<W> {
+    fn host(&mut self, bytes: &[u8]) {
+        if let Err(e) = crate::trace::writer::TraceWriter::host(self, bytes) {
+            tracing::warn!(error = %e, "cannot write the trace");
+        }
+    }
+
+    fn client(&mut self, masked: &[u8]) {
+        if let Err(e) = crate::trace::writer::TraceWriter::client(self, masked) {
+            tracing::warn!(error = %e, "cannot write the trace");
+        }
+    }
+
+    #[allow(clippy::disallowed_methods)] // a trace note carries the wall-clock time
+    fn note(&mut self, text: &str) {
+        let now = std::time::SystemTime::now();
+        if let Err(e) = crate::trace::writer::TraceWriter::note(self, now, text) {
+            tracing::warn!(error = %e, "cannot write the trace");
+        }
+    }
+
+    fn flush(&mut self) {
+        if let Err(e) = crate::trace::writer::TraceWriter::flush(self) {
+            tracing::warn!(error = %e, "cannot write the trace");
+        }
+    }
 }
 
 /// What the driver asks the front end to do.
@@ -281,10 +314,12 @@ impl Driver {
     }
 
     /// The disconnect was the operator's (or the front end's) own: the driver stops
-    /// accepting host input and keeps the last screen. No reason is recorded.
-    pub fn disconnected(&mut self) {
+    /// accepting host input and keeps the last screen; `note` goes to the tap. No end
+    /// reason is recorded.
+    pub fn disconnected(&mut self, note: impl Into<String>) {
         if let Some(tap) = &mut self.tap {
-            tap.note("disconnected");
+            tap.note(&note.into());
+            tap.flush();
         }
         self.connected = false;
     }
@@ -364,6 +399,7 @@ impl Driver {
         tracing::info!(error = %e, "session ended");
         if let Some(tap) = &mut self.tap {
             tap.note(&format!("connection ended: {e}"));
+            tap.flush();
         }
         self.connected = false;
         if self.ended.is_none() {

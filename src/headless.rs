@@ -834,8 +834,123 @@ struct JsonOut<'a> {
     /// The keys that were not sent, in order, and why.
     not_sent: &'a [StepRef],
     not_sent_reason: Option<&'a str>,
-    host_errors: &'a [String],
+    host_errors: Vec<String>,
     error: Option<&'a str>,
+    /// The session's figures, as counted where each fact happened.
+    stats: StatsOut,
+}
+
+/// Milliseconds, with microseconds kept (JSON has no duration type).
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// One response-time bucket: responses that took at most `le_seconds` (no bound: above
+/// the last), not cumulative.
+#[derive(Debug, Serialize)]
+struct BucketOut {
+    le_seconds: Option<f64>,
+    count: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct ResponseOut {
+    count: u64,
+    last_ms: Option<f64>,
+    mean_ms: Option<f64>,
+    max_ms: f64,
+    buckets: Vec<BucketOut>,
+}
+
+#[derive(Debug, Serialize)]
+struct HostErrorsOut {
+    malformed: u64,
+    violation: u64,
+    unsupported: u64,
+}
+
+/// `--json`'s `stats`: the driver's snapshot (crate::driver::Snapshot), in plain units.
+#[derive(Debug, Serialize)]
+struct StatsOut {
+    endpoint: Option<String>,
+    connect_ms: Option<f64>,
+    /// From the connection opening to the host's first byte.
+    first_byte_ms: Option<f64>,
+    /// none / verified / unverified, and whether it came by STARTTLS.
+    tls: &'static str,
+    starttls: bool,
+    mode: &'static str,
+    tn3270e_functions: Vec<&'static str>,
+    terminal_type: Option<String>,
+    lu: Option<String>,
+    connections: u32,
+    reconnects: u32,
+    /// The telnet stream, inside TLS.
+    bytes_in: u64,
+    bytes_out: u64,
+    records_in: u64,
+    records_out: u64,
+    aids: std::collections::BTreeMap<String, u64>,
+    response: ResponseOut,
+    keyboard_locked_ms: f64,
+    host_errors: HostErrorsOut,
+    negative_responses: u64,
+    oversized_records: u64,
+    alarms: u64,
+}
+
+fn stats(client: &Client) -> StatsOut {
+    let snap = client.driver().stats();
+    let (s, l) = (&snap.session, &snap.link);
+    let first_byte_ms = match (l.connected_at, s.first_byte_at) {
+        (Some(open), Some(first)) => Some(ms(first.saturating_duration_since(open))),
+        _ => None,
+    };
+    StatsOut {
+        endpoint: l.endpoint.clone(),
+        connect_ms: l.connect_time.map(ms),
+        first_byte_ms,
+        tls: match l.tls {
+            None => "none",
+            Some(true) => "verified",
+            Some(false) => "unverified",
+        },
+        starttls: l.starttls,
+        mode: mode_name(snap.mode),
+        tn3270e_functions: snap.functions.clone(),
+        terminal_type: l.terminal_type.clone(),
+        lu: l.lu.clone(),
+        connections: l.connections,
+        reconnects: l.reconnects,
+        bytes_in: s.bytes_in,
+        bytes_out: s.bytes_out,
+        records_in: s.records_in,
+        records_out: s.records_out,
+        aids: s.aids.by_name().into_iter().collect(),
+        response: ResponseOut {
+            count: s.response.count(),
+            last_ms: s.response.last().map(ms),
+            mean_ms: s.response.mean().map(ms),
+            max_ms: ms(s.response.max()),
+            buckets: s
+                .response
+                .buckets()
+                .map(|(le, count)| BucketOut {
+                    le_seconds: le.map(|d| d.as_secs_f64()),
+                    count,
+                })
+                .collect(),
+        },
+        keyboard_locked_ms: ms(s.keyboard_locked),
+        host_errors: HostErrorsOut {
+            malformed: s.host_errors.malformed,
+            violation: s.host_errors.violation,
+            unsupported: s.host_errors.unsupported,
+        },
+        negative_responses: s.negative_responses,
+        oversized_records: s.oversized_records,
+        alarms: s.alarms,
+    }
 }
 
 fn mode_name(m: Mode) -> &'static str {
@@ -928,6 +1043,7 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
             not_sent_reason: outcome.not_sent_reason.as_deref(),
             host_errors: client.host_errors(),
             error: outcome.failure.as_deref(),
+            stats: stats(client),
         };
         match serde_json::to_string(&j) {
             Ok(s) => {
@@ -988,6 +1104,36 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
         );
         eprintln!("keyboard: {}", s.keyboard);
         eprintln!("host: {}", s.host);
+        let st = stats(client);
+        eprintln!(
+            "bytes: {} in, {} out; records: {} in, {} out",
+            st.bytes_in, st.bytes_out, st.records_in, st.records_out
+        );
+        let aids: Vec<String> = st.aids.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        eprintln!(
+            "aids: {}",
+            if aids.is_empty() {
+                "none".to_owned()
+            } else {
+                aids.join(", ")
+            }
+        );
+        if let (Some(last), Some(mean)) = (st.response.last_ms, st.response.mean_ms) {
+            eprintln!(
+                "response: last {last:.1} ms, mean {mean:.1} ms, max {:.1} ms",
+                st.response.max_ms
+            );
+        }
+        if let Some(c) = st.connect_ms {
+            eprintln!("connect: {c:.1} ms");
+        }
+        let e = &st.host_errors;
+        if e.malformed + e.violation + e.unsupported > 0 {
+            eprintln!(
+                "host errors: {} malformed, {} violation, {} unsupported; {} negative responses",
+                e.malformed, e.violation, e.unsupported, st.negative_responses
+            );
+        }
     }
 }
 

@@ -160,7 +160,7 @@ impl Tab {
                 self.ended(why, Some(now));
             }
             HostEvent::Failed(message) => {
-                self.driver.disconnected();
+                self.driver.disconnected("disconnected");
                 self.badges.error |= !self.foreground;
                 self.ended(message, Some(now));
             }
@@ -184,7 +184,7 @@ impl Tab {
 
     /// The operator disconnected: host input is no longer taken.
     pub(crate) fn disconnect(&mut self) {
-        self.driver.disconnected();
+        self.driver.disconnected("disconnected");
     }
 
     /// A session timer came due.

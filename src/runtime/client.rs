@@ -1,23 +1,23 @@
-//! A scripted driver: one `Session` on one connection, for the headless client and tests.
+//! The headless client: one [`Driver`] on one [`Connection`], for `r3270 screen` and tests.
 //!
-//! [`Client`] owns its [`Session`] and the [`Connection`] handle and follows the polling
-//! contract of `docs/ARCHITECTURE.md`: every chunk from the host goes to `handle_input`,
-//! `poll_transmit` and `poll_event` are drained after every call, `SessionEvent::StartTls`
-//! hands the handshake to the connection task and its result goes back through
-//! `handle_tls_established`, and `handle_timeout` is called when `poll_timeout` asks. It
-//! has no user interface and prints nothing; the TUI will have its own loop over many
-//! sessions.
+//! [`Client`] is the async pump around the sans-IO driver: every event from the connection
+//! task goes to the driver, what the driver asks for (bytes, a STARTTLS handshake, an
+//! abort) goes to the connection, and the driver's timer is slept on. The session's
+//! bookkeeping (the record tracker, the record-size policy, the trace tap, statistics) is
+//! the driver's, shared with the TUI's tabs; what is left here is waiting: for a first
+//! screen, for the answer to an AID, for the host to fall quiet. It has no user interface
+//! and prints nothing.
 
 use std::io::Write;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::proto::{Key, LockReason, Mode, Session, SessionEvent, TerminalConfig};
+use crate::driver::{Connected, Driver, Output};
+use crate::proto::{Key, LockReason, Mode, Session, TerminalConfig};
 use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, ConnectOptions, Connection};
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
-use crate::runtime::record::RecordTracker;
 use crate::trace::writer::TraceWriter;
 
 /// How long the host must stay silent after unlocking before a screen counts as final
@@ -61,26 +61,17 @@ pub enum Answer {
 /// A trace sink the client writes both directions to.
 pub type Trace = TraceWriter<Box<dyn Write + Send>>;
 
-/// One session on one connection, driven by a script.
+/// One session on one connection, driven by a script: a [`Driver`] and its connection.
 pub struct Client {
-    session: Session,
+    driver: Driver,
     conn: Connection,
-    ended: Option<ConnectionError>,
-    /// The host has drawn something since the connection opened.
-    drawn: bool,
-    last_input: Instant,
-    tracker: RecordTracker,
-    trace: Option<Trace>,
-    host_errors: Vec<String>,
-    alarms: usize,
 }
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Client")
             .field("peer", &self.conn.peer())
-            .field("mode", &self.session.mode())
-            .field("ended", &self.ended)
+            .field("driver", &self.driver)
             .finish_non_exhaustive()
     }
 }
@@ -98,36 +89,39 @@ impl Client {
         if !spec.tn3270e {
             cfg.tn3270e = false;
         }
+        let started = Instant::now();
         let conn = Connection::open(spec, opts).await?;
-        let mut session = Session::new(cfg);
-        session.set_max_record(opts.limits.max_record_bytes);
-        session.set_typeahead_limit(opts.limits.type_ahead);
-        if let Some(verified) = conn.direct_tls() {
-            session.set_secure(verified);
-        }
-        Ok(Client {
-            session,
-            conn,
-            ended: None,
-            drawn: false,
-            last_input: Instant::now(),
-            tracker: RecordTracker::default(),
-            trace: None,
-            host_errors: Vec::new(),
-            alarms: 0,
-        })
+        let mut driver = Driver::new(
+            cfg,
+            opts.limits.max_record_bytes,
+            opts.limits.type_ahead,
+        );
+        driver.connected(
+            std::time::Instant::now(),
+            Connected {
+                endpoint: spec.to_string(),
+                peer: conn.peer(),
+                direct_tls: conn.direct_tls(),
+                connect_time: Some(started.elapsed()),
+            },
+        );
+        Ok(Client { driver, conn })
     }
 
     /// Record every byte, both ways, from now on. What the operator types into non-display
     /// (password) fields is recorded masked: the session builds the copy of each read reply
     /// with it replaced (`Session::set_masked_copy`); the wire is untouched.
     pub fn set_trace(&mut self, trace: Trace) {
-        self.session.set_masked_copy(true);
-        self.trace = Some(trace);
+        self.driver.set_tap(Box::new(trace));
     }
 
     pub fn session(&self) -> &Session {
-        &self.session
+        self.driver.session()
+    }
+
+    /// The session's driver: statistics, host errors, why the connection ended.
+    pub fn driver(&self) -> &Driver {
+        &self.driver
     }
 
     /// The address connected to.
@@ -137,28 +131,29 @@ impl Client {
 
     /// Why the connection ended, once it has.
     pub fn ended(&self) -> Option<&ConnectionError> {
-        self.ended.as_ref()
+        self.driver.ended()
     }
 
-    /// Malformed host data the session reported (and survived), oldest first.
-    pub fn host_errors(&self) -> &[String] {
-        &self.host_errors
+    /// Malformed host data the session reported (and survived), oldest first (the newest
+    /// 32; the statistics count them all).
+    pub fn host_errors(&self) -> Vec<String> {
+        self.driver.host_errors().map(ToString::to_string).collect()
     }
 
     /// Whether the host has drawn anything on the screen yet.
     pub fn drawn(&self) -> bool {
-        self.drawn
+        self.driver.drawn()
     }
 
     /// How many times the host rang the alarm.
-    pub fn alarms(&self) -> usize {
-        self.alarms
+    pub fn alarms(&self) -> u64 {
+        self.driver.stats().session.alarms
     }
 
     /// Press one key (typed characters are `Key::Char`). AIDs are sent at once; use
     /// [`Client::aid`] to also wait for the answer.
     pub fn key(&mut self, key: Key) {
-        self.session.handle_key(key, std::time::Instant::now());
+        self.driver.key(std::time::Instant::now(), key);
         self.flush();
     }
 
@@ -173,7 +168,8 @@ impl Client {
     /// been quiet for [`QUIET`] (at most [`MAX_SETTLE`]).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Wait {
         self.pump(Instant::now() + timeout, |c| {
-            c.drawn && !c.session.is_locked() && c.session.mode() != Mode::Negotiating
+            let session = c.session();
+            c.drawn() && !session.is_locked() && session.mode() != Mode::Negotiating
         })
         .await
     }
@@ -188,16 +184,16 @@ impl Client {
     /// pressed on an unlocked keyboard: on a locked one it would be queued or dropped, and
     /// a script must know that it was not sent.
     pub async fn press_and_wait(&mut self, key: Key, timeout: Duration) -> Answer {
-        if let Some(lock) = self.session.oia().lock {
+        if let Some(lock) = self.session().oia().lock {
             return Answer::Locked(lock);
         }
         self.key(key);
-        if let Some(lock @ LockReason::Operator(_)) = self.session.oia().lock {
+        if let Some(lock @ LockReason::Operator(_)) = self.session().oia().lock {
             // Refused by field rules (e.g. a mandatory field): nothing went to the host.
             return Answer::Refused(lock);
         }
         match self
-            .pump(Instant::now() + timeout, |c| !c.session.is_locked())
+            .pump(Instant::now() + timeout, |c| !c.session().is_locked())
             .await
         {
             Wait::Ready => Answer::Answered,
@@ -209,7 +205,7 @@ impl Client {
     /// Let time pass while still serving the connection.
     pub async fn pause(&mut self, duration: Duration) {
         let deadline = Instant::now() + duration;
-        while Instant::now() < deadline && self.ended.is_none() {
+        while Instant::now() < deadline && self.ended().is_none() {
             self.step(deadline).await;
         }
     }
@@ -219,14 +215,10 @@ impl Client {
     /// and the error says so (a host that does not take our bytes).
     pub async fn close(mut self) -> Result<(), ConnectionError> {
         let closed = self.conn.close_within(CLOSE_GRACE).await;
-        if let Some(t) = &mut self.trace {
-            let note = match &closed {
-                Ok(()) => "disconnected".to_owned(),
-                Err(e) => format!("disconnected: {e}"),
-            };
-            let _ = t.note(SystemTime::now(), &note);
-            let _ = t.flush();
-        }
+        self.driver.disconnected(match &closed {
+            Ok(()) => "disconnected".to_owned(),
+            Err(e) => format!("disconnected: {e}"),
+        });
         closed
     }
 
@@ -244,12 +236,13 @@ impl Client {
             } else {
                 None
             };
+            let quiet_at = self.quiet_at();
             if let Some(since) = held_since {
-                if now >= self.last_input + QUIET || now >= since + MAX_SETTLE || now >= deadline {
+                if now >= quiet_at || now >= since + MAX_SETTLE || now >= deadline {
                     return Wait::Ready;
                 }
             }
-            if self.ended.is_some() {
+            if self.ended().is_some() {
                 // The last screen before a hang-up still counts (sign-off screens do this).
                 return if holds { Wait::Ready } else { Wait::Ended };
             }
@@ -257,125 +250,71 @@ impl Client {
                 return Wait::TimedOut;
             }
             let wake = held_since.map_or(deadline, |since| {
-                deadline
-                    .min(self.last_input + QUIET)
-                    .min(since + MAX_SETTLE)
+                deadline.min(quiet_at).min(since + MAX_SETTLE)
             });
             self.step(wake).await;
         }
     }
 
+    /// When the host will have been quiet for [`QUIET`] (now, if it never spoke).
+    fn quiet_at(&self) -> Instant {
+        self.driver
+            .last_input()
+            .map_or_else(Instant::now, |t| Instant::from_std(t) + QUIET)
+    }
+
     /// Handle one event from the connection, or the session's timer, or wake at `until`.
     async fn step(&mut self, until: Instant) {
         let timer = self
-            .session
+            .driver
             .poll_timeout()
             .map_or(until, |t| Instant::from_std(t).min(until));
         tokio::select! {
-            ev = self.conn.next_event(), if self.ended.is_none() => self.on_event(ev),
+            ev = self.conn.next_event(), if self.driver.ended().is_none() => self.on_event(ev),
             () = tokio::time::sleep_until(timer) => {
-                let now = std::time::Instant::now();
-                if self.session.poll_timeout().is_some_and(|t| t <= now) {
-                    self.session.handle_timeout(now);
-                    self.flush();
-                }
+                self.driver.timeout(std::time::Instant::now());
+                self.flush();
             }
         }
     }
 
     fn on_event(&mut self, ev: Option<ConnEvent>) {
+        let now = std::time::Instant::now();
         match ev {
-            Some(ConnEvent::Data(bytes)) => {
-                if let Some(t) = &mut self.trace {
-                    let _ = t.host(&bytes);
-                }
-                self.tracker.feed(&bytes);
-                self.last_input = Instant::now();
-                let oversized = self.session.oversized_records();
-                self.session.handle_input(std::time::Instant::now(), &bytes);
-                if self.session.oversized_records() > oversized {
-                    // A host that sends more than the limit is not to be trusted with the
-                    // rest of the session: stop reading at once and say why.
-                    let limit = self.session.max_record();
-                    tracing::warn!(limit, "record size limit hit; disconnecting");
-                    self.flush();
-                    self.conn.abort();
-                    self.end(ConnectionError::RecordTooLarge { limit });
-                    return;
-                }
-                if !self.session.mode().is_3270() {
-                    // NVT text has no records; only 3270 data can be cut mid-record.
-                    self.tracker.reset();
-                }
-                self.flush();
-            }
+            Some(ConnEvent::Data(bytes)) => self.driver.input(now, &bytes),
             Some(ConnEvent::TlsEstablished { verified }) => {
-                if let Some(t) = &mut self.trace {
-                    let _ = t.note(SystemTime::now(), "TLS established");
-                }
                 tracing::debug!(verified, "session: TLS established");
-                self.session.handle_tls_established(verified);
-                self.flush();
+                self.driver.tls_established(now, verified);
             }
-            Some(ConnEvent::Closed) => {
-                let bytes = self.tracker.open_bytes();
-                self.end(if bytes > 0 {
-                    ConnectionError::ClosedMidRecord { bytes }
-                } else {
-                    ConnectionError::HostClosed
-                });
-            }
-            Some(ConnEvent::Error(ConnectionError::Reset { .. })) => {
-                let mid_record = self.tracker.open_bytes() > 0;
-                self.end(ConnectionError::Reset { mid_record });
-            }
-            Some(ConnEvent::Error(e)) => self.end(e),
-            None => self.end(ConnectionError::TaskGone),
+            Some(ConnEvent::Closed) => self.driver.closed(now),
+            Some(ConnEvent::Error(e)) => self.driver.failed(now, e),
+            None => self.driver.failed(now, ConnectionError::TaskGone),
         }
+        self.flush();
     }
 
-    fn end(&mut self, e: ConnectionError) {
-        tracing::info!(error = %e, "session ended");
-        if let Some(t) = &mut self.trace {
-            let _ = t.note(SystemTime::now(), &format!("connection ended: {e}"));
-            let _ = t.flush();
-        }
-        if self.ended.is_none() {
-            self.ended = Some(e);
-        }
-    }
-
-    /// The polling contract: bytes first, in order, then events.
+    /// Carry out what the driver asks for, in order.
     fn flush(&mut self) {
-        while let Some((bytes, kept)) = self.session.poll_transmit_masked() {
-            if let Some(t) = &mut self.trace {
-                let _ = t.client(&kept);
-            }
-            if self.ended.is_none() {
-                if let Err(e) = self.conn.send(bytes) {
-                    // Over the outbound budget (or the task is gone): a host that does not
-                    // read our replies is not read or written any further.
+        while let Some(output) = self.driver.poll_output() {
+            let result = match output {
+                Output::Send(bytes) => self.conn.send(bytes),
+                Output::StartTls => self.conn.start_tls(),
+                Output::Abort => {
+                    // A host past a limit is not read or written any further.
+                    tracing::warn!("host broke a limit; disconnecting");
                     self.conn.abort();
-                    self.end(e);
+                    Ok(())
                 }
+            };
+            if let Err(e) = result {
+                // Over the outbound budget (or the task is gone): a host that does not read
+                // our replies is not read or written any further.
+                self.conn.abort();
+                self.driver.failed(std::time::Instant::now(), e);
             }
         }
-        while let Some(ev) = self.session.poll_event() {
-            match ev {
-                SessionEvent::StartTls => {
-                    if let Err(e) = self.conn.start_tls() {
-                        self.end(e);
-                    }
-                }
-                SessionEvent::ScreenChanged => self.drawn = true,
-                SessionEvent::Alarm => self.alarms += 1,
-                SessionEvent::HostError { error, .. } => {
-                    // The engine's errors describe framing and orders, never field contents.
-                    tracing::debug!(%error, kind = error.kind().name(), "host error");
-                    self.host_errors.push(error.to_string());
-                }
-                _ => {}
-            }
-        }
+        // Engine events matter to the driver (which keeps what a script needs); a script
+        // has no bell or badges, so the rest are dropped here.
+        while self.driver.poll_event().is_some() {}
     }
 }
