@@ -59,7 +59,7 @@ impl EorCounter {
 }
 
 /// Copy `from` to `to` until `from` ends, counting; then pass the end on.
-fn pump(mut from: TcpStream, mut to: TcpStream, done: mpsc::Sender<Flow>) {
+fn pump(mut from: TcpStream, mut to: TcpStream, done: &mpsc::Sender<Flow>) {
     let mut counter = EorCounter::default();
     let mut bytes = 0u64;
     let mut buf = [0u8; 8192];
@@ -94,8 +94,8 @@ fn relay(host_port: u16) -> (u16, mpsc::Receiver<(Flow, Flow)>) {
         let (down_tx, down_rx) = mpsc::channel();
         let (up_tx, up_rx) = mpsc::channel();
         let (c2, h2) = (client.try_clone().unwrap(), host.try_clone().unwrap());
-        thread::spawn(move || pump(host, client, down_tx));
-        thread::spawn(move || pump(c2, h2, up_tx));
+        thread::spawn(move || pump(host, client, &down_tx));
+        thread::spawn(move || pump(c2, h2, &up_tx));
         let down = down_rx.recv().unwrap();
         let up = up_rx.recv().unwrap();
         let _ = tx.send((down, up));
@@ -112,15 +112,7 @@ fn json_statistics_equal_what_a_relay_counted_both_ways() {
     let target = format!("127.0.0.1:{relay_port}");
     let run = common::r3270(
         &[
-            "screen",
-            "--json",
-            "--model",
-            "2",
-            &target,
-            "=DEMO",
-            "Tab",
-            "=DEMO",
-            "Enter",
+            "screen", "--json", "--model", "2", &target, "=DEMO", "Tab", "=DEMO", "Enter",
         ],
         Duration::from_secs(60),
     );
@@ -153,7 +145,10 @@ fn json_statistics_equal_what_a_relay_counted_both_ways() {
     // The connection's facts.
     assert_eq!(stats["endpoint"], target, "{stats}");
     assert_eq!(stats["mode"], "TN3270E", "{stats}");
-    assert_eq!(stats["lu"].as_str().map(|l| l.starts_with("DEMO")), Some(true));
+    assert_eq!(
+        stats["lu"].as_str().map(|l| l.starts_with("DEMO")),
+        Some(true)
+    );
     assert_eq!(stats["tls"], "none");
     assert_eq!(stats["connections"], 1);
     assert_eq!(stats["host_errors"]["malformed"], 0);
