@@ -140,6 +140,12 @@ pub struct Args {
     /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// After the first screen and after each AID's answer, wait until the host has been
+    /// quiet for MS milliseconds (at most 1 s) before going on. 0 (the default) goes on as
+    /// soon as the keyboard unlocks, as s3270's Wait(Unlock) does; a host that sends a
+    /// second record right after the one that unlocks needs a few hundred.
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub settle: u64,
     /// A profile from the configuration, or a host: `[L:][N:][LU@]host[:port]`.
     #[arg(value_name = "PROFILE|HOST[:PORT]")]
     pub target: String,
@@ -554,6 +560,7 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     if let Some(t) = trace {
         client.set_trace(t);
     }
+    client.set_settle(Duration::from_millis(args.settle));
     let secs = target.timeout.as_secs_f64();
     // Why the keyboard was locked when the keys were to start, if it was.
     let mut first_lock = None;

@@ -116,8 +116,10 @@ fn compare(cfg: &Config, flow: &[(&str, &str, &[&str])]) {
     }
     if let Some(last) = flow.last() {
         if last.0 == "sign-off" {
-            // The goodbye screen stays; the host's close is reported, not an error.
-            let mut args: Vec<&str> = vec!["screen"];
+            // The goodbye screen stays; the host's close is reported, not an error. The host
+            // closes just after the goodbye screen unlocks: `--settle` waits for that (with
+            // the default 0, r3270 is done at the unlock and closes first, as s3270 would).
+            let mut args: Vec<&str> = vec!["screen", "--settle", "500"];
             args.extend_from_slice(cfg.r3270);
             args.push(&host);
             args.extend_from_slice(&keys);

@@ -20,8 +20,9 @@ use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
 use crate::trace::writer::TraceWriter;
 
-/// How long the host must stay silent after unlocking before a screen counts as final
-/// (hosts often send a second record right after the one that unlocks).
+/// How long the host must stay silent after unlocking before a screen counts as final, by
+/// default for a [`Client`] (some hosts send a second record right after the one that
+/// unlocks). `r3270 screen` sets it with `--settle` (default 0, as s3270's `Wait(Unlock)`).
 pub const QUIET: Duration = Duration::from_millis(200);
 
 /// The longest a wait holds out for [`QUIET`] once its condition holds. A host that redraws
@@ -65,6 +66,8 @@ pub type Trace = TraceWriter<Box<dyn Write + Send>>;
 pub struct Client {
     driver: Driver,
     conn: Connection,
+    /// How long the host must be quiet once a wait's condition holds ([`QUIET`] unless set).
+    settle: Duration,
 }
 
 impl std::fmt::Debug for Client {
@@ -91,11 +94,7 @@ impl Client {
         }
         let started = Instant::now();
         let conn = Connection::open(spec, opts).await?;
-        let mut driver = Driver::new(
-            cfg,
-            opts.limits.max_record_bytes,
-            opts.limits.type_ahead,
-        );
+        let mut driver = Driver::new(cfg, opts.limits.max_record_bytes, opts.limits.type_ahead);
         driver.connected(
             std::time::Instant::now(),
             Connected {
@@ -105,7 +104,17 @@ impl Client {
                 connect_time: Some(started.elapsed()),
             },
         );
-        Ok(Client { driver, conn })
+        Ok(Client {
+            driver,
+            conn,
+            settle: QUIET,
+        })
+    }
+
+    /// How long the host must stay quiet once a wait's condition holds before the wait
+    /// ends (at most [`MAX_SETTLE`]); zero ends it as soon as the condition holds.
+    pub fn set_settle(&mut self, settle: Duration) {
+        self.settle = settle;
     }
 
     /// Record every byte, both ways, from now on. What the operator types into non-display
@@ -256,11 +265,11 @@ impl Client {
         }
     }
 
-    /// When the host will have been quiet for [`QUIET`] (now, if it never spoke).
+    /// When the host will have been quiet for the settle time (now, if it never spoke).
     fn quiet_at(&self) -> Instant {
         self.driver
             .last_input()
-            .map_or_else(Instant::now, |t| Instant::from_std(t) + QUIET)
+            .map_or_else(Instant::now, |t| Instant::from_std(t) + self.settle)
     }
 
     /// Handle one event from the connection, or the session's timer, or wake at `until`.
