@@ -124,7 +124,17 @@ async fn screen_exits_when_the_host_stops_reading() {
     let (port, host) = flood().await;
     let run = tokio::task::spawn_blocking(move || {
         common::r3270(
-            &["screen", "--timeout", "5", &format!("127.0.0.1:{port}")],
+            // --settle keeps the session reading after the first screen (the flood never
+            // falls quiet), so the outbound budget is what ends it, as before --settle
+            // existed; with the default 0 screen is done at the unlock, before the flood.
+            &[
+                "screen",
+                "--timeout",
+                "5",
+                "--settle",
+                "1000",
+                &format!("127.0.0.1:{port}"),
+            ],
             Duration::from_secs(120),
         )
     })
