@@ -15,19 +15,11 @@ use std::net::{TcpListener, TcpStream};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use common::tn3270_host::{BINARY, DO, EOR, IAC, OPT_EOR, SB, SE, TTYPE, WILL};
 use common::{free_port, r3270};
 
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-const IAC: u8 = 0xFF;
-const DO: u8 = 0xFD;
-const WILL: u8 = 0xFB;
-const SB: u8 = 0xFA;
-const SE: u8 = 0xF0;
-const EOR: u8 = 0xEF;
-const TTYPE: u8 = 24;
-const OPT_EOR: u8 = 25;
-const BINARY: u8 = 0;
 
 /// A one-connection host: `script` runs on the accepted stream in a thread.
 fn host(script: impl FnOnce(TcpStream) + Send + 'static) -> (u16, JoinHandle<()>) {

@@ -5,56 +5,20 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
+use common::tn3270_host::{EOR, HELLO, IAC, drain, negotiate};
 use r3270::limits::Limits;
 use r3270::proto::TerminalConfig;
 use r3270::runtime::{Client, ConnectOptions, ConnectionError, HostSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-
-const IAC: u8 = 0xFF;
-const DO: u8 = 0xFD;
-const WILL: u8 = 0xFB;
-const SB: u8 = 0xFA;
-const SE: u8 = 0xF0;
-const EOR: u8 = 0xEF;
-const TTYPE: u8 = 24;
-const OPT_EOR: u8 = 25;
-const BINARY: u8 = 0;
-
-/// Erase/Write, keyboard restore, "HELLO" in a protected field, IAC EOR.
-const HELLO: &[u8] = &[
-    0xF5, 0xC2, 0x11, 0x40, 0x40, 0x1D, 0x60, 0xC8, 0xC5, 0xD3, 0xD3, 0xD6, IAC, EOR,
-];
+use tokio::net::TcpListener;
 
 /// The most the host will send before it gives up: far more than the limit, so a client
 /// that kept reading (and buffering) would be caught.
 const FLOOD: usize = 64 * 1024 * 1024;
-
-/// Read what the client sends within a short while.
-async fn drain(s: &mut TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
-        if n == 0 {
-            break;
-        }
-    }
-}
-
-/// Plain TN3270 negotiation (RFC 1576): terminal type, EOR and BINARY both ways.
-async fn negotiate(s: &mut TcpStream) {
-    s.write_all(&[IAC, DO, TTYPE]).await.unwrap();
-    drain(s).await;
-    s.write_all(&[IAC, SB, TTYPE, 1, IAC, SE]).await.unwrap();
-    drain(s).await;
-    s.write_all(&[
-        IAC, DO, OPT_EOR, IAC, WILL, OPT_EOR, IAC, DO, BINARY, IAC, WILL, BINARY,
-    ])
-    .await
-    .unwrap();
-    drain(s).await;
-}
 
 /// What the host saw.
 #[derive(Debug)]

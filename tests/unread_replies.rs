@@ -11,27 +11,13 @@ mod common;
 
 use std::time::Duration;
 
+use common::tn3270_host::{EOR, HELLO, IAC, negotiate};
 use r3270::proto::TerminalConfig;
 use r3270::runtime::connection::CLOSE_GRACE;
 use r3270::runtime::{Client, ConnectOptions, Connection, ConnectionError, HostSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::time::Instant;
-
-const IAC: u8 = 0xFF;
-const DO: u8 = 0xFD;
-const WILL: u8 = 0xFB;
-const SB: u8 = 0xFA;
-const SE: u8 = 0xF0;
-const EOR: u8 = 0xEF;
-const TTYPE: u8 = 24;
-const OPT_EOR: u8 = 25;
-const BINARY: u8 = 0;
-
-/// Erase/Write, keyboard restore, "HELLO" in a protected field, IAC EOR.
-const HELLO: &[u8] = &[
-    0xF5, 0xC2, 0x11, 0x40, 0x40, 0x1D, 0x60, 0xC8, 0xC5, 0xD3, 0xD3, 0xD6, IAC, EOR,
-];
 
 /// Write Structured Field with one Read Partition (0x01) Query (0x02) for partition 0xFF
 /// (doubled, as telnet binary data must be), then IAC EOR: 9 bytes that each ask for a
@@ -41,31 +27,6 @@ const QUERY: &[u8] = &[0xF3, 0x00, 0x05, 0x01, IAC, IAC, 0x02, IAC, EOR];
 /// How long the host keeps trying before it reports that the client never let go: far
 /// above any normal run, it only turns a hang into a failed assertion.
 const HOST_GIVES_UP: Duration = Duration::from_secs(90);
-
-/// Read what the client sends within a short while (negotiation only: once the flood
-/// starts, the host never reads again).
-async fn drain(s: &mut TcpStream) {
-    let mut buf = [0u8; 4096];
-    while let Ok(Ok(n)) = tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
-        if n == 0 {
-            break;
-        }
-    }
-}
-
-/// Plain TN3270 negotiation (RFC 1576): terminal type, EOR and BINARY both ways.
-async fn negotiate(s: &mut TcpStream) {
-    s.write_all(&[IAC, DO, TTYPE]).await.unwrap();
-    drain(s).await;
-    s.write_all(&[IAC, SB, TTYPE, 1, IAC, SE]).await.unwrap();
-    drain(s).await;
-    s.write_all(&[
-        IAC, DO, OPT_EOR, IAC, WILL, OPT_EOR, IAC, DO, BINARY, IAC, WILL, BINARY,
-    ])
-    .await
-    .unwrap();
-    drain(s).await;
-}
 
 /// What the flooding host saw.
 #[derive(Debug)]

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use r3270::proto::{Key, Session, TerminalConfig};
 
 pub mod tmux;
+pub mod tn3270_host;
 
 /// Report a missing far side: a skip on a developer's machine, a failure under CI (`CI` is
 /// set when `.ci/run` runs), where `.ci/run` installed everything and a skip would hide a
