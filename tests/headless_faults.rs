@@ -20,7 +20,6 @@ use common::{free_port, r3270};
 
 const HANG_GUARD: Duration = Duration::from_secs(60);
 
-
 /// A one-connection host: `script` runs on the accepted stream in a thread.
 fn host(script: impl FnOnce(TcpStream) + Send + 'static) -> (u16, JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
