@@ -480,28 +480,6 @@ fn quitting_asks_first_then_gives_the_shell_back() {
     t.assert_restored();
 }
 
-/// The PIDs whose parent is `parent` (from `/proc`, so no procps is needed).
-fn children(parent: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if !name.bytes().all(|b| b.is_ascii_digit()) {
-            continue;
-        }
-        // `pid (comm) state ppid ...`: the command may hold spaces, so split after `)`.
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1));
-        if ppid == Some(parent) {
-            out.push(name);
-        }
-    }
-    out
-}
-
 /// Kills a process by PID when dropped, unless it has ended.
 struct PidGuard(String);
 
@@ -537,7 +515,7 @@ fn r3270_ends_when_its_terminal_goes_away_without_a_hangup_signal() {
     };
     wait_ready(&t, "Sign on");
     let parent = t.format("#{pane_pid}");
-    let pid = children(&parent)
+    let pid = common::children(&parent)
         .into_iter()
         .next()
         .unwrap_or_else(|| panic!("no r3270 under setsid {parent}"));

@@ -156,8 +156,47 @@ fn sigterm_restores_the_terminal() {
     assert!(status.success());
     t.wait_exit(DEADLINE);
     t.assert_restored();
-    // Ended by a signal, so not a success: the shell's code for death by SIGTERM.
-    assert_eq!(t.format("#{pane_dead_status}"), "143");
+}
+
+#[test]
+fn sigterm_exits_with_the_shells_code_for_it_not_zero() {
+    // Under a shell in the pane, so the shell reports r3270's exit status (tmux's own
+    // pane_dead_status is not always filled in before the pane is gone).
+    let dir = common::temp_dir("r3270-sigterm-status");
+    let status_file = dir.join("status");
+    let bin = Path::new(env!("CARGO_BIN_EXE_r3270"));
+    let script = format!(
+        "'{}' --demo; echo \"status=$?\" > '{}'",
+        bin.display(),
+        status_file.display()
+    );
+    let Some(t) = Tmux::start(
+        "r3270-sigterm-status",
+        120,
+        40,
+        Path::new("sh"),
+        &["-c", &script],
+    ) else {
+        common::skip("tmux");
+        return;
+    };
+    t.wait_for("Sign on", DEADLINE);
+    let shell = t.format("#{pane_pid}");
+    let r3270 = common::children(&shell);
+    assert_eq!(r3270.len(), 1, "{r3270:?}");
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &r3270[0]])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let end = std::time::Instant::now() + DEADLINE;
+    let mut text = String::new();
+    while !text.contains('\n') {
+        assert!(std::time::Instant::now() < end, "no status written");
+        std::thread::sleep(Duration::from_millis(20));
+        text = std::fs::read_to_string(&status_file).unwrap_or_default();
+    }
+    assert_eq!(text.trim(), "status=143");
 }
 
 /// An SGR report of the mouse moving with the left button held.

@@ -580,3 +580,25 @@ pub fn make_pki() -> TestPki {
     std::fs::write(&pki.key, &pki.key_pem).unwrap();
     pki
 }
+
+/// The PIDs of `parent`'s child processes, from /proc.
+pub fn children(parent: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        // `pid (comm) state ppid ...`: the command may hold spaces, so split after `)`.
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1));
+        if ppid == Some(parent) {
+            out.push(name);
+        }
+    }
+    out
+}
