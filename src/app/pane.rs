@@ -166,6 +166,47 @@ pub(crate) fn edit_line(input: &mut String, cursor: &mut usize, key: &KeyEvent) 
     }
 }
 
+/// A key on the input line of a list pane (palette, picker): an edit goes back to the first
+/// match, and any edit or move clears the error shown.
+pub(crate) fn list_input_key(
+    input: &mut String,
+    cursor: &mut usize,
+    selected: &mut usize,
+    error: &mut Option<String>,
+    key: &KeyEvent,
+) -> Handled {
+    match edit_line(input, cursor, key) {
+        Edit::Changed => {
+            *selected = 0;
+            *error = None;
+            Handled::Kept
+        }
+        Edit::Moved => {
+            *error = None;
+            Handled::Kept
+        }
+        Edit::NotText => Handled::No,
+    }
+}
+
+/// A movement action on a list pane's selection among `count` items; true when it was
+/// one (the error shown is cleared then).
+pub(crate) fn list_select(
+    selected: &mut usize,
+    error: &mut Option<String>,
+    count: usize,
+    action: &Action,
+) -> bool {
+    match moved(*selected, count, action) {
+        Some(s) => {
+            *selected = s;
+            *error = None;
+            true
+        }
+        None => false,
+    }
+}
+
 /// Inserts a pasted line at the cursor (in characters) and moves the cursor after it.
 pub(crate) fn insert_at(input: &mut String, cursor: &mut usize, line: &str) {
     let at = input

@@ -13,7 +13,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Edit, Handled, Pane, PaneCtx, Request, edit_line, insert_at, moved};
+use super::{Handled, Pane, PaneCtx, Request, insert_at, list_input_key, list_select};
 use crate::action::{Action, Arg};
 use crate::ui::overlay::{PaletteItem, draw_palette, palette_items};
 
@@ -100,24 +100,18 @@ impl Palette {
 
 impl Pane for Palette {
     fn key(&mut self, key: &KeyEvent, _ctx: &PaneCtx) -> Handled {
-        match edit_line(&mut self.input, &mut self.cursor, key) {
-            Edit::Changed => {
-                self.selected = 0;
-                self.error = None;
-                Handled::Kept
-            }
-            Edit::Moved => {
-                self.error = None;
-                Handled::Kept
-            }
-            Edit::NotText => Handled::No,
-        }
+        list_input_key(
+            &mut self.input,
+            &mut self.cursor,
+            &mut self.selected,
+            &mut self.error,
+            key,
+        )
     }
 
     fn action(&mut self, action: &Action, ctx: &PaneCtx) -> Handled {
-        if let Some(selected) = moved(self.selected, completions(ctx, &self.input).len(), action) {
-            self.selected = selected;
-            self.error = None;
+        let count = completions(ctx, &self.input).len();
+        if list_select(&mut self.selected, &mut self.error, count, action) {
             return Handled::Kept;
         }
         match action {

@@ -10,7 +10,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Edit, Handled, Pane, PaneCtx, Request, edit_line, moved};
+use super::{Handled, Pane, PaneCtx, Request, list_input_key, list_select};
 use crate::action::Action;
 use crate::ui::overlay::{PickerItem, draw_picker};
 
@@ -72,26 +72,20 @@ pub struct Picker {
 
 impl Pane for Picker {
     fn key(&mut self, key: &KeyEvent, _ctx: &PaneCtx) -> Handled {
+        // The picker's cursor is always at the end of its input.
         let mut cursor = self.input.chars().count();
-        match edit_line(&mut self.input, &mut cursor, key) {
-            Edit::Changed => {
-                self.selected = 0;
-                self.error = None;
-                Handled::Kept
-            }
-            Edit::Moved => {
-                self.error = None;
-                Handled::Kept
-            }
-            Edit::NotText => Handled::No,
-        }
+        list_input_key(
+            &mut self.input,
+            &mut cursor,
+            &mut self.selected,
+            &mut self.error,
+            key,
+        )
     }
 
     fn action(&mut self, action: &Action, ctx: &PaneCtx) -> Handled {
         let entries = entries(ctx, &self.input);
-        if let Some(selected) = moved(self.selected, entries.len(), action) {
-            self.selected = selected;
-            self.error = None;
+        if list_select(&mut self.selected, &mut self.error, entries.len(), action) {
             return Handled::Kept;
         }
         match action {

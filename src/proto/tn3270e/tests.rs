@@ -482,14 +482,7 @@ fn unsolicited_device_type_is_is_accepted() {
 
 #[test]
 fn function_names_round_trip_in_code_order() {
-    for f in [
-        Function::BindImage,
-        Function::DataStreamCtl,
-        Function::Responses,
-        Function::ScsCtlCodes,
-        Function::Sysreq,
-        Function::ContentionResolution,
-    ] {
+    for f in Function::ALL {
         assert_eq!(Function::from_name(f.name()), Some(f));
     }
     assert_eq!(
