@@ -40,6 +40,10 @@ pub mod logging;
 #[cfg(feature = "tui")]
 pub mod runtime;
 #[cfg(feature = "tui")]
+pub mod script;
+#[cfg(feature = "tui")]
+pub mod script_mode;
+#[cfg(feature = "tui")]
 pub mod theme;
 #[cfg(feature = "tui")]
 pub mod tui;

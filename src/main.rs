@@ -31,7 +31,9 @@ use r3270::trace::Trace;
         r3270                 the interactive client, starting with the connect picker\n\
         r3270 PROFILE|HOST    the interactive client, connected at once\n\
         r3270 --demo          the built-in demo host in this process, and a tab on it\n\
-        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\n\
+        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\
+        r3270 script [OPTS] [HOST]  s3270's script protocol on stdin/stdout (also when run \
+        as `s3270`); `r3270 script -help` lists its s3270-style options\n\n\
         In the client, Ctrl-] opens the command palette (any action by name, e.g. \
         `connect HOST`), Alt-H shows the keys, Ctrl-Q quits. `r3270 keys` prints the \
         effective keymap; docs/KEYS.md explains it."
@@ -162,6 +164,20 @@ fn load_config(file: Option<&PathBuf>) -> Result<Config, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // s3270's command line is single-dash words that clap does not take: `r3270 script`
+    // and r3270 started under the name `s3270` hand theirs to the script mode as is.
+    let argv: Vec<String> = std::env::args().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    if invoked_as == "s3270" {
+        return r3270::script_mode::main(&argv[1..]);
+    }
+    if argv.get(1).map(String::as_str) == Some("script") {
+        return r3270::script_mode::main(&argv[2..]);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
