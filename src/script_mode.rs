@@ -312,12 +312,15 @@ struct State {
 
 impl State {
     fn new(args: &ScriptArgs) -> Result<Self, String> {
-        let model: Model = args
+        let mut model: Model = args
             .model
             .as_deref()
             .unwrap_or("3279-4-E")
             .parse()
             .map_err(|e| format!("{e}"))?;
+        // s3270 always asks for the extended data stream (`-model 3278-2` sends
+        // IBM-3278-2-E); a drop-in must ask the host for the same.
+        model.extended = true;
         let mut terminal = TerminalConfig {
             model,
             terminal_type: args.terminal_type.clone(),
@@ -816,9 +819,16 @@ impl State {
             ..Options::default()
         };
         if let Some(c) = self.client.as_mut() {
-            // An operator error from an earlier action is cleared before the next one
-            // types, as s3270 does (its status line shows U again).
-            if matches!(c.session().oia().lock, Some(LockReason::Operator(_))) && name != "Reset" {
+            if matches!(c.session().oia().lock, Some(LockReason::Operator(_))) {
+                // An operator error from an earlier action: s3270 drops an AID pressed on
+                // it (ok, still locked, nothing sent) and clears it for any other key
+                // (its status line shows U again).
+                let aid = steps
+                    .first()
+                    .is_some_and(|s| matches!(s, Step::Key(Key::Aid(_) | Key::Attn)));
+                if aid {
+                    return Ok(vec![]);
+                }
                 c.key(Key::Reset);
             }
         }
@@ -1076,10 +1086,8 @@ impl State {
         let client = self.client.as_ref();
         let snapshot = client.map(|c| c.driver().stats());
         let grid = self.grid();
-        let terminal_name = snapshot
-            .as_ref()
-            .and_then(|s| s.link.terminal_type.clone())
-            .unwrap_or_else(|| self.terminal.terminal_type());
+        // s3270 reports the terminal type it asks for, whatever the host answered.
+        let terminal_name = self.terminal.terminal_type();
         Some(match key {
             "ConnectionState" => connection_state(client),
             "Cursor" => format!("{} {}", grid.cursor / grid.cols, grid.cursor % grid.cols),

@@ -58,14 +58,21 @@ impl Grid {
         let rows = usize::from(dims.rows);
         let cols = usize::from(dims.cols);
         let text: Vec<char> = session.text_rows().concat().chars().collect();
+        // A monochrome 3278 shows no colours: s3270 drops them from what it reports.
+        let colour = session.config().model.color;
         let mut cells = Vec::with_capacity(rows * cols);
         for (i, c) in screen.cells().enumerate() {
+            let mut ext = c.ext;
+            if !colour {
+                ext.fg = 0;
+                ext.bg = 0;
+            }
             cells.push(Cell {
                 ch: text.get(i).copied().unwrap_or(' '),
                 byte: c.byte(),
                 ge: c.is_ge(),
                 fa: c.attr(),
-                ext: c.ext,
+                ext,
             });
         }
         Grid {
