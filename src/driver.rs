@@ -343,6 +343,11 @@ impl Driver {
 
     // ----- state -------------------------------------------------------------------------
 
+    /// The session, when the driver is done with it (a replay's final state).
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
     pub fn session(&self) -> &Session {
         &self.session
     }

@@ -291,7 +291,15 @@ pub fn string_keys(text: &str) -> Result<Vec<Typed>, EscapeError> {
         let c = chars[i];
         i += 1;
         if c != '\\' {
-            out.push(Typed::Key(Key::Char(c)));
+            // Control characters typed as they are mean what their escapes mean.
+            out.push(Typed::Key(match c {
+                '\n' => Key::Aid(Aid::Enter),
+                '\t' => Key::Tab,
+                '\u{8}' => Key::Left,
+                '\u{c}' => Key::Aid(Aid::Clear),
+                '\r' => Key::NewLine,
+                c => Key::Char(c),
+            }));
             continue;
         }
         let Some(&e) = chars.get(i) else {
