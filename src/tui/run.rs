@@ -259,7 +259,10 @@ impl Loop {
     }
 
     fn host_event(&mut self, tab: TabId, event: HostEvent) -> anyhow::Result<()> {
-        if matches!(event, HostEvent::Closed | HostEvent::Failed(_)) {
+        if matches!(
+            event,
+            HostEvent::Closed | HostEvent::Failed(_) | HostEvent::Lost(_)
+        ) {
             // The task has ended (or is ending); a reconnect starts a new one.
             self.conns.remove(&tab);
         }
