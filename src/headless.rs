@@ -520,6 +520,8 @@ async fn terminating_signal() -> (&'static str, u8) {
     }
 }
 
+// Temporary: `r3270 screen` is being rewritten onto the script runner (issue 9).
+#[allow(clippy::too_many_lines)]
 async fn run_session(args: &Args, config: &Config) -> u8 {
     // Everything is checked before a byte goes out: the keys, then the target.
     let steps = match resolve_chords(&args.keys, &config.keymap) {
@@ -1036,6 +1038,8 @@ fn fields(client: &Client, rows: &[String]) -> Vec<FieldInfo> {
         .collect()
 }
 
+// Temporary: `r3270 screen` is being rewritten onto the script runner (issue 9).
+#[allow(clippy::too_many_lines)]
 fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
     let rows = client.session().text_rows();
     let stdout = std::io::stdout();

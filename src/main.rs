@@ -204,6 +204,8 @@ fn start_logging(
     }
 }
 
+// Temporary: the command line is being rewritten alongside the script runner (issue 9).
+#[allow(clippy::too_many_lines)]
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that read the configuration fail on a bad one before doing anything else,
     // with every error printed.
