@@ -85,27 +85,77 @@ pub fn parse_line(line: &str) -> Result<Vec<Call>, SyntaxError> {
     }
 }
 
-/// One action from the start of `s`; returns it and the bytes it used.
-fn parse_one(s: &str) -> Result<(Option<Call>, usize), SyntaxError> {
-    let mut state = Lex::Ground;
-    let mut name = String::new();
-    let mut args: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let fail = |what, at: usize| SyntaxError {
+/// The lexer's state for one action.
+struct Lexer {
+    state: Lex,
+    name: String,
+    args: Vec<String>,
+    cur: String,
+}
+
+fn fail(what: &'static str, at: usize) -> SyntaxError {
+    SyntaxError {
         what,
         column: at + 1,
-    };
-    let mut end = s.len();
-    let mut closed = false;
-    for (i, c) in s.char_indices() {
-        match state {
+    }
+}
+
+impl Lexer {
+    fn push_arg(&mut self) {
+        self.args.push(std::mem::take(&mut self.cur));
+    }
+
+    /// Inside a quoted argument: a backslash keeps its meaning for the action, except
+    /// before a quote.
+    fn feed_quoted(&mut self, paren: bool, c: char) {
+        match self.state {
+            Lex::Quoted { .. } => {
+                if c == '"' {
+                    self.push_arg();
+                    self.state = Lex::AfterArg { paren };
+                } else if c == '\\' {
+                    self.state = Lex::Backslash { paren };
+                } else {
+                    self.cur.push(c);
+                }
+            }
+            Lex::Backslash { .. } => {
+                if c != '"' {
+                    self.cur.push('\\');
+                }
+                if c == '\\' {
+                    self.state = Lex::Backslash2 { paren };
+                } else {
+                    self.cur.push(c);
+                    self.state = Lex::Quoted { paren };
+                }
+            }
+            Lex::Backslash2 { .. } => {
+                if c == '"' {
+                    self.push_arg();
+                    self.state = Lex::AfterArg { paren };
+                } else {
+                    self.cur.push('\\');
+                    if c != '\\' {
+                        self.cur.push(c);
+                        self.state = Lex::Quoted { paren };
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Takes character `c` at byte `i`; `Ok(true)` when it closed the parentheses.
+    fn feed(&mut self, i: usize, c: char) -> Result<bool, SyntaxError> {
+        match self.state {
             Lex::Ground => {
                 if c.is_whitespace() {
                 } else if c.is_alphanumeric() {
-                    name.push(c);
-                    state = Lex::Name;
+                    self.name.push(c);
+                    self.state = Lex::Name;
                 } else if c == '!' || c == '#' {
-                    state = Lex::Comment;
+                    self.state = Lex::Comment;
                 } else {
                     return Err(fail(NAME_START, i));
                 }
@@ -113,11 +163,11 @@ fn parse_one(s: &str) -> Result<(Option<Call>, usize), SyntaxError> {
             Lex::Comment => {}
             Lex::Name => {
                 if c == '(' {
-                    state = Lex::Open;
+                    self.state = Lex::Open;
                 } else if c.is_whitespace() {
-                    state = Lex::AfterName;
+                    self.state = Lex::AfterName;
                 } else if c.is_alphanumeric() || c == '_' || c == '-' {
-                    name.push(c);
+                    self.name.push(c);
                 } else {
                     return Err(fail(NAME_SYNTAX, i));
                 }
@@ -125,98 +175,62 @@ fn parse_one(s: &str) -> Result<(Option<Call>, usize), SyntaxError> {
             Lex::AfterName => {
                 if c.is_whitespace() {
                 } else if c == '(' {
-                    state = Lex::Open;
+                    self.state = Lex::Open;
                 } else if c == '"' {
-                    state = Lex::Quoted { paren: false };
+                    self.state = Lex::Quoted { paren: false };
                 } else {
-                    cur.push(c);
-                    state = Lex::Arg { paren: false };
+                    self.cur.push(c);
+                    self.state = Lex::Arg { paren: false };
                 }
             }
             Lex::Open | Lex::OpenComma => {
                 if c.is_whitespace() {
                 } else if c == '"' {
-                    state = Lex::Quoted { paren: true };
+                    self.state = Lex::Quoted { paren: true };
                 } else if c == ',' {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::OpenComma;
+                    self.push_arg();
+                    self.state = Lex::OpenComma;
                 } else if c == ')' {
-                    if state == Lex::OpenComma {
-                        args.push(std::mem::take(&mut cur));
+                    if self.state == Lex::OpenComma {
+                        self.push_arg();
                     }
-                    end = i + 1;
-                    closed = true;
-                    break;
+                    return Ok(true);
                 } else {
-                    cur.push(c);
-                    state = Lex::Arg { paren: true };
+                    self.cur.push(c);
+                    self.state = Lex::Arg { paren: true };
                 }
             }
             Lex::Arg { paren: true } => {
                 if c.is_whitespace() {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::AfterArg { paren: true };
+                    self.push_arg();
+                    self.state = Lex::AfterArg { paren: true };
                 } else if c == ')' {
-                    args.push(std::mem::take(&mut cur));
-                    end = i + 1;
-                    closed = true;
-                    break;
+                    self.push_arg();
+                    return Ok(true);
                 } else if c == ',' {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::OpenComma;
+                    self.push_arg();
+                    self.state = Lex::OpenComma;
                 } else {
-                    cur.push(c);
+                    self.cur.push(c);
                 }
             }
             Lex::Arg { paren: false } => {
                 if c.is_whitespace() {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::AfterArg { paren: false };
+                    self.push_arg();
+                    self.state = Lex::AfterArg { paren: false };
                 } else {
-                    cur.push(c);
+                    self.cur.push(c);
                 }
             }
-            Lex::Quoted { paren } => {
-                if c == '"' {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::AfterArg { paren };
-                } else if c == '\\' {
-                    state = Lex::Backslash { paren };
-                } else {
-                    cur.push(c);
-                }
-            }
-            Lex::Backslash { paren } => {
-                if c != '"' {
-                    cur.push('\\');
-                }
-                if c == '\\' {
-                    state = Lex::Backslash2 { paren };
-                } else {
-                    cur.push(c);
-                    state = Lex::Quoted { paren };
-                }
-            }
-            Lex::Backslash2 { paren } => {
-                if c == '"' {
-                    args.push(std::mem::take(&mut cur));
-                    state = Lex::AfterArg { paren };
-                } else {
-                    cur.push('\\');
-                    if c != '\\' {
-                        cur.push(c);
-                        state = Lex::Quoted { paren };
-                    }
-                }
+            Lex::Quoted { paren } | Lex::Backslash { paren } | Lex::Backslash2 { paren } => {
+                self.feed_quoted(paren, c);
             }
             Lex::AfterArg { paren: true } => {
                 if c.is_whitespace() {
                 } else if c == ',' {
-                    state = Lex::OpenComma;
+                    self.state = Lex::OpenComma;
                 } else if c == ')' {
-                    end = i + 1;
-                    closed = true;
-                    break;
+                    return Ok(true);
                 } else {
                     return Err(fail(PAREN_OR_COMMA, i));
                 }
@@ -224,26 +238,52 @@ fn parse_one(s: &str) -> Result<(Option<Call>, usize), SyntaxError> {
             Lex::AfterArg { paren: false } => {
                 if c.is_whitespace() {
                 } else if c == '"' {
-                    state = Lex::Quoted { paren: false };
+                    self.state = Lex::Quoted { paren: false };
                 } else {
-                    cur.push(c);
-                    state = Lex::Arg { paren: false };
+                    self.cur.push(c);
+                    self.state = Lex::Arg { paren: false };
                 }
             }
         }
+        Ok(false)
     }
-    if !closed {
-        match state {
-            Lex::Ground | Lex::Comment => return Ok((None, s.len())),
-            Lex::Name | Lex::AfterName | Lex::AfterArg { paren: false } => {}
-            Lex::Arg { paren: false } => args.push(std::mem::take(&mut cur)),
-            Lex::Quoted { .. } | Lex::Backslash { .. } | Lex::Backslash2 { .. } => {
-                return Err(fail(UNCLOSED, s.len()));
-            }
-            _ => return Err(fail(PAREN, s.len())),
+}
+
+/// One action from the start of `s`; returns it and the bytes it used.
+fn parse_one(s: &str) -> Result<(Option<Call>, usize), SyntaxError> {
+    let mut lx = Lexer {
+        state: Lex::Ground,
+        name: String::new(),
+        args: Vec::new(),
+        cur: String::new(),
+    };
+    for (i, c) in s.char_indices() {
+        if lx.feed(i, c)? {
+            return Ok((
+                Some(Call {
+                    name: lx.name,
+                    args: lx.args,
+                }),
+                i + 1,
+            ));
         }
     }
-    Ok((Some(Call { name, args }), end))
+    match lx.state {
+        Lex::Ground | Lex::Comment => return Ok((None, s.len())),
+        Lex::Name | Lex::AfterName | Lex::AfterArg { paren: false } => {}
+        Lex::Arg { paren: false } => lx.push_arg(),
+        Lex::Quoted { .. } | Lex::Backslash { .. } | Lex::Backslash2 { .. } => {
+            return Err(fail(UNCLOSED, s.len()));
+        }
+        _ => return Err(fail(PAREN, s.len())),
+    }
+    Ok((
+        Some(Call {
+            name: lx.name,
+            args: lx.args,
+        }),
+        s.len(),
+    ))
 }
 
 /// Why a `String()` argument cannot be typed.
@@ -268,25 +308,10 @@ pub enum Typed {
 /// `\f` Clear, `\r` Newline, `\pfNN` and `\paNN`, `\xNN` and `\uNNNN` (a Unicode
 /// character), `\eNN` (an EBCDIC code), `\\`, octal `\NNN`; a backslash before anything else
 /// stands for itself.
-#[allow(clippy::many_single_char_names)] // i, c, e, n: the escape parser's cursor and digits
 pub fn string_keys(text: &str) -> Result<Vec<Typed>, EscapeError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let hex_run = |from: usize, max: usize| -> (u32, usize) {
-        let mut n = 0u32;
-        let mut used = 0;
-        while used < max {
-            match chars.get(from + used).and_then(|c| c.to_digit(16)) {
-                Some(d) => {
-                    n = n * 16 + d;
-                    used += 1;
-                }
-                None => break,
-            }
-        }
-        (n, used)
-    };
     while i < chars.len() {
         let c = chars[i];
         i += 1;
@@ -307,81 +332,100 @@ pub fn string_keys(text: &str) -> Result<Vec<Typed>, EscapeError> {
             break;
         };
         i += 1;
-        let key = |k| Typed::Key(k);
-        match e {
-            'n' => out.push(key(Key::Aid(Aid::Enter))),
-            't' => out.push(key(Key::Tab)),
-            'T' => out.push(key(Key::BackTab)),
-            'b' => out.push(key(Key::Left)),
-            'f' => out.push(key(Key::Aid(Aid::Clear))),
-            'r' => out.push(key(Key::NewLine)),
-            '\\' => out.push(key(Key::Char('\\'))),
-            'p' => {
-                let kind = chars.get(i).copied();
-                let digits: String = chars[(i + 1).min(chars.len())..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .take(2)
-                    .collect();
-                let n: Option<u8> = digits.parse().ok();
-                let aid = match (kind, n) {
-                    (Some('f'), Some(n)) if (1..=24).contains(&n) => Aid::Pf(n),
-                    (Some('a'), Some(n)) if (1..=3).contains(&n) => Aid::Pa(n),
-                    _ => {
-                        return Err(EscapeError(
-                            "String(): Unknown character after \\p".to_owned(),
-                        ));
-                    }
-                };
-                i += 1 + digits.len();
-                out.push(key(Key::Aid(aid)));
+        escape(&chars, &mut i, e, &mut out)?;
+    }
+    Ok(out)
+}
+
+/// Up to `max` hex digits from `from`: their value and how many there were.
+fn hex_run(chars: &[char], from: usize, max: usize) -> (u32, usize) {
+    let mut value = 0u32;
+    let mut used = 0;
+    while used < max {
+        match chars.get(from + used).and_then(|c| c.to_digit(16)) {
+            Some(d) => {
+                value = value * 16 + d;
+                used += 1;
             }
-            'x' | 'u' => {
-                let (n, used) = hex_run(i, if e == 'x' { 4 } else { 6 });
-                if used == 0 {
-                    return Err(EscapeError(format!(
-                        "String(): Missing hex digits after \\{e}"
-                    )));
+            None => break,
+        }
+    }
+    (value, used)
+}
+
+/// One escape: `e` is the character after the backslash, `at` the position after `e`
+/// (moved past what the escape takes).
+fn escape(
+    chars: &[char],
+    at: &mut usize,
+    e: char,
+    out: &mut Vec<Typed>,
+) -> Result<(), EscapeError> {
+    let key = |k| Typed::Key(k);
+    match e {
+        'n' => out.push(key(Key::Aid(Aid::Enter))),
+        't' => out.push(key(Key::Tab)),
+        'T' => out.push(key(Key::BackTab)),
+        'b' => out.push(key(Key::Left)),
+        'f' => out.push(key(Key::Aid(Aid::Clear))),
+        'r' => out.push(key(Key::NewLine)),
+        '\\' => out.push(key(Key::Char('\\'))),
+        'p' => {
+            let kind = chars.get(*at).copied();
+            let digits: String = chars[(*at + 1).min(chars.len())..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .take(2)
+                .collect();
+            let aid = match (kind, digits.parse::<u8>().ok()) {
+                (Some('f'), Some(n)) if (1..=24).contains(&n) => Aid::Pf(n),
+                (Some('a'), Some(n)) if (1..=3).contains(&n) => Aid::Pa(n),
+                _ => {
+                    return Err(EscapeError(
+                        "String(): Unknown character after \\p".to_owned(),
+                    ));
                 }
-                i += used;
-                let c = char::from_u32(n)
+            };
+            *at += 1 + digits.len();
+            out.push(key(Key::Aid(aid)));
+        }
+        'x' | 'u' | 'e' => {
+            let (value, used) = hex_run(chars, *at, if e == 'u' { 6 } else { 4 });
+            if used == 0 {
+                return Err(EscapeError(format!(
+                    "String(): Missing hex digits after \\{e}"
+                )));
+            }
+            *at += used;
+            if e == 'e' {
+                out.push(Typed::Ebcdic((value & 0xff) as u8));
+            } else {
+                let c = char::from_u32(value)
                     .ok_or_else(|| EscapeError(format!("String(): Invalid \\{e} value")))?;
                 out.push(key(Key::Char(c)));
             }
-            'e' => {
-                let (n, used) = hex_run(i, 4);
-                if used == 0 {
-                    return Err(EscapeError(
-                        "String(): Missing hex digits after \\e".to_owned(),
-                    ));
-                }
-                i += used;
-                out.push(Typed::Ebcdic((n & 0xff) as u8));
-            }
-            '0'..='7' => {
-                let mut n = e.to_digit(8).unwrap_or(0);
-                let mut used = 0;
-                while used < 2 {
-                    match chars.get(i).and_then(|c| c.to_digit(8)) {
-                        Some(d) => {
-                            n = n * 8 + d;
-                            i += 1;
-                            used += 1;
-                        }
-                        None => break,
+        }
+        '0'..='7' => {
+            let mut value = e.to_digit(8).unwrap_or(0);
+            for _ in 0..2 {
+                match chars.get(*at).and_then(|c| c.to_digit(8)) {
+                    Some(d) => {
+                        value = value * 8 + d;
+                        *at += 1;
                     }
-                }
-                if let Some(c) = char::from_u32(n) {
-                    out.push(key(Key::Char(c)));
+                    None => break,
                 }
             }
-            other => {
-                out.push(key(Key::Char('\\')));
-                out.push(key(Key::Char(other)));
+            if let Some(c) = char::from_u32(value) {
+                out.push(key(Key::Char(c)));
             }
         }
+        other => {
+            out.push(key(Key::Char('\\')));
+            out.push(key(Key::Char(other)));
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The keys one action stands for, by its s3270 name, or `None` when the name is not a
