@@ -204,8 +204,6 @@ fn start_logging(
     }
 }
 
-// Temporary: the command line is being rewritten alongside the script runner (issue 9).
-#[allow(clippy::too_many_lines)]
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that read the configuration fail on a bad one before doing anything else,
     // with every error printed.
@@ -277,69 +275,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tls_cert,
             tls_key,
             starttls,
-        } => {
-            let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => {
-                    Some(TlsIdentity::from_files(&cert, &key).with_context(|| {
-                        format!("cannot read {} or {}", cert.display(), key.display())
-                    })?)
-                }
-                _ => None,
-            };
-            let opts = ServerOptions {
-                port,
-                tn3270e: !no_tn3270e,
-                tls,
-                starttls,
-                ..ServerOptions::default()
-            };
-            serve_demo(opts)
-        }
+        } => serve_demo_command(port, no_tn3270e, tls_cert, tls_key, starttls),
         Command::Replay {
             file,
             model,
             strict,
             verbose,
-        } => {
-            // One line naming the file: a read error names it itself (a context on top
-            // would print the OS error twice), a parse error names the line.
-            let read = Trace::from_path(&file).and_then(|t| t.require_host_data().map(|()| t));
-            let trace = match read {
-                Ok(t) => t,
-                Err(e @ r3270::trace::TraceError::Io { .. }) => {
-                    eprintln!("r3270: {e}");
-                    return Ok(ExitCode::from(2));
-                }
-                Err(e) => {
-                    eprintln!("r3270: {}: {e}", file.display());
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let report = replay(&trace, &ReplayOptions { model, strict });
-            let mut out = String::new();
-            for row in &report.rows {
-                out.push_str(row);
-                out.push('\n');
-            }
-            print!("{out}");
-            if verbose {
-                for e in report.host_errors() {
-                    eprintln!("host error: {e}");
-                }
-            }
-            if strict && !report.comparable {
-                eprintln!(
-                    "{}: the trace records no client bytes; only the screen can be compared",
-                    file.display()
-                );
-            }
-            if let Some(m) = &report.mismatch {
-                eprintln!("{}: {m}", file.display());
-                return Ok(ExitCode::from(1));
-            }
-            Ok(ExitCode::SUCCESS)
+        } => Ok(replay_command(&file, model, strict, verbose)),
+    }
+}
+
+/// `r3270 serve-demo`.
+fn serve_demo_command(
+    port: u16,
+    no_tn3270e: bool,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    starttls: bool,
+) -> anyhow::Result<ExitCode> {
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(
+            TlsIdentity::from_files(&cert, &key)
+                .with_context(|| format!("cannot read {} or {}", cert.display(), key.display()))?,
+        ),
+        _ => None,
+    };
+    let opts = ServerOptions {
+        port,
+        tn3270e: !no_tn3270e,
+        tls,
+        starttls,
+        ..ServerOptions::default()
+    };
+    serve_demo(opts)
+}
+
+/// `r3270 replay`: the final screen on stdout; exit 1 on a strict mismatch, 2 on a file
+/// that is not a trace.
+fn replay_command(
+    file: &std::path::Path,
+    model: Option<Model>,
+    strict: bool,
+    verbose: bool,
+) -> ExitCode {
+    // One line naming the file: a read error names it itself (a context on top
+    // would print the OS error twice), a parse error names the line.
+    let read = Trace::from_path(file).and_then(|t| t.require_host_data().map(|()| t));
+    let trace = match read {
+        Ok(t) => t,
+        Err(e @ r3270::trace::TraceError::Io { .. }) => {
+            eprintln!("r3270: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("r3270: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let report = replay(&trace, &ReplayOptions { model, strict });
+    let mut out = String::new();
+    for row in &report.rows {
+        out.push_str(row);
+        out.push('\n');
+    }
+    print!("{out}");
+    if verbose {
+        for e in report.host_errors() {
+            eprintln!("host error: {e}");
         }
     }
+    if strict && !report.comparable {
+        eprintln!(
+            "{}: the trace records no client bytes; only the screen can be compared",
+            file.display()
+        );
+    }
+    if let Some(m) = &report.mismatch {
+        eprintln!("{}: {m}", file.display());
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// `r3270 config init|show|check`.
