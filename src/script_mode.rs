@@ -308,6 +308,8 @@ struct State {
     pending: VecDeque<Line>,
     /// Standard input ended while an action was waiting.
     input_closed: bool,
+    /// Screen text goes out as UTF-8 (`-utf8`, or a UTF-8 locale); otherwise as ASCII.
+    utf8: bool,
 }
 
 impl State {
@@ -381,6 +383,7 @@ impl State {
             connected_at: None,
             pending: VecDeque::new(),
             input_closed: false,
+            utf8: args.utf8 || locale_is_utf8(),
         })
     }
 
@@ -418,7 +421,13 @@ impl State {
             for d in data {
                 for part in d.split('\n') {
                     text.push_str("data: ");
-                    text.push_str(part);
+                    if self.utf8 {
+                        text.push_str(part);
+                    } else {
+                        // s3270 without -utf8 writes in the locale's charset; in a C
+                        // locale that is ASCII, with `?` for what it cannot show.
+                        text.extend(part.chars().map(|c| if c.is_ascii() { c } else { '?' }));
+                    }
                     text.push('\n');
                 }
             }
@@ -1155,7 +1164,7 @@ impl State {
                     id & 0xffff
                 )
             }
-            "LocalEncoding" => "UTF-8".to_owned(),
+            "LocalEncoding" => if self.utf8 { "UTF-8" } else { "ANSI_X3.4-1968" }.to_owned(),
             "About" | "Actions" | "CodePages" | "Copyright" | "Proxies" | "Tasks" => {
                 "...".to_owned()
             }
@@ -1297,6 +1306,18 @@ fn connection_state(client: Option<&Client>) -> String {
         Mode::SscpLu => "connected-sscp",
     }
     .to_owned()
+}
+
+/// Whether the locale (`LC_ALL`, `LC_CTYPE`, `LANG`, the first one set) asks for UTF-8, as
+/// s3270 decides its output charset.
+fn locale_is_utf8() -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .is_some_and(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("utf-8") || l.contains("utf8")
+        })
 }
 
 /// An action name as typed, matched exactly (without case) or by a unique prefix.

@@ -107,6 +107,7 @@ fn serve() -> u16 {
 fn ascii(program: &std::path::Path, args: &[&str], port: u16) -> Option<String> {
     let mut child = Command::new(program)
         .args(args)
+        .env("LC_ALL", "C.UTF-8")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -203,6 +204,33 @@ fn every_code_point_reads_as_s3270_reads_it() {
         );
     }
     println!("compared with s3270: {compared:?}; not in s3270 4.1: {not_in_s3270:?}");
+    // Without -utf8 both write in the locale's charset: in a C locale, ASCII with `?`.
+    let c_locale = |program: &std::path::Path, args: &[&str]| {
+        let mut child = Command::new(program)
+            .args(args)
+            .env("LC_ALL", "C")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let script = format!(
+            "Connect(127.0.0.1:{port})\nWait(10,InputField)\nAscii(1,0,9,80)\nQuery(LocalEncoding)\nQuit\n"
+        );
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        cut_time(&String::from_utf8_lossy(
+            &child.wait_with_output().unwrap().stdout,
+        ))
+    };
+    let theirs = c_locale(&s3270, &["-model", "2"]);
+    let ours = c_locale(&r3270, &["script", "-model", "2"]);
+    assert!(theirs.contains('?') && theirs.is_ascii(), "{theirs}");
+    assert_eq!(theirs, ours, "in a C locale (s3270 left, r3270 right)");
     assert!(
         wrong.is_empty(),
         "{} code points read differently:\n{}",
