@@ -408,6 +408,9 @@ impl State {
                     () = self.idle() => continue,
                 }
             };
+            // What the host has already sent is taken in before the next action (a sign-off
+            // screen and the close right behind it read as disconnected, as in s3270).
+            self.take_pending().await;
             let started = Instant::now();
             let (reply, quit) = match line {
                 Line::TooLong => (Err(vec!["Line too long".to_owned()]), false),
@@ -453,6 +456,14 @@ impl State {
             }
             _ => std::future::pending().await,
         }
+    }
+
+    /// Handles every connection event that is already waiting, without waiting for more.
+    async fn take_pending(&mut self) {
+        if let Some(c) = self.client.as_mut() {
+            c.take_pending().await;
+        }
+        self.note_end();
     }
 
     /// After the connection ended by itself: keep its last screen, drop the client.

@@ -391,36 +391,97 @@ em.terminate()
 print("done")
 "#;
 
-#[test]
-fn py3270_drives_r3270_as_it_drives_s3270() {
-    let Some(py) = python_with("py3270") else {
-        return;
-    };
+/// py3270 unchanged on the demo host: sign on, the parts catalogue paged, back, sign off.
+const PY3270_DEMO_FLOW: &str = r#"
+import re, sys
+from py3270 import Emulator
+host = sys.argv[1]
+def rows(em):
+    return [re.sub(r"\d\d/\d\d/\d\d \d\d:\d\d", "dd/mm/yy hh:mm", em.string_get(r, 1, 80))
+            for r in range(1, 25)]
+em = Emulator(visible=False, timeout=20)
+em.connect(host)
+em.wait_for_field()
+em.send_string("DEMO")
+em.exec_command(b"Tab")
+em.send_string("DEMO")
+em.send_enter()
+em.wait_for_field()
+print("menu:", rows(em))
+em.send_string("2")
+em.send_enter()
+# The catalogue has no input field (the cursor stays at 0): s3270's Wait(InputField) would
+# time out there, so the flow waits for the unlock.
+em.exec_command(b"Wait(10, Unlock)")
+em.send_pf8()
+em.exec_command(b"Wait(10, Unlock)")
+print("parts:", rows(em))
+em.send_pf3()
+em.wait_for_field()
+print("back:", rows(em)[0])
+# PF3 signs off: the host draws its goodbye and closes (when the close is seen after the
+# goodbye is a race in s3270 as in r3270, so the state is not compared).
+em.send_pf3()
+em.terminate()
+print("done")
+"#;
+
+/// Runs a py3270 flow against a host from `host`, once with r3270 as `s3270` and once with
+/// the real s3270; returns both outputs (r3270's first).
+fn py3270_both(
+    flow: &str,
+    host: &dyn Fn() -> Option<(Box<dyn std::any::Any>, String)>,
+) -> Option<(String, String)> {
+    let py = python_with("py3270")?;
     let Some(real) = find_program("s3270") else {
         skip("s3270");
-        return;
+        return None;
     };
-    let script = common::temp_dir("py3270").join("flow.py");
-    std::fs::write(&script, PY3270_FLOW).unwrap();
+    let script = common::temp_dir("py3270").join(format!("flow-{}.py", common::unique()));
+    std::fs::write(&script, flow).unwrap();
     let mut outputs = Vec::new();
     for dir in [s3270_link_dir(), real.parent().unwrap().to_path_buf()] {
-        let Some((_g, port)) = start_mfmock(&[]) else {
-            return;
-        };
+        let (_guard, addr) = host()?;
         let (ok, out) = run_with_path(
-            Command::new(&py)
-                .arg(&script)
-                .arg(format!("127.0.0.1:{port}")),
+            Command::new(&py).arg(&script).arg(addr),
             &path_with(&dir),
             Duration::from_secs(90),
         );
         assert!(ok, "py3270 failed with {}:\n{out}", dir.display());
-        assert!(out.contains("menu: True MAIN MENU"), "{out}");
-        assert!(out.contains("state: connected-tn3270e"), "{out}");
         assert!(out.contains("done"), "{out}");
         outputs.push(out);
     }
-    assert_eq!(outputs[0], outputs[1], "py3270 saw different things");
+    let theirs = outputs.pop().unwrap();
+    Some((outputs.pop().unwrap(), theirs))
+}
+
+#[test]
+fn py3270_drives_r3270_as_it_drives_s3270() {
+    let Some((ours, theirs)) = py3270_both(PY3270_FLOW, &|| {
+        let (g, port) = start_mfmock(&[])?;
+        Some((
+            Box::new(g) as Box<dyn std::any::Any>,
+            format!("127.0.0.1:{port}"),
+        ))
+    }) else {
+        return;
+    };
+    assert!(ours.contains("menu: True MAIN MENU"), "{ours}");
+    assert!(ours.contains("state: connected-tn3270e"), "{ours}");
+    assert_eq!(theirs, ours, "py3270 saw different things (s3270 left)");
+}
+
+#[test]
+fn py3270_drives_r3270_on_the_demo_host_as_it_drives_s3270() {
+    let Some((ours, theirs)) = py3270_both(PY3270_DEMO_FLOW, &|| {
+        let h = start_demo(&[]);
+        let addr = h.addr();
+        Some((Box::new(h) as Box<dyn std::any::Any>, addr))
+    }) else {
+        return;
+    };
+    assert!(ours.contains("DMO300"), "{ours}");
+    assert_eq!(theirs, ours, "py3270 saw different things (s3270 left)");
 }
 
 const ROBOT_SUITE: &str = r"
@@ -451,8 +512,42 @@ Sign On And Browse
     Take Screenshot
 ";
 
-#[test]
-fn robot_framework_mainframe3270_runs_a_suite_on_r3270_as_on_s3270() {
+/// The same keyword suite on the demo host: sign on, the parts list paged, a screenshot.
+const ROBOT_DEMO_SUITE: &str = r"
+*** Settings ***
+Library    Mainframe3270    visible=${False}    timeout=20    wait_time=0.1
+Suite Teardown    Close Connection
+
+*** Variables ***
+${HOST}    127.0.0.1
+${PORT}    23
+
+*** Test Cases ***
+Sign On And Page The Parts List
+    Open Connection    ${HOST}    port=${PORT}
+    Wait Field Detected
+    Page Should Contain String    DEMONSTRATION HOST
+    Write Bare    DEMO
+    Execute Command    Tab
+    Write Bare    DEMO
+    Send Enter
+    Wait Until String    DMO100    timeout=10
+    Write    2
+    Wait Until String    DMO300    timeout=10
+    Send PF    8
+    Wait Until String    DMO300    timeout=10
+    Take Screenshot
+    Send PF    3
+    Wait Until String    DMO100    timeout=10
+";
+
+/// Runs a Robot suite with r3270 as `s3270`, then with the real s3270, each on a host of
+/// its own; both must pass and leave a screenshot holding `shot_text`.
+fn robot_both(
+    suite: &str,
+    shot_text: &str,
+    host: &dyn Fn() -> Option<(Box<dyn std::any::Any>, u16)>,
+) {
     let Some(py) = python_with("Mainframe3270") else {
         return;
     };
@@ -460,17 +555,10 @@ fn robot_framework_mainframe3270_runs_a_suite_on_r3270_as_on_s3270() {
         skip("s3270");
         return;
     };
-    let mut results = Vec::new();
     for dir in [s3270_link_dir(), real.parent().unwrap().to_path_buf()] {
         let work = common::temp_dir(&format!("robot-{}", common::unique()));
-        // The sign-on takes the password in a second field; Mainframe3270's Write Bare
-        // types at the cursor, so the suite tabs to it with the library's own keyword.
-        let suite = ROBOT_SUITE.replace(
-            "    Write Bare    DEMO\n    Send Enter\n",
-            "    Write Bare    DEMO\n    Execute Command    Tab\n    Write Bare    DEMO\n    Send Enter\n",
-        );
         std::fs::write(work.join("flow.robot"), suite).unwrap();
-        let Some((_g, port)) = start_mfmock(&[]) else {
+        let Some((_g, port)) = host() else {
             return;
         };
         let (ok, out) = run_with_path(
@@ -488,16 +576,37 @@ fn robot_framework_mainframe3270_runs_a_suite_on_r3270_as_on_s3270() {
             .unwrap()
             .filter_map(Result::ok)
             .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
-            .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("MAIN MENU")))
+            .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains(shot_text)))
             .count();
         assert!(
             shots >= 1,
-            "no screenshot with the menu in {}",
+            "no screenshot with {shot_text} in {}",
             work.display()
         );
-        results.push(ok);
     }
-    assert_eq!(results, vec![true, true]);
+}
+
+#[test]
+fn robot_framework_mainframe3270_runs_a_suite_on_r3270_as_on_s3270() {
+    // The sign-on takes the password in a second field; Mainframe3270's Write Bare types
+    // at the cursor, so the suite tabs to it with the library's own keyword.
+    let suite = ROBOT_SUITE.replace(
+        "    Write Bare    DEMO\n    Send Enter\n",
+        "    Write Bare    DEMO\n    Execute Command    Tab\n    Write Bare    DEMO\n    Send Enter\n",
+    );
+    robot_both(&suite, "MAIN MENU", &|| {
+        let (g, port) = start_mfmock(&[])?;
+        Some((Box::new(g) as Box<dyn std::any::Any>, port))
+    });
+}
+
+#[test]
+fn robot_framework_mainframe3270_runs_on_the_demo_host() {
+    robot_both(ROBOT_DEMO_SUITE, "DMO300", &|| {
+        let h = start_demo(&[]);
+        let port = h.port;
+        Some((Box::new(h) as Box<dyn std::any::Any>, port))
+    });
 }
 
 #[test]

@@ -277,6 +277,28 @@ impl Client {
         self.step(until).await;
     }
 
+    /// Handles the connection events already waiting (and a timer already due), without
+    /// waiting for more.
+    pub async fn take_pending(&mut self) {
+        while self.driver.ended().is_none() {
+            // Let the connection task read what the kernel already holds (it runs on this
+            // thread too).
+            tokio::task::yield_now().await;
+            match tokio::time::timeout(Duration::ZERO, self.conn.next_event()).await {
+                Ok(ev) => self.on_event(ev),
+                Err(_) => break,
+            }
+        }
+        if self
+            .driver
+            .poll_timeout()
+            .is_some_and(|t| t <= std::time::Instant::now())
+        {
+            self.driver.timeout(std::time::Instant::now());
+            self.flush();
+        }
+    }
+
     /// Handle one event from the connection, or the session's timer, or wake at `until`.
     async fn step(&mut self, until: Instant) {
         let timer = self
