@@ -21,7 +21,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -194,8 +194,10 @@ async fn run(args: ScriptArgs) -> ExitCode {
         serve_port(&mut state, port, args.script_port_once).await
     } else {
         let (tx, rx) = mpsc::channel(64);
-        tokio::spawn(read_lines(tokio::io::stdin(), tx));
-        let mut out = tokio::io::stdout();
+        // Standard input is read on a thread of its own (tokio's stdin hands every read to
+        // its blocking pool, a thread switch per read); answers go to stdout directly.
+        std::thread::spawn(move || read_stdin(&tx));
+        let mut out = Out::Stdout(std::io::stdout());
         state.serve(rx, &mut out).await;
         ExitCode::SUCCESS
     };
@@ -232,10 +234,79 @@ async fn serve_port(state: &mut State, spec: &str, once: bool) -> ExitCode {
         let (r, mut w) = stream.into_split();
         let (tx, rx) = mpsc::channel(64);
         tokio::spawn(read_lines(r, tx));
-        let quit = state.serve(rx, &mut w).await;
+        let quit = state.serve(rx, &mut Out::Tcp(&mut w)).await;
         if once || quit {
             return ExitCode::SUCCESS;
         }
+    }
+}
+
+/// Where answers go.
+enum Out<'a> {
+    /// Written directly: a pipe write is short, and the client is waiting for it.
+    Stdout(std::io::Stdout),
+    Tcp(&'a mut tokio::net::tcp::OwnedWriteHalf),
+}
+
+impl Out<'_> {
+    async fn write(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        match self {
+            Out::Stdout(o) => {
+                let mut lock = o.lock();
+                std::io::Write::write_all(&mut lock, bytes)?;
+                std::io::Write::flush(&mut lock)
+            }
+            Out::Tcp(w) => {
+                w.write_all(bytes).await?;
+                w.flush().await
+            }
+        }
+    }
+}
+
+/// Reads standard input line by line (each at most [`MAX_LINE`]) into the channel, on a
+/// thread of its own, until end of input.
+fn read_stdin(tx: &mpsc::Sender<Line>) {
+    use std::io::BufRead;
+    let stdin = std::io::stdin();
+    let mut reader = stdin.lock();
+    loop {
+        let mut buf = Vec::new();
+        let mut too_long = false;
+        loop {
+            let Ok(chunk) = reader.fill_buf() else { return };
+            if chunk.is_empty() {
+                if buf.is_empty() && !too_long {
+                    return;
+                }
+                break;
+            }
+            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
+                Some(p) => (p + 1, true),
+                None => (chunk.len(), false),
+            };
+            if buf.len() + take > MAX_LINE {
+                too_long = true;
+            } else {
+                buf.extend_from_slice(&chunk[..take]);
+            }
+            reader.consume(take);
+            if done {
+                break;
+            }
+        }
+        if tx.blocking_send(to_line(&buf, too_long)).is_err() {
+            return;
+        }
+    }
+}
+
+fn to_line(buf: &[u8], too_long: bool) -> Line {
+    if too_long {
+        Line::TooLong
+    } else {
+        let text = String::from_utf8_lossy(buf);
+        Line::Text(text.trim_end_matches(['\n', '\r']).to_owned())
     }
 }
 
@@ -275,13 +346,7 @@ async fn read_lines<R: AsyncRead + Unpin>(r: R, tx: mpsc::Sender<Line>) {
                 break;
             }
         }
-        let line = if too_long {
-            Line::TooLong
-        } else {
-            let text = String::from_utf8_lossy(&buf);
-            Line::Text(text.trim_end_matches(['\n', '\r']).to_owned())
-        };
-        if tx.send(line).await.is_err() {
+        if tx.send(to_line(&buf, too_long)).await.is_err() {
             return;
         }
     }
@@ -392,11 +457,7 @@ impl State {
     }
 
     /// Serves one script source until it ends or says Quit; true on Quit.
-    async fn serve<W: AsyncWrite + Unpin>(
-        &mut self,
-        mut rx: mpsc::Receiver<Line>,
-        out: &mut W,
-    ) -> bool {
+    async fn serve(&mut self, mut rx: mpsc::Receiver<Line>, out: &mut Out<'_>) -> bool {
         self.input_closed = false;
         loop {
             let line = if let Some(l) = self.pending.pop_front() {
@@ -442,7 +503,7 @@ impl State {
             let took = started.elapsed();
             let _ = writeln!(text, " {}.{:03}", took.as_secs(), took.subsec_millis());
             text.push_str(if ok { "ok\n" } else { "error\n" });
-            if out.write_all(text.as_bytes()).await.is_err() || out.flush().await.is_err() {
+            if out.write(text.as_bytes()).await.is_err() {
                 return false;
             }
             if quit {
@@ -1204,15 +1265,35 @@ impl State {
 
     /// The status line's first eleven fields.
     fn status_fields(&self) -> String {
-        let grid = self.grid();
+        // Read straight from the session (no copy of the screen): this runs for every
+        // answer.
+        let (formatted, protected, rows, cols, cursor) = match (&self.client, &self.last) {
+            (Some(c), _) => {
+                let screen = c.session().screen();
+                let dims = screen.dims();
+                let cur = screen.cursor();
+                let formatted = screen.is_formatted();
+                let fa = screen.field_attr_addr(cur).map(|a| screen.cell(a).attr());
+                let protected = formatted && fa.flatten().is_some_and(|a| a.is_protected());
+                (
+                    formatted,
+                    protected,
+                    usize::from(dims.rows),
+                    usize::from(dims.cols),
+                    cur.index(),
+                )
+            }
+            (None, Some(g)) => (g.formatted, g.cursor_protected(), g.rows, g.cols, g.cursor),
+            (None, None) => (false, false, 24, 80, 0),
+        };
         let session = self.client.as_ref().map(Client::session);
         // s3270 4.1 shows any lock, an operator error included, as L.
         let kb = match session.map(|s| s.oia().lock) {
             Some(None) => 'U',
             _ => 'L',
         };
-        let formatted = if grid.formatted { 'F' } else { 'U' };
-        let protected = if grid.cursor_protected() { 'P' } else { 'U' };
+        let formatted = if formatted { 'F' } else { 'U' };
+        let protected = if protected { 'P' } else { 'U' };
         let conn = match &self.host_name {
             Some(h) if self.client.is_some() => format!("C({h})"),
             _ => "N".to_owned(),
@@ -1226,10 +1307,10 @@ impl State {
         format!(
             "{kb} {formatted} {protected} {conn} {mode} {} {} {} {} {} 0x0",
             self.terminal.model.number,
-            grid.rows,
-            grid.cols,
-            grid.cursor / grid.cols,
-            grid.cursor % grid.cols
+            rows,
+            cols,
+            cursor / cols,
+            cursor % cols
         )
     }
 

@@ -284,9 +284,18 @@ impl Client {
             // Let the connection task read what the kernel already holds (it runs on this
             // thread too).
             tokio::task::yield_now().await;
-            match tokio::time::timeout(Duration::ZERO, self.conn.next_event()).await {
-                Ok(ev) => self.on_event(ev),
-                Err(_) => break,
+            // One poll of the event queue, not a zero timeout: tokio's timer has a
+            // millisecond grain, and a zero timeout costs up to a millisecond a call.
+            let polled = {
+                let mut next = std::pin::pin!(self.conn.next_event());
+                std::future::poll_fn(|cx| {
+                    std::task::Poll::Ready(std::future::Future::poll(next.as_mut(), cx))
+                })
+                .await
+            };
+            match polled {
+                std::task::Poll::Ready(ev) => self.on_event(ev),
+                std::task::Poll::Pending => break,
             }
         }
         if self

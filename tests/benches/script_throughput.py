@@ -108,10 +108,12 @@ def client(conn):
 
 
 def run(cmd, port, screens):
-    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+    # Buffered reading (an unbuffered pipe would cost the driver a system call a byte).
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
     def do(line):
         p.stdin.write(line.encode() + b"\n")
+        p.stdin.flush()
         lines = []
         while True:
             l = p.stdout.readline()
