@@ -18,6 +18,7 @@
 //! written before the AID's bytes are handed to the connection (write-ahead).
 
 pub mod chain;
+pub mod cli;
 pub mod read;
 pub mod redact;
 pub mod settings;

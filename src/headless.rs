@@ -140,6 +140,10 @@ pub struct Args {
     /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Do not record this run in the audit log (`[audit] enabled = false` does so for
+    /// every run).
+    #[arg(long)]
+    pub no_audit: bool,
     /// After the first screen and after each AID's answer, wait until the host has been
     /// quiet for MS milliseconds (at most 1 s) before going on. 0 (the default) goes on as
     /// soon as the keyboard unlocks, as s3270's Wait(Unlock) does; a host that sends a
@@ -546,6 +550,24 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
             }
         },
     };
+    // The audit log opens before anything is sent: with `on-failure = "block"` a log that
+    // cannot be written stops the run here.
+    let audit = if args.no_audit || !config.audit.enabled {
+        None
+    } else {
+        let profile = config.profile(&args.target).map(|p| p.name.clone());
+        match open_audit(config, profile.as_deref()) {
+            Ok(a) => Some(a),
+            Err(e) if config.audit.on_failure == crate::audit::OnFailure::Block => {
+                eprintln!("r3270: cannot open the audit log: {e} (fix it, or run with --no-audit)");
+                return EXIT_FAILED;
+            }
+            Err(e) => {
+                eprintln!("r3270: warning: not recording this session: {e}");
+                None
+            }
+        }
+    };
     let mut client =
         match Client::connect(&target.spec, &target.connect, target.terminal.clone()).await {
             Ok(c) => c,
@@ -560,6 +582,10 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     if let Some(t) = trace {
         client.set_trace(t);
     }
+    let audit_writer = audit.map(|(writer, sink)| {
+        client.set_audit(Box::new(sink));
+        writer
+    });
     client.set_settle(Duration::from_millis(args.settle));
     let secs = target.timeout.as_secs_f64();
     // Why the keyboard was locked when the keys were to start, if it was.
@@ -627,10 +653,33 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     if let Some(why) = &outcome.locked_at_end {
         eprintln!("r3270: {why}");
     }
+    if let Some(e) = client.driver().audit_failure() {
+        eprintln!("r3270: {e}");
+    }
     if let Err(e) = client.close().await {
         eprintln!("r3270: {e}");
     }
+    if let Some(w) = audit_writer {
+        if let Err(e) = w.close() {
+            eprintln!("r3270: cannot close the audit log: {e}");
+        }
+    }
     code
+}
+
+/// The process's audit writer and a sink for this run's session.
+fn open_audit(
+    config: &Config,
+    profile: Option<&str>,
+) -> Result<(crate::audit::SharedWriter, crate::audit::SessionAudit), String> {
+    let opts = crate::audit::WriterOptions::from_settings(
+        &config.audit,
+        &config.paths.data_dir,
+        &config.paths.log_dir,
+    );
+    let writer = crate::audit::SharedWriter::open(opts).map_err(|e| e.to_string())?;
+    let sink = writer.session(&config.audit, profile)?;
+    Ok((writer, sink))
 }
 
 /// Applies the keys in order. A key is only pressed on an unlocked keyboard (Reset and

@@ -129,15 +129,38 @@ impl SharedWriter {
             pending: VecDeque::new(),
             dropped: 0,
             failure: None,
+            open: false,
         })
     }
 }
 
-/// The OS user running r3270.
+/// The OS user running r3270: the name of the real user id (from /etc/passwd), else
+/// `$USER`, else `uid N`.
 pub fn os_user() -> String {
+    let uid = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|v| v.split_whitespace().next().map(str::to_owned))
+        });
+    if let Some(uid) = &uid {
+        let name = std::fs::read_to_string("/etc/passwd").ok().and_then(|p| {
+            p.lines().find_map(|l| {
+                let mut f = l.split(':');
+                let name = f.next()?;
+                (f.nth(1)? == uid).then(|| name.to_owned())
+            })
+        });
+        if let Some(n) = name {
+            return n;
+        }
+    }
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".to_owned())
+        .ok()
+        .or(uid.map(|u| format!("uid {u}")))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 fn session_id() -> String {
@@ -171,6 +194,16 @@ pub struct SessionAudit {
     pending: VecDeque<(&'static str, String)>,
     dropped: u64,
     failure: Option<String>,
+    /// A connection is open (its `session-end` is not written yet).
+    open: bool,
+}
+
+impl Drop for SessionAudit {
+    fn drop(&mut self) {
+        if self.open {
+            self.ended("the client stopped with the session open", "client");
+        }
+    }
 }
 
 impl std::fmt::Debug for SessionAudit {
@@ -338,6 +371,7 @@ fn records(bytes: &[u8]) -> Vec<Vec<u8>> {
 
 impl AuditSink for SessionAudit {
     fn connected(&mut self, link: &LinkStats, session: &Session) {
+        self.open = true;
         self.aids_seen = session.stats().aids.total();
         self.awaiting_screen = false;
         self.last_screen = None;
@@ -451,6 +485,7 @@ impl AuditSink for SessionAudit {
     }
 
     fn ended(&mut self, why: &str, by: &str) {
+        self.open = false;
         let _ = self.record("session-end", json!({"reason": why, "by": by}));
     }
 

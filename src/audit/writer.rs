@@ -256,6 +256,7 @@ impl std::fmt::Debug for Writer {
 
 /// What the writer found in its slot when it opened.
 #[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
 struct Found {
     /// Bytes of a torn last line moved aside.
     torn_bytes: usize,
@@ -391,6 +392,7 @@ impl Writer {
             content.truncate(keep);
         }
         let mut last = None;
+        let mut last_kind: Option<String> = None;
         let mut epoch = None;
         let mut since = 0u32;
         let mut lines = 0u64;
@@ -416,7 +418,11 @@ impl Writer {
                 }
                 _ => {}
             }
-            last = Some((p.seq, line_hash(line), p.kind == "log-close"));
+            // A clean close is `log-close` and then its checkpoint.
+            let closed = p.kind == "log-close"
+                || (p.kind == "checkpoint" && last_kind.as_deref() == Some("log-close"));
+            last_kind = Some(p.kind.to_owned());
+            last = Some((p.seq, line_hash(line), closed));
         }
         let Some((seq, prev, closed)) = last else {
             return Err(AuditError::invalid(
