@@ -314,14 +314,14 @@ fn verify_slot(
                                 lineno,
                                 Some(*seq),
                                 Damage::Deleted,
-                                format!(
-                                    "seq {seq}{} missing before this line",
-                                    if p.seq - 1 > *seq {
-                                        format!(" to {}", p.seq - 1)
-                                    } else {
-                                        String::new()
-                                    }
-                                ) + if p.seq - 1 > *seq { " are" } else { " is" },
+                                if p.seq - 1 > *seq {
+                                    format!(
+                                        "seq {seq} to {} are missing before this line",
+                                        p.seq - 1
+                                    )
+                                } else {
+                                    format!("seq {seq} is missing before this line")
+                                },
                             )
                         });
                     }
