@@ -220,14 +220,13 @@ fn a_deleted_rotated_file_is_a_missing_file() {
     log.assert_damage(files.last().unwrap(), None, "missing file");
 }
 
+/// Given a checkpoint's seq and prev, the epoch and tag a forger writes.
+type Forge<'a> = dyn FnMut(u64, &[u8; 32]) -> (u64, String) + 'a;
+
 /// Re-chain `lines` from index `from` on: every `prev` recomputed, every checkpoint's tag
 /// recomputed by `forge` (given the checkpoint's seq and prev, it returns the epoch and the
 /// tag to write), as a forger who knows the format would.
-fn rechain(
-    lines: &mut [String],
-    from: usize,
-    forge: &mut dyn FnMut(u64, &[u8; 32]) -> (u64, String),
-) {
+fn rechain(lines: &mut [String], from: usize, forge: &mut Forge<'_>) {
     for i in from..lines.len() {
         let prev = if i == 0 {
             [0; 32]

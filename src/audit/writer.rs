@@ -243,6 +243,9 @@ pub struct Writer {
     dirty: bool,
     last_sync: Instant,
     closed: bool,
+    /// Retention is running (its own records may rotate; that rotation must not start it
+    /// again).
+    retaining: bool,
 }
 
 impl std::fmt::Debug for Writer {
@@ -345,6 +348,7 @@ impl Writer {
             dirty: false,
             last_sync: Instant::now(),
             closed: false,
+            retaining: false,
             opts,
         };
         w.file_start(None)?;
@@ -448,6 +452,7 @@ impl Writer {
             dirty: false,
             last_sync: Instant::now(),
             closed: false,
+            retaining: false,
             opts,
         })
     }
@@ -592,9 +597,16 @@ impl Writer {
 
     /// Delete or archive this slot's files older than `keep-days`, recording each.
     fn retention(&mut self) -> Result<(), AuditError> {
-        if self.opts.keep_days == 0 {
+        if self.opts.keep_days == 0 || self.retaining {
             return Ok(());
         }
+        self.retaining = true;
+        let r = self.retain();
+        self.retaining = false;
+        r
+    }
+
+    fn retain(&mut self) -> Result<(), AuditError> {
         let max_age = Duration::from_secs(u64::from(self.opts.keep_days) * 86_400);
         let now = SystemTime::now();
         let files: Vec<_> = list(&self.opts.dir)?
@@ -734,3 +746,6 @@ pub fn field_u64(line: &[u8], key: &str) -> Option<u64> {
     let v: serde_json::Value = serde_json::from_slice(line).ok()?;
     v.get(key)?.as_u64()
 }
+
+#[cfg(test)]
+mod tests;
