@@ -5,7 +5,7 @@
 //! at once; and `kill -9` in the middle of a run of AIDs loses none the host received
 //! (counted from mainframe-mocker's own log).
 
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 mod common;
 
@@ -122,13 +122,10 @@ fn unique_card() -> String {
 
 fn ebcdic_hex(s: &str) -> String {
     s.chars()
-        .map(|c| {
-            format!(
-                "{:02x}",
-                r3270::proto::CodePage::default().from_unicode(c).unwrap()
-            )
-        })
-        .collect()
+        .map(|c| r3270::proto::CodePage::default().from_unicode(c).unwrap())
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .concat()
 }
 
 /// Every file under `dir` (gzip archives decompressed), as (path, bytes).
