@@ -133,6 +133,8 @@ pub struct App {
     dirty: bool,
     /// A left-button press on the screen: where, and whether the mouse moved since.
     drag: Option<(crate::proto::Position, bool)>,
+    /// The audit log new tabs record to (the runtime opens it; `None` in tests).
+    audit: Option<crate::audit::SharedWriter>,
 }
 
 /// Whether any character or field on `screen` has the blink highlight.
@@ -175,6 +177,36 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            audit: None,
+        }
+    }
+
+    /// Record every tab opened from now on in this audit log.
+    pub fn set_audit(&mut self, writer: crate::audit::SharedWriter) {
+        self.audit = Some(writer);
+    }
+
+    /// A new tab's audit sink, if the log is on (a bad rule cannot happen here: the
+    /// configuration was checked; were it to, the tab is not recorded and says so).
+    pub(crate) fn audit_sink(&mut self, profile: &Profile) -> Option<crate::audit::SessionAudit> {
+        let w = self.audit.as_ref()?;
+        match w.session(&self.config.audit, Some(profile.name.as_str())) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.set_status(format!("not recording this session: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Note a clipboard copy in the active tab's audit records: where and how much, never
+    /// the text.
+    fn audit_copy(&mut self, chars: usize, selection: bool) {
+        if let Some(tab) = self.active_tab_mut() {
+            tab.audit_note(
+                "clipboard",
+                serde_json::json!({"where": "osc52", "chars": chars, "selection": selection}),
+            );
         }
     }
 
@@ -620,7 +652,10 @@ impl App {
             Some(sel) => crate::ui::text::selection_text(screen, sel, cp),
             None => screen.text_rows(cp).join("\n"),
         };
-        self.set_status(format!("copied {} characters", text.chars().count()));
+        let chars = text.chars().count();
+        let selection = tab.selection.is_some();
+        self.set_status(format!("copied {chars} characters"));
+        self.audit_copy(chars, selection);
         vec![Effect::Copy(text)]
     }
 

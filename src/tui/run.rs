@@ -56,6 +56,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         open,
         reload,
         watch,
+        audit,
     } = opts;
     let mouse = config.ui.mouse;
     let watched_mtime = watch.as_deref().and_then(mtime);
@@ -68,6 +69,9 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         watch,
         watched_mtime,
     };
+    if let Some(w) = audit.clone() {
+        lp.app.set_audit(w);
+    }
     lp.app.set_color_depth(crate::theme::ColorDepth::detect());
     let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
     if let Ok(text) = std::fs::read_to_string(&recent_file) {
