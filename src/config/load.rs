@@ -502,9 +502,12 @@ impl Builder {
             .try_into()
             .unwrap_or_default();
         for (key, message) in value.check() {
+            // `audit.rules[0].pattern` is placed at `audit.rules`.
+            let list_key = key.split('[').next().unwrap_or(&key);
             let loc = self
                 .section_locs
                 .get(&key)
+                .or_else(|| self.section_locs.get(list_key))
                 .or_else(|| self.section_locs.get(section));
             self.errors.push(match loc {
                 Some(l) => l.error(&key, message),
