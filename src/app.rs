@@ -54,6 +54,8 @@ pub enum Event {
     },
     /// The slow tick (cursor blink; the loop also checks the config file then).
     Tick,
+    /// The audit log as the runtime read it, for the viewer pane (`Effect::ReadAudit`).
+    AuditRead(Box<crate::audit::read::Snapshot>),
     /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
     Timer,
 }
@@ -85,13 +87,23 @@ pub enum HostEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Open a connection for a tab (a new one, or a reconnect).
-    Connect { tab: TabId, profile: Box<Profile> },
+    Connect {
+        tab: TabId,
+        profile: Box<Profile>,
+    },
     /// Write bytes to a tab's host, in order.
-    Send { tab: TabId, bytes: Vec<u8> },
+    Send {
+        tab: TabId,
+        bytes: Vec<u8>,
+    },
     /// Run the STARTTLS handshake on a tab's connection.
-    StartTls { tab: TabId },
+    StartTls {
+        tab: TabId,
+    },
     /// Close a tab's connection.
-    Disconnect { tab: TabId },
+    Disconnect {
+        tab: TabId,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Ring the terminal bell.
@@ -100,6 +112,11 @@ pub enum Effect {
     /// [`App::show_message`].
     ReloadConfig,
     /// Leave: restore the terminal and exit.
+    /// Read the audit log for the viewer pane (and verify it when `verify`); the result
+    /// comes back as `Event::AuditRead`.
+    ReadAudit {
+        verify: bool,
+    },
     Quit,
 }
 
@@ -365,9 +382,20 @@ impl App {
                 Vec::new()
             }
             Event::Host { tab, event } => self.host_event(tab, event, now),
+            Event::AuditRead(snapshot) => {
+                if let Some(v) = self.pane_as_mut::<pane::AuditViewer>() {
+                    v.set_snapshot(*snapshot);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Event::Tick => {
                 self.blink_on = !self.blink_on;
-                let effects = self.due(now);
+                let mut effects = self.due(now);
+                if self.pane_as::<pane::AuditViewer>().is_some() {
+                    // The viewer follows new records.
+                    effects.push(Effect::ReadAudit { verify: false });
+                }
                 // The blink phase changes what is drawn only where host text blinks; an idle
                 // session otherwise costs no frame at all. (A change not yet drawn stays due.)
                 self.dirty = undrawn
@@ -532,6 +560,10 @@ impl App {
             Action::ToggleOia => {
                 self.oia_pinned = !self.oia_pinned;
                 Vec::new()
+            }
+            Action::ShowAudit => {
+                self.open_pane(Box::new(pane::AuditViewer::new()));
+                vec![Effect::ReadAudit { verify: true }]
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
             Action::PlayMacro(name) => self.play_macro(&name, now, 0),

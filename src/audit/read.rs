@@ -24,7 +24,7 @@ pub struct Filter {
 }
 
 /// One record as read: where it is, its exact line, and the parsed object.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub slot: u32,
     pub file: PathBuf,
@@ -205,4 +205,69 @@ pub fn csv_row(e: &Entry) -> String {
         q(e.session()),
         q(&e.summary())
     )
+}
+
+/// What the audit viewer pane shows: the newest records (at most `limit`) and, when asked
+/// for, the verification state.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    pub dir: PathBuf,
+    pub entries: Vec<Entry>,
+    /// Records in the log (all of them, not only those kept).
+    pub total: usize,
+    /// `verified through seq N` / `broken: ...`, when verification ran.
+    pub verification: Option<String>,
+    /// A read error (the directory is unreadable, a line is not a record).
+    pub error: Option<String>,
+}
+
+/// Read the log for the viewer: the newest `limit` records, and verify when `check`.
+pub fn snapshot(loc: &super::verify::VerifyOptions, limit: usize, check: bool) -> Snapshot {
+    let mut entries = std::collections::VecDeque::with_capacity(limit.min(4096));
+    let mut total = 0usize;
+    let error = scan(
+        &loc.dir,
+        loc.archive_dir.as_deref(),
+        &Filter::default(),
+        |e| {
+            total += 1;
+            if entries.len() == limit {
+                entries.pop_front();
+            }
+            entries.push_back(e);
+            true
+        },
+    )
+    .err()
+    .map(|e| e.to_string());
+    let verification = check.then(|| match super::verify::verify(loc) {
+        Ok(r) => match r.problem {
+            None => {
+                let through: Vec<String> = r
+                    .slots
+                    .iter()
+                    .map(|s| format!("w{} seq {}", s.slot, s.verified_through))
+                    .collect();
+                if through.is_empty() {
+                    "empty".to_owned()
+                } else {
+                    format!("verified through {}", through.join(", "))
+                }
+            }
+            Some(p) => format!(
+                "BROKEN at seq {}: {} ({})",
+                p.seq.map_or_else(|| "?".to_owned(), |s| s.to_string()),
+                p.damage.name(),
+                p.file.file_name().unwrap_or_default().to_string_lossy()
+            ),
+        },
+        Err(e) => format!("cannot verify: {e}"),
+    });
+    Snapshot {
+        dir: loc.dir.clone(),
+        entries: entries.into(),
+        total,
+        verification,
+        error,
+    }
 }

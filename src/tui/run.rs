@@ -315,6 +315,24 @@ impl Loop {
                         .context("cannot write to the terminal")?;
                 }
                 Effect::ReloadConfig => self.reload(),
+                Effect::ReadAudit { verify } => {
+                    let c = self.app.config();
+                    let dir = c.audit.log_dir(&c.paths.data_dir);
+                    let loc = crate::audit::verify::VerifyOptions {
+                        key_dir: crate::audit::writer::key_dir_for(
+                            &c.audit.key_dir(&c.paths.log_dir),
+                            &dir,
+                        ),
+                        dir,
+                        archive_dir: c.audit.archive_dir.clone(),
+                    };
+                    let snap =
+                        crate::audit::read::snapshot(&loc, crate::app::pane::audit::KEPT, verify);
+                    let effects = self
+                        .app
+                        .handle_event(Event::AuditRead(Box::new(snap)), std::time::Instant::now());
+                    self.carry_out(effects)?;
+                }
                 Effect::Quit => {}
             }
         }
