@@ -50,6 +50,7 @@ pub trait AuditSink: Send {
 pub struct SharedWriter {
     inner: Arc<Mutex<Option<Writer>>>,
     dir: PathBuf,
+    opts: WriterOptions,
 }
 
 impl std::fmt::Debug for SharedWriter {
@@ -64,7 +65,7 @@ impl SharedWriter {
     pub fn open(opts: WriterOptions) -> Result<Self, AuditError> {
         let dir = opts.dir.clone();
         let group = opts.sync == SyncMode::Group;
-        let w = Writer::open(opts)?;
+        let w = Writer::open(opts.clone())?;
         let inner = Arc::new(Mutex::new(Some(w)));
         if group {
             let weak: Weak<Mutex<Option<Writer>>> = Arc::downgrade(&inner);
@@ -82,7 +83,17 @@ impl SharedWriter {
                     }
                 });
         }
-        Ok(SharedWriter { inner, dir })
+        Ok(SharedWriter { inner, dir, opts })
+    }
+
+    /// Open the log again after [`SharedWriter::close`] (or keep it if it is open): the
+    /// sessions' held records are written on their next call.
+    pub fn reopen(&self) -> Result<(), AuditError> {
+        let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
+        if g.is_none() {
+            *g = Some(Writer::open(self.opts.clone())?);
+        }
+        Ok(())
     }
 
     /// The log directory.
@@ -516,5 +527,165 @@ mod tests {
             0xF0, 0x6D, 0xFF, 0xEF, 0x99,
         ];
         assert_eq!(records(&bytes), vec![vec![0x7D, 0xFF, 0x01], vec![0x6D]]);
+    }
+}
+
+#[cfg(test)]
+mod block_tests {
+    //! `on-failure`: the session driver against the demo host's sans-IO side in memory,
+    //! with a real writer that stops working (closed) and works again (reopened).
+    #![allow(clippy::many_single_char_names)] // d, h, o, w: driver, host, options, writer
+
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::demo::{HostConfig, HostConnection, LuPool, WallClock};
+    use crate::driver::{Connected, Driver, Output};
+    use crate::proto::{Aid, Key, TerminalConfig};
+
+    const WALL: WallClock = WallClock {
+        day: 2,
+        month: 3,
+        year: 26,
+        hour: 4,
+        minute: 5,
+    };
+
+    fn dirs(name: &str) -> WriterOptions {
+        let base = std::env::temp_dir().join(format!(
+            "r3270-audit-block-{name}-{}-{}",
+            std::process::id(),
+            crate::audit::time::now().replace([':', '.'], "")
+        ));
+        WriterOptions::new(&base.join("log"), &base.join("keys"))
+    }
+
+    /// Bytes the host received, pumped both ways; returns how many AIDs reached it.
+    fn pump(d: &mut Driver, h: &mut HostConnection, now: Instant) -> usize {
+        let mut aids = 0;
+        loop {
+            let mut moved = false;
+            while let Some(o) = d.poll_output() {
+                if let Output::Send(b) = o {
+                    // TN3270E: 3270-DATA (type 0) is an AID here; responses are type 2.
+                    if b.first() == Some(&0) {
+                        aids += 1;
+                    }
+                    h.handle_input(now, WALL, &b);
+                    moved = true;
+                }
+            }
+            while d.poll_event().is_some() {}
+            while let Some(b) = h.poll_transmit() {
+                d.input(now, &b);
+                moved = true;
+            }
+            while h.poll_event().is_some() {}
+            if !moved {
+                return aids;
+            }
+        }
+    }
+
+    fn session(settings: &AuditSettings, w: &SharedWriter) -> (Driver, HostConnection, Instant) {
+        let now = Instant::now();
+        let mut d = Driver::new(TerminalConfig::default(), 256 * 1024, 512);
+        d.set_audit(Box::new(w.session(settings, None).unwrap()));
+        d.connected(
+            now,
+            Connected {
+                endpoint: "127.0.0.1:3270".into(),
+                peer: "127.0.0.1:3270".parse().unwrap(),
+                direct_tls: None,
+                connect_time: None,
+            },
+        );
+        let mut h = HostConnection::new(HostConfig::default(), LuPool::shared());
+        pump(&mut d, &mut h, now);
+        assert!(d.drawn());
+        for c in "demo".chars() {
+            d.key(now, Key::Char(c));
+        }
+        d.key(now, Key::Tab);
+        (d, h, now)
+    }
+
+    fn aid_records(o: &WriterOptions) -> usize {
+        crate::audit::writer::list(&o.dir)
+            .unwrap()
+            .iter()
+            .map(|(_, p)| {
+                std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.contains("\"kind\":\"aid\""))
+                    .count()
+            })
+            .sum()
+    }
+
+    #[test]
+    fn block_holds_the_aid_until_its_record_is_written() {
+        let o = dirs("block");
+        let w = SharedWriter::open(o.clone()).unwrap();
+        let settings = AuditSettings::default();
+        let (mut d, mut h, now) = session(&settings, &w);
+        w.close().unwrap();
+        d.key(now, Key::Aid(Aid::Enter));
+        // Nothing leaves: the record could not be written.
+        assert_eq!(pump(&mut d, &mut h, now), 0);
+        assert_eq!(d.held(), 1);
+        assert!(d.audit_failure().is_some_and(|e| e.contains("closed")));
+        // The driver asks to be woken to retry.
+        let retry = d.poll_timeout().unwrap();
+        assert!(retry > now && retry <= now + Duration::from_secs(1));
+        d.timeout(retry);
+        assert_eq!(pump(&mut d, &mut h, now), 0, "still failing: still held");
+        // The log works again: the next call writes the record, then sends the AID.
+        w.reopen().unwrap();
+        d.timeout(retry);
+        assert_eq!(d.held(), 0);
+        assert_eq!(pump(&mut d, &mut h, now), 1);
+        assert!(d.audit_failure().is_none());
+        assert!(!d.session().is_locked(), "the host answered");
+        w.close().unwrap();
+        assert_eq!(aid_records(&o), 1);
+        let text: String = crate::audit::writer::list(&o.dir)
+            .unwrap()
+            .iter()
+            .map(|(_, p)| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(text.contains("\"kind\":\"log-failure\""), "{text}");
+        let v = crate::audit::verify::verify(&crate::audit::verify::VerifyOptions {
+            dir: o.dir.clone(),
+            archive_dir: None,
+            key_dir: o.key_dir.clone(),
+        })
+        .unwrap();
+        assert_eq!(v.problem, None);
+    }
+
+    #[test]
+    fn warn_sends_the_aid_and_writes_its_record_later() {
+        let o = dirs("warn");
+        let w = SharedWriter::open(o.clone()).unwrap();
+        let settings = AuditSettings {
+            on_failure: OnFailure::Warn,
+            ..AuditSettings::default()
+        };
+        let (mut d, mut h, now) = session(&settings, &w);
+        w.close().unwrap();
+        d.key(now, Key::Aid(Aid::Enter));
+        assert_eq!(pump(&mut d, &mut h, now), 1, "sent despite the failure");
+        assert!(d.audit_failure().is_some());
+        w.reopen().unwrap();
+        d.key(now, Key::Aid(Aid::Pf(1)));
+        pump(&mut d, &mut h, now);
+        w.close().unwrap();
+        assert_eq!(
+            aid_records(&o),
+            2,
+            "the held record was written when the log came back"
+        );
     }
 }
