@@ -34,12 +34,12 @@ pub fn row_text(e: &Entry) -> String {
 /// The lines of an opened record.
 pub fn detail_lines(e: &Entry) -> Vec<String> {
     let mut out = vec![format!(
-        "{} {} seq {} ({}:{})",
+        "{} {} seq {} slot {} ({})",
         e.ts(),
         e.kind(),
         e.seq(),
+        e.slot,
         e.file.file_name().unwrap_or_default().to_string_lossy(),
-        e.line
     )];
     if let Some(rows) = e.value.get("rows").and_then(|r| r.as_array()) {
         out.push(String::new());
@@ -109,7 +109,7 @@ pub fn draw_audit(buf: &mut Buffer, area: Rect, v: &AuditViewer, theme: &Theme) 
         x,
         area.y,
         right,
-        &format!("{dir}  {total} records  "),
+        &format!("{dir}  newest {total} records  "),
         base,
     );
     let state_style = if state.starts_with("BROKEN") || state.starts_with("cannot") {
@@ -231,7 +231,7 @@ mod tests {
         draw_audit(&mut buf, area, &v, &theme);
         let rows = text(&buf);
         assert!(
-            rows[0].contains("/var/audit  1 records  BROKEN at seq 5: edited"),
+            rows[0].contains("/var/audit  newest 1 records  BROKEN at seq 5: edited"),
             "{rows:?}"
         );
         assert!(
