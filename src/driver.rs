@@ -133,6 +133,18 @@ pub struct LinkStats {
     /// Connections opened on this driver, and how many of them followed a dropped one.
     pub connections: u32,
     pub reconnects: u32,
+    /// Attempts per endpoint, in the order each was first tried.
+    pub endpoints: Vec<EndpointAttempts>,
+}
+
+/// How often one endpoint was tried, and how often that failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointAttempts {
+    /// The endpoint as named (the profile's host, or an alternate as written).
+    pub endpoint: String,
+    /// Attempts to connect to it, and how many of them failed.
+    pub attempts: u32,
+    pub failures: u32,
 }
 
 /// The figures of one session: the engine's and the connection's.
@@ -257,6 +269,7 @@ impl Driver {
             self.link.reconnects += 1;
         }
         self.link.connections += 1;
+        self.link.attempt(&c.endpoint).attempts += 1;
         self.session = fresh_session(&self.terminal, self.max_record, self.type_ahead);
         if self.tap.is_some() || self.audit.is_some() {
             self.session.set_masked_copy(true);
@@ -338,6 +351,14 @@ impl Driver {
         });
     }
 
+    /// An endpoint could not be connected (a front end that tries alternates reports each
+    /// one that failed; the one that answers is counted by [`Driver::connected`]).
+    pub fn attempt_failed(&mut self, endpoint: &str) {
+        let e = self.link.attempt(endpoint);
+        e.attempts += 1;
+        e.failures += 1;
+    }
+
     /// The connection failed (or could not be opened). A reset is told apart by whether a
     /// record was open.
     pub fn failed(&mut self, _now: Instant, e: ConnectionError) {
@@ -408,6 +429,11 @@ impl Driver {
     }
 
     // ----- state -------------------------------------------------------------------------
+
+    /// The session, when the driver is done with it (a replay's final state).
+    pub fn into_session(self) -> Session {
+        self.session
+    }
 
     pub fn session(&self) -> &Session {
         &self.session
@@ -544,6 +570,22 @@ impl Driver {
                 self.outputs.push_back(Output::Send(wire));
             }
         }
+    }
+}
+
+impl LinkStats {
+    /// The figures of `endpoint`, added on its first attempt.
+    fn attempt(&mut self, endpoint: &str) -> &mut EndpointAttempts {
+        let i = if let Some(i) = self.endpoints.iter().position(|e| e.endpoint == endpoint) {
+            i
+        } else {
+            self.endpoints.push(EndpointAttempts {
+                endpoint: endpoint.to_owned(),
+                ..EndpointAttempts::default()
+            });
+            self.endpoints.len() - 1
+        };
+        &mut self.endpoints[i]
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! Each submodule draws one thing from data it is handed: [`screen`] the 3270 presentation
 //! space, [`oia`] the status line, [`tabs`] the tab bar, [`overlay`] the help, palette,
-//! picker, confirmation and message popups. [`text`] holds the pure helpers over a
+//! picker, confirmation and message popups. [`failure`] words connection failures for the
+//! OIA and the status line. [`text`] holds the pure helpers over a
 //! [`Screen`](crate::proto::Screen) the app needs for mouse and clipboard (selection text,
 //! PF-key hotspots) and has no ratatui dependency.
 //!
@@ -12,6 +13,7 @@
 //! in as a parameter.
 
 pub mod audit;
+pub mod failure;
 pub mod oia;
 pub mod overlay;
 pub mod screen;

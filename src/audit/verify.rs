@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::AuditError;
-use super::chain::{EpochKey, GENESIS, Hash, hex, line_hash, parse_hex, prefix};
+use super::chain::{EpochKey, GENESIS, Hash, Prefix, hex, line_hash, parse_hex, prefix};
 use super::writer::{LogFile, Mirror, field_u64, list, load_seed, read_file, read_mirror};
 
 /// The kind of damage.
@@ -128,20 +128,24 @@ pub fn verify(opts: &VerifyOptions) -> Result<VerifyReport, AuditError> {
     for slot in slots {
         let mine: Vec<_> = files.iter().filter(|(f, _)| f.slot == slot).collect();
         let mirror = read_mirror(&opts.key_dir, slot)?;
-        let mut summary = SlotSummary {
+        let mut check = SlotCheck {
+            seed: &seed,
             slot,
-            files: mine.len(),
-            ..SlotSummary::default()
+            files: &mine,
+            mirror: mirror.as_ref(),
+            expect: None,
+            key: None,
+            mirror_seen: None,
+            summary: SlotSummary {
+                slot,
+                files: mine.len(),
+                ..SlotSummary::default()
+            },
+            bytes: 0,
         };
-        let problem = verify_slot(
-            &seed,
-            slot,
-            &mine,
-            mirror.as_ref(),
-            &opts.key_dir,
-            &mut summary,
-            &mut report.bytes,
-        )?;
+        let problem = check.run(&opts.key_dir)?;
+        report.bytes += check.bytes;
+        let summary = check.summary;
         report.slots.push(summary);
         if problem.is_some() {
             report.problem = problem;
@@ -190,297 +194,356 @@ fn vouched(files: &[&(LogFile, PathBuf)]) -> Result<HashMap<Hash, u64>, AuditErr
     Ok(out)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn verify_slot(
-    seed: &[u8],
+/// Where the chain stands: the next seq, the hash of the last line, and where that line is.
+struct Expect {
+    seq: u64,
+    prev: Hash,
+    path: PathBuf,
+    line: u64,
+}
+
+/// One slot's verification, file by file and line by line.
+struct SlotCheck<'a> {
+    seed: &'a [u8],
     slot: u32,
-    files: &[&(LogFile, PathBuf)],
-    mirror: Option<&Mirror>,
-    key_dir: &Path,
-    summary: &mut SlotSummary,
-    bytes: &mut u64,
-) -> Result<Option<Problem>, AuditError> {
-    // (next seq, hash of the last line, where that line is)
-    let mut expect: Option<(u64, Hash, PathBuf, u64)> = None;
-    let mut key: Option<EpochKey> = None;
-    let mut mirror_seen: Option<(Hash, String)> = None;
-    let last_file = files.len().saturating_sub(1);
-    for (fi, (lf, path)) in files.iter().enumerate() {
+    files: &'a [&'a (LogFile, PathBuf)],
+    mirror: Option<&'a Mirror>,
+    expect: Option<Expect>,
+    key: Option<EpochKey>,
+    /// The hash of the line the mirror names, once passed.
+    mirror_seen: Option<Hash>,
+    summary: SlotSummary,
+    bytes: u64,
+}
+
+/// A line in its file, for the checks.
+struct At<'a> {
+    path: &'a Path,
+    line: u64,
+}
+
+impl At<'_> {
+    fn problem(&self, seq: Option<u64>, damage: Damage, detail: String) -> Option<Problem> {
+        problem(self.path, self.line, seq, damage, detail)
+    }
+}
+
+impl SlotCheck<'_> {
+    fn run(&mut self, key_dir: &Path) -> Result<Option<Problem>, AuditError> {
+        for fi in 0..self.files.len() {
+            if let Some(p) = self.check_file(fi)? {
+                return Ok(Some(p));
+            }
+        }
+        Ok(self.check_mirror(key_dir))
+    }
+
+    fn check_file(&mut self, fi: usize) -> Result<Option<Problem>, AuditError> {
+        let (lf, path) = self.files[fi];
         let content = read_file(path)?;
-        *bytes += content.len() as u64;
+        self.bytes += content.len() as u64;
         let mut lines: Vec<&[u8]> = content.split(|&b| b == b'\n').collect();
         let torn = lines.pop().filter(|l| !l.is_empty());
         for (i, &line) in lines.iter().enumerate() {
-            let lineno = i as u64 + 1;
-            let Some(p) = prefix(line) else {
-                let next = lines.get(i + 1).and_then(|l| prefix(l));
-                if let (Some(n), Some((seq, prev, _, _))) = (next, &expect) {
-                    if n.seq == *seq && n.prev == *prev {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            None,
-                            Damage::Inserted,
-                            "this line is not part of the chain: the next line follows the one before it"
-                                .into(),
-                        ));
-                    }
-                }
-                let seq = expect.as_ref().map(|e| e.0);
-                return Ok(problem(
-                    path,
-                    lineno,
-                    seq,
-                    Damage::Edited,
-                    "not a well-formed record".into(),
-                ));
+            let at = At {
+                path,
+                line: i as u64 + 1,
             };
-            match &expect {
-                None => {
-                    if p.kind != "file-start" {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::MissingFile,
-                            format!(
-                                "the chain starts with a `{}` record, not at the start of a file",
-                                p.kind
-                            ),
-                        ));
-                    }
-                    let epoch = field_u64(line, "epoch").unwrap_or(0);
-                    let ok = if p.seq == 1 {
-                        p.prev == GENESIS && epoch == 0
-                    } else {
-                        vouched(files)?.get(&p.prev) == Some(&(p.seq - 1))
-                    };
-                    if !ok {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::MissingFile,
-                            format!(
-                                "the chain starts at seq {}: the records before it are gone and no retention record accounts for them",
-                                p.seq
-                            ),
-                        ));
-                    }
-                    key = Some(EpochKey::at(seed, slot, epoch));
-                }
-                Some((seq, prev, prev_path, prev_line)) => {
-                    if p.seq != *seq && p.prev == *prev {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::Edited,
-                            format!(
-                                "its seq was changed (it follows seq {} but is not seq {seq})",
-                                seq - 1
-                            ),
-                        ));
-                    }
-                    if i == 0 && p.seq > *seq {
-                        return Ok(problem(
-                            path,
-                            0,
-                            Some(*seq),
-                            Damage::MissingFile,
-                            format!(
-                                "seq {seq} to {} are missing: a file between {} and {} was deleted",
-                                p.seq - 1,
-                                prev_path.file_name().unwrap_or_default().to_string_lossy(),
-                                lf.name()
-                            ),
-                        ));
-                    }
-                    if p.seq > *seq {
-                        let later = lines[i + 1..]
-                            .iter()
-                            .any(|l| prefix(l).is_some_and(|q| q.seq == *seq));
-                        return Ok(if later {
-                            problem(
-                                path,
-                                lineno,
-                                Some(p.seq),
-                                Damage::Reordered,
-                                format!("seq {} comes before seq {seq}", p.seq),
-                            )
-                        } else {
-                            problem(
-                                path,
-                                lineno,
-                                Some(*seq),
-                                Damage::Deleted,
-                                if p.seq - 1 > *seq {
-                                    format!(
-                                        "seq {seq} to {} are missing before this line",
-                                        p.seq - 1
-                                    )
-                                } else {
-                                    format!("seq {seq} is missing before this line")
-                                },
-                            )
-                        });
-                    }
-                    if p.seq < *seq {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::Inserted,
-                            format!(
-                                "seq {} again after seq {}: this line was inserted",
-                                p.seq,
-                                seq - 1
-                            ),
-                        ));
-                    }
-                    if p.prev != *prev {
-                        return Ok(problem(
-                            prev_path,
-                            *prev_line,
-                            Some(seq - 1),
-                            Damage::Edited,
-                            format!("the next record (seq {seq}) names another hash for this line"),
-                        ));
-                    }
-                }
+            let Some(p) = prefix(line) else {
+                return Ok(self.malformed(&lines, i, &at));
+            };
+            let found = if self.expect.is_none() {
+                self.check_first(&p, line, &at)?
+            } else {
+                self.check_sequence(&p, &lines[i + 1..], i == 0, lf, &at)
+            };
+            if found.is_some() {
+                return Ok(found);
             }
-            let k = key.as_mut();
-            match (p.kind, k) {
-                ("checkpoint", Some(k)) => {
-                    let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
-                    let epoch = v.get("epoch").and_then(serde_json::Value::as_u64);
-                    let tag = v.get("tag").and_then(|t| t.as_str()).and_then(parse_hex);
-                    if epoch != Some(k.epoch()) {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::BadCheckpoint,
-                            format!(
-                                "it names epoch {}, but the next checkpoint's epoch is {} (a key of another epoch)",
-                                epoch.map_or_else(|| "none".to_owned(), |e| e.to_string()),
-                                k.epoch()
-                            ),
-                        ));
-                    }
-                    if !tag.is_some_and(|t| k.check(p.seq, &p.prev, &t)) {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::BadCheckpoint,
-                            format!("its tag is not epoch {}'s tag for this chain", k.epoch()),
-                        ));
-                    }
-                    k.evolve();
-                    summary.checkpoints += 1;
-                    summary.verified_through = p.seq;
-                }
-                ("file-start", Some(k)) => {
-                    let epoch = field_u64(line, "epoch");
-                    if epoch != Some(k.epoch()) {
-                        return Ok(problem(
-                            path,
-                            lineno,
-                            Some(p.seq),
-                            Damage::BadCheckpoint,
-                            format!("the file starts at epoch {epoch:?}, expected {}", k.epoch()),
-                        ));
-                    }
-                }
-                _ => {}
+            if let Some(found) = self.check_keyed(&p, line, &at) {
+                return Ok(Some(found));
             }
             let h = line_hash(line);
-            if mirror.is_some_and(|m| m.seq == p.seq) {
-                mirror_seen = Some((h, lf.name()));
+            if self.mirror.is_some_and(|m| m.seq == p.seq) {
+                self.mirror_seen = Some(h);
             }
-            summary.records += 1;
-            summary.last_seq = p.seq;
-            expect = Some((p.seq + 1, h, path.clone(), lineno));
-        }
-        if let Some(t) = torn {
-            let lineno = lines.len() as u64 + 1;
-            let seq = expect.as_ref().map(|e| e.0);
-            return Ok(if fi == last_file {
-                problem(
-                    path,
-                    lineno,
-                    seq,
-                    Damage::Truncated,
-                    format!(
-                        "the last line is cut short ({} bytes, no newline): a crash or a cut; the next r3270 start moves it aside and records that",
-                        t.len()
-                    ),
-                )
-            } else {
-                problem(
-                    path,
-                    lineno,
-                    seq,
-                    Damage::Edited,
-                    "a line without its newline in the middle of the chain".into(),
-                )
+            self.summary.records += 1;
+            self.summary.last_seq = p.seq;
+            self.expect = Some(Expect {
+                seq: p.seq + 1,
+                prev: h,
+                path: path.clone(),
+                line: at.line,
             });
         }
+        let Some(t) = torn else {
+            return Ok(None);
+        };
+        let at = At {
+            path,
+            line: lines.len() as u64 + 1,
+        };
+        let seq = self.expect.as_ref().map(|e| e.seq);
+        Ok(if fi + 1 == self.files.len() {
+            at.problem(
+                seq,
+                Damage::Truncated,
+                format!(
+                    "the last line is cut short ({} bytes, no newline): a crash or a cut; the next r3270 start moves it aside and records that",
+                    t.len()
+                ),
+            )
+        } else {
+            at.problem(
+                seq,
+                Damage::Edited,
+                "a line without its newline in the middle of the chain".into(),
+            )
+        })
     }
-    let Some(m) = mirror else {
-        if summary.checkpoints > 0 {
-            let path = super::writer::mirror_path(key_dir, slot);
-            return Ok(problem(
-                &path,
-                0,
-                None,
-                Damage::BadCheckpoint,
-                "the log has checkpoints but their mirror outside the log directory is gone".into(),
-            ));
-        }
-        return Ok(None);
-    };
-    let last = files.last().map(|(_, p)| p.clone()).unwrap_or_default();
-    match mirror_seen {
-        None if summary.last_seq < m.seq => {
-            if files.iter().any(|(f, _)| {
-                f.name() == m.file
-                    || LogFile::parse(&m.file).is_some_and(|g| g.first_seq == f.first_seq)
-            }) {
-                Ok(problem(
-                    &last,
-                    0,
-                    Some(summary.last_seq),
-                    Damage::Truncated,
-                    format!(
-                        "the log ends at seq {}, but the last checkpoint (mirrored outside the log directory) is seq {} in {}",
-                        summary.last_seq, m.seq, m.file
-                    ),
-                ))
-            } else {
-                Ok(problem(
-                    &last.with_file_name(&m.file),
-                    0,
-                    Some(m.seq),
-                    Damage::MissingFile,
-                    format!(
-                        "{} is gone: it held the last checkpoint (seq {}), and the log now ends at seq {}",
-                        m.file, m.seq, summary.last_seq
-                    ),
-                ))
+
+    /// A line that is not a record: inserted when the next line follows the one before it,
+    /// else edited.
+    fn malformed(&self, lines: &[&[u8]], i: usize, at: &At<'_>) -> Option<Problem> {
+        let next = lines.get(i + 1).and_then(|l| prefix(l));
+        if let (Some(n), Some(e)) = (next, &self.expect) {
+            if n.seq == e.seq && n.prev == e.prev {
+                return at.problem(
+                    None,
+                    Damage::Inserted,
+                    "this line is not part of the chain: the next line follows the one before it"
+                        .into(),
+                );
             }
         }
-        Some((h, _)) if hex(&h) != m.hash => Ok(problem(
-            &last,
-            0,
-            Some(m.seq),
-            Damage::BadCheckpoint,
-            format!(
-                "checkpoint seq {} differs from its mirror outside the log directory",
-                m.seq
+        at.problem(
+            self.expect.as_ref().map(|e| e.seq),
+            Damage::Edited,
+            "not a well-formed record".into(),
+        )
+    }
+
+    /// The first line of the slot: a file start at seq 1 (epoch 0, `prev` zero), or after
+    /// files a retention record accounts for.
+    fn check_first(
+        &mut self,
+        p: &Prefix<'_>,
+        line: &[u8],
+        at: &At<'_>,
+    ) -> Result<Option<Problem>, AuditError> {
+        if p.kind != "file-start" {
+            return Ok(at.problem(
+                Some(p.seq),
+                Damage::MissingFile,
+                format!(
+                    "the chain starts with a `{}` record, not at the start of a file",
+                    p.kind
+                ),
+            ));
+        }
+        let epoch = field_u64(line, "epoch").unwrap_or(0);
+        let ok = if p.seq == 1 {
+            p.prev == GENESIS && epoch == 0
+        } else {
+            vouched(self.files)?.get(&p.prev) == Some(&(p.seq - 1))
+        };
+        if !ok {
+            return Ok(at.problem(
+                Some(p.seq),
+                Damage::MissingFile,
+                format!(
+                    "the chain starts at seq {}: the records before it are gone and no retention record accounts for them",
+                    p.seq
+                ),
+            ));
+        }
+        self.key = Some(EpochKey::at(self.seed, self.slot, epoch));
+        Ok(None)
+    }
+
+    /// `seq` and `prev` against the chain so far.
+    fn check_sequence(
+        &self,
+        p: &Prefix<'_>,
+        rest: &[&[u8]],
+        first_in_file: bool,
+        lf: &LogFile,
+        at: &At<'_>,
+    ) -> Option<Problem> {
+        let e = self.expect.as_ref()?;
+        let seq = e.seq;
+        if p.seq != seq && p.prev == e.prev {
+            return at.problem(
+                Some(p.seq),
+                Damage::Edited,
+                format!(
+                    "its seq was changed (it follows seq {} but is not seq {seq})",
+                    seq - 1
+                ),
+            );
+        }
+        if first_in_file && p.seq > seq {
+            return problem(
+                at.path,
+                0,
+                Some(seq),
+                Damage::MissingFile,
+                format!(
+                    "seq {seq} to {} are missing: a file between {} and {} was deleted",
+                    p.seq - 1,
+                    e.path.file_name().unwrap_or_default().to_string_lossy(),
+                    lf.name()
+                ),
+            );
+        }
+        if p.seq > seq {
+            let later = rest.iter().any(|l| prefix(l).is_some_and(|q| q.seq == seq));
+            if later {
+                return at.problem(
+                    Some(p.seq),
+                    Damage::Reordered,
+                    format!("seq {} comes before seq {seq}", p.seq),
+                );
+            }
+            let what = if p.seq - 1 > seq {
+                format!("seq {seq} to {} are missing before this line", p.seq - 1)
+            } else {
+                format!("seq {seq} is missing before this line")
+            };
+            return at.problem(Some(seq), Damage::Deleted, what);
+        }
+        if p.seq < seq {
+            return at.problem(
+                Some(p.seq),
+                Damage::Inserted,
+                format!(
+                    "seq {} again after seq {}: this line was inserted",
+                    p.seq,
+                    seq - 1
+                ),
+            );
+        }
+        if p.prev != e.prev {
+            return problem(
+                &e.path,
+                e.line,
+                Some(seq - 1),
+                Damage::Edited,
+                format!("the next record (seq {seq}) names another hash for this line"),
+            );
+        }
+        None
+    }
+
+    /// Checkpoints (epoch in order, the tag of that epoch's key) and file starts (the
+    /// epoch they carry).
+    fn check_keyed(&mut self, p: &Prefix<'_>, line: &[u8], at: &At<'_>) -> Option<Problem> {
+        let k = self.key.as_mut()?;
+        match p.kind {
+            "checkpoint" => {
+                let v: serde_json::Value = serde_json::from_slice(line).unwrap_or_default();
+                let epoch = v.get("epoch").and_then(serde_json::Value::as_u64);
+                let tag = v.get("tag").and_then(|t| t.as_str()).and_then(parse_hex);
+                if epoch != Some(k.epoch()) {
+                    return at.problem(
+                        Some(p.seq),
+                        Damage::BadCheckpoint,
+                        format!(
+                            "it names epoch {}, but the next checkpoint's epoch is {} (a key of another epoch)",
+                            epoch.map_or_else(|| "none".to_owned(), |e| e.to_string()),
+                            k.epoch()
+                        ),
+                    );
+                }
+                if !tag.is_some_and(|t| k.check(p.seq, &p.prev, &t)) {
+                    return at.problem(
+                        Some(p.seq),
+                        Damage::BadCheckpoint,
+                        format!("its tag is not epoch {}'s tag for this chain", k.epoch()),
+                    );
+                }
+                k.evolve();
+                self.summary.checkpoints += 1;
+                self.summary.verified_through = p.seq;
+                None
+            }
+            "file-start" => {
+                let epoch = field_u64(line, "epoch");
+                (epoch != Some(k.epoch())).then(|| Problem {
+                    file: at.path.to_owned(),
+                    line: at.line,
+                    seq: Some(p.seq),
+                    damage: Damage::BadCheckpoint,
+                    detail: format!("the file starts at epoch {epoch:?}, expected {}", k.epoch()),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// The log must hold the checkpoint mirrored outside the log directory.
+    fn check_mirror(&self, key_dir: &Path) -> Option<Problem> {
+        let summary = &self.summary;
+        let Some(m) = self.mirror else {
+            if summary.checkpoints > 0 {
+                let path = super::writer::mirror_path(key_dir, self.slot);
+                return problem(
+                    &path,
+                    0,
+                    None,
+                    Damage::BadCheckpoint,
+                    "the log has checkpoints but their mirror outside the log directory is gone"
+                        .into(),
+                );
+            }
+            return None;
+        };
+        let last = self
+            .files
+            .last()
+            .map(|(_, p)| p.clone())
+            .unwrap_or_default();
+        match self.mirror_seen {
+            None if summary.last_seq < m.seq => {
+                let present = self.files.iter().any(|(f, _)| {
+                    f.name() == m.file
+                        || LogFile::parse(&m.file).is_some_and(|g| g.first_seq == f.first_seq)
+                });
+                if present {
+                    problem(
+                        &last,
+                        0,
+                        Some(summary.last_seq),
+                        Damage::Truncated,
+                        format!(
+                            "the log ends at seq {}, but the last checkpoint (mirrored outside the log directory) is seq {} in {}",
+                            summary.last_seq, m.seq, m.file
+                        ),
+                    )
+                } else {
+                    problem(
+                        &last.with_file_name(&m.file),
+                        0,
+                        Some(m.seq),
+                        Damage::MissingFile,
+                        format!(
+                            "{} is gone: it held the last checkpoint (seq {}), and the log now ends at seq {}",
+                            m.file, m.seq, summary.last_seq
+                        ),
+                    )
+                }
+            }
+            Some(h) if hex(&h) != m.hash => problem(
+                &last,
+                0,
+                Some(m.seq),
+                Damage::BadCheckpoint,
+                format!(
+                    "checkpoint seq {} differs from its mirror outside the log directory",
+                    m.seq
+                ),
             ),
-        )),
-        None | Some(_) => Ok(None),
+            None | Some(_) => None,
+        }
     }
 }

@@ -17,7 +17,7 @@ use crate::config::{Config, Macro, Paths, Profile, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
-use crate::theme::ThemeColor;
+use crate::theme::{Theme, ThemeColor};
 
 use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
@@ -354,27 +354,11 @@ impl Builder {
         config_file: (PathBuf, Origin),
         user_themes: bool,
     ) -> Result<Config, ConfigErrors> {
-        let platform = paths::platform();
         let mut origins = PathOrigins {
             config_file: config_file.1,
             ..PathOrigins::default()
         };
-        let default_themes = config_file
-            .0
-            .parent()
-            .map_or_else(|| platform.themes_dir.clone(), |d| d.join("themes"));
-        let pick = |key: &str, default: PathBuf, origin: &mut Origin| -> PathBuf {
-            match self.path_keys.get(key) {
-                Some((p, k)) => {
-                    *origin = Origin::Key(k.clone());
-                    p.clone()
-                }
-                None => default,
-            }
-        };
-        let themes_dir = pick("themes-dir", default_themes, &mut origins.themes_dir);
-        let data_dir = pick("data-dir", platform.data_dir.clone(), &mut origins.data_dir);
-        let mut log_dir = pick("log-dir", platform.log_dir.clone(), &mut origins.log_dir);
+        let (themes_dir, data_dir, mut log_dir) = self.directories(&config_file.0, &mut origins);
 
         let logging = self.finish_serde::<LoggingSettings>("logging");
         let limits = self.finish_serde::<Limits>("limits");
@@ -388,6 +372,66 @@ impl Builder {
         if user_themes {
             theme_file::add_user_themes(&themes_dir, &mut themes, &mut self.errors);
         }
+        self.check_references(&themes, &themes_dir);
+        self.check_profile_hosts();
+
+        let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
+        let theme = theme_file::with_colours(&theme, &self.theme_colours);
+
+        if !self.errors.is_empty() {
+            return Err(sorted(self.errors));
+        }
+        Ok(Config {
+            paths: Paths {
+                config_file: config_file.0,
+                themes_dir,
+                data_dir,
+                log_dir,
+            },
+            path_origins: origins,
+            profiles: self.profiles,
+            keymap: Keymap::new(self.keymap),
+            theme,
+            themes,
+            macros: self.macros,
+            ui: self.ui,
+            logging,
+            limits,
+            audit,
+        })
+    }
+
+    /// The themes, data and log directories: the file's `themes-dir`, `data-dir` and
+    /// `log-dir` when it sets them (noted in `origins`), else the themes next to the config
+    /// file and the platform's data and log directories.
+    fn directories(
+        &self,
+        config_file: &Path,
+        origins: &mut PathOrigins,
+    ) -> (PathBuf, PathBuf, PathBuf) {
+        let platform = paths::platform();
+        let default_themes = config_file
+            .parent()
+            .map_or_else(|| platform.themes_dir.clone(), |d| d.join("themes"));
+        let pick = |key: &str, default: PathBuf, origin: &mut Origin| -> PathBuf {
+            match self.path_keys.get(key) {
+                Some((p, k)) => {
+                    *origin = Origin::Key(k.clone());
+                    p.clone()
+                }
+                None => default,
+            }
+        };
+        (
+            pick("themes-dir", default_themes, &mut origins.themes_dir),
+            pick("data-dir", platform.data_dir.clone(), &mut origins.data_dir),
+            pick("log-dir", platform.log_dir.clone(), &mut origins.log_dir),
+        )
+    }
+
+    /// Every theme and macro a key names must exist (with the nearest name as a hint), and
+    /// no macro may play itself, directly or through others.
+    fn check_references(&mut self, themes: &BTreeMap<String, Theme>, themes_dir: &Path) {
         let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
         let check_theme = |name: &str, key: &str, loc: &Loc, errors: &mut Vec<ConfigError>| {
             if !themes.contains_key(name) {
@@ -449,6 +493,10 @@ impl Builder {
                 ));
             }
         }
+    }
+
+    /// Every profile needs a `host`, in one of the files that define it.
+    fn check_profile_hosts(&mut self) {
         for (name, loc) in &self.profile_tables {
             let no_host = self
                 .profile_index
@@ -463,31 +511,6 @@ impl Builder {
             }
         }
         self.profile_tables.dedup_by(|a, b| a.0 == b.0);
-
-        let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
-        let theme = theme_file::with_colours(&theme, &self.theme_colours);
-
-        if !self.errors.is_empty() {
-            return Err(sorted(self.errors));
-        }
-        Ok(Config {
-            paths: Paths {
-                config_file: config_file.0,
-                themes_dir,
-                data_dir,
-                log_dir,
-            },
-            path_origins: origins,
-            profiles: self.profiles,
-            keymap: Keymap::new(self.keymap),
-            theme,
-            themes,
-            macros: self.macros,
-            ui: self.ui,
-            logging,
-            limits,
-            audit,
-        })
     }
 
     /// Deserialises a merged serde section and runs its own checks, placing each problem

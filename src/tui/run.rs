@@ -59,20 +59,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         audit,
     } = opts;
     let mouse = config.ui.mouse;
-    let watched_mtime = watch.as_deref().and_then(mtime);
-    let (host_tx, mut host_rx) = mpsc::channel(256);
-    let mut lp = Loop {
-        app: App::new(config),
-        conns: HashMap::new(),
-        host_tx,
-        opts_reload: reload,
-        watch,
-        watched_mtime,
-    };
-    if let Some(w) = audit.clone() {
+    let (mut lp, mut host_rx) = Loop::new(config, reload, watch);
+    if let Some(w) = audit {
         lp.app.set_audit(w);
     }
-    lp.app.set_color_depth(crate::theme::ColorDepth::detect());
     let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
     if let Ok(text) = std::fs::read_to_string(&recent_file) {
         lp.app.set_recent_hosts(text.lines().map(str::to_owned));
@@ -96,12 +86,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let watchdog = tokio::spawn(exit_if_stuck());
     let mut input = Input::spawn().context("cannot start reading the terminal")?;
-    let tick_every = std::env::var(TICK_ENV)
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map_or(TICK, Duration::from_millis);
-    let mut tick = tokio::time::interval(tick_every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = slow_tick();
     let mut last_draw = Instant::now() - FRAME;
     let result = loop {
         let next_draw = last_draw + FRAME;
@@ -162,6 +147,17 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     save_recent(&recent_file, lp.app.recent_hosts());
     watchdog.abort();
     result
+}
+
+/// The slow tick ([`TICK`], or [`TICK_ENV`] milliseconds); a late tick is not made up.
+fn slow_tick() -> tokio::time::Interval {
+    let every = std::env::var(TICK_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(TICK, Duration::from_millis);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
 }
 
 /// Sleep until `at`, or for ever when there is no deadline.
@@ -248,6 +244,28 @@ fn mtime(path: &Path) -> Option<SystemTime> {
 }
 
 impl Loop {
+    /// The loop's state before the terminal is touched (the App, at the terminal's colour
+    /// depth, with no tab yet), and the receiving end of every connection task's reports.
+    fn new(
+        config: crate::config::Config,
+        reload: crate::tui::Reload,
+        watch: Option<std::path::PathBuf>,
+    ) -> (Self, mpsc::Receiver<(TabId, HostEvent)>) {
+        let watched_mtime = watch.as_deref().and_then(mtime);
+        let (host_tx, host_rx) = mpsc::channel(256);
+        let mut app = App::new(config);
+        app.set_color_depth(crate::theme::ColorDepth::detect());
+        let lp = Loop {
+            app,
+            conns: HashMap::new(),
+            host_tx,
+            opts_reload: reload,
+            watch,
+            watched_mtime,
+        };
+        (lp, host_rx)
+    }
+
     fn terminal_event(&mut self, ev: TermEvent) -> anyhow::Result<()> {
         let now = std::time::Instant::now();
         let ev = match ev {
@@ -263,7 +281,10 @@ impl Loop {
     }
 
     fn host_event(&mut self, tab: TabId, event: HostEvent) -> anyhow::Result<()> {
-        if matches!(event, HostEvent::Closed | HostEvent::Failed(_)) {
+        if matches!(
+            event,
+            HostEvent::Closed | HostEvent::Failed(_) | HostEvent::Lost(_)
+        ) {
             // The task has ended (or is ending); a reconnect starts a new one.
             self.conns.remove(&tab);
         }

@@ -59,32 +59,86 @@ pub fn detail_lines(e: &Entry) -> Vec<String> {
     out
 }
 
+/// The viewer's styles, from the theme's overlay colours.
+struct Styles {
+    base: Style,
+    hi: Style,
+    sel: Style,
+    alert: Style,
+}
+
+impl Styles {
+    fn new(theme: &Theme) -> Self {
+        let base = Style::new().fg(theme.overlay_fg.0).bg(theme.overlay_bg.0);
+        Styles {
+            base,
+            hi: base.fg(theme.overlay_highlight.0),
+            sel: Style::new()
+                .fg(theme.selection_fg.0)
+                .bg(theme.selection_bg.0)
+                .add_modifier(Modifier::BOLD),
+            alert: base.fg(theme.red.0).add_modifier(Modifier::BOLD),
+        }
+    }
+}
+
 /// Draw the viewer over `area`.
 pub fn draw_audit(buf: &mut Buffer, area: Rect, v: &AuditViewer, theme: &Theme) {
     let area = area.intersection(buf.area);
     if area.height < 4 || area.width < 20 {
         return;
     }
-    let base = Style::new().fg(theme.overlay_fg.0).bg(theme.overlay_bg.0);
-    let hi = base.fg(theme.overlay_highlight.0);
-    let sel = Style::new()
-        .fg(theme.selection_fg.0)
-        .bg(theme.selection_bg.0)
-        .add_modifier(Modifier::BOLD);
-    buf.set_style(area, base);
+    let st = Styles::new(theme);
+    buf.set_style(area, st.base);
     for y in area.top()..area.bottom() {
+        let blank = " ".repeat(usize::from(area.width));
+        put(buf, area.x, y, area.right(), &blank, st.base);
+    }
+    draw_header(buf, area, v, &st);
+    let visible = v.visible();
+    let list = Rect::new(area.x, area.y + 2, area.width, area.height - 3);
+    let bottom = area.bottom() - 1;
+    if v.detail {
+        if let Some(e) = visible.get(v.selected) {
+            let lines = detail_lines(e);
+            for (i, line) in lines.iter().take(usize::from(list.height)).enumerate() {
+                put(
+                    buf,
+                    list.x + 1,
+                    list.y + i as u16,
+                    list.right(),
+                    line,
+                    st.base,
+                );
+            }
+        }
         put(
             buf,
             area.x,
-            y,
+            bottom,
             area.right(),
-            &" ".repeat(usize::from(area.width)),
-            base,
+            " Esc: back to the list",
+            st.hi,
         );
+        return;
     }
+    draw_list(buf, list, v, &visible, &st);
+    let hint = format!(
+        " {}/{}  Up/Down/PgUp/PgDn move  Enter open  Esc close  filter: kind:K session:S since:T words{}",
+        if visible.is_empty() {
+            0
+        } else {
+            v.selected + 1
+        },
+        visible.len(),
+        if v.follow { "  [following]" } else { "" }
+    );
+    put(buf, area.x, bottom, area.right(), &hint, st.hi);
+}
+
+/// The header (the log, how many records, verified or broken) and the filter line.
+fn draw_header(buf: &mut Buffer, area: Rect, v: &AuditViewer, st: &Styles) {
     let right = area.right();
-    let visible = v.visible();
-    // Header: where, how many, verified or broken.
     let (dir, total, state, error) = match &v.snapshot {
         Some(s) => (
             s.dir.display().to_string(),
@@ -96,99 +150,88 @@ pub fn draw_audit(buf: &mut Buffer, area: Rect, v: &AuditViewer, theme: &Theme) 
         ),
         None => (String::new(), 0, "reading...".into(), None),
     };
-    let x = put(
-        buf,
-        area.x,
-        area.y,
-        right,
-        " Audit log ",
-        hi.add_modifier(Modifier::BOLD),
-    );
-    let x = put(
+    let title = st.hi.add_modifier(Modifier::BOLD);
+    let x = put(buf, area.x, area.y, right, " Audit log ", title);
+    let counts = format!("{dir}  newest {total} records  ");
+    let x = put(buf, x, area.y, right, &counts, st.base);
+    let broken = state.starts_with("BROKEN") || state.starts_with("cannot");
+    put(
         buf,
         x,
         area.y,
         right,
-        &format!("{dir}  newest {total} records  "),
-        base,
+        &state,
+        if broken { st.alert } else { st.hi },
     );
-    let state_style = if state.starts_with("BROKEN") || state.starts_with("cannot") {
-        Style::new()
-            .fg(theme.red.0)
-            .bg(theme.overlay_bg.0)
-            .add_modifier(Modifier::BOLD)
-    } else {
-        hi
-    };
-    put(buf, x, area.y, right, &state, state_style);
     let filter = format!(" filter: {}", v.filter);
-    let x = put(buf, area.x, area.y + 1, right, &filter, base);
+    let x = put(buf, area.x, area.y + 1, right, &filter, st.base);
     if !v.detail {
-        put(buf, x, area.y + 1, right, "_", hi);
+        put(buf, x, area.y + 1, right, "_", st.hi);
     }
     if let Some(e) = error {
-        put(buf, area.x + 30, area.y + 1, right, &e, state_style);
+        put(buf, area.x + 30, area.y + 1, right, &e, st.alert);
     }
-    let list_top = area.y + 2;
-    let list_h = usize::from(area.height - 3);
-    let bottom = area.bottom() - 1;
-    if v.detail {
-        if let Some(e) = visible.get(v.selected) {
-            for (i, line) in detail_lines(e).iter().take(list_h).enumerate() {
-                put(buf, area.x + 1, list_top + i as u16, right, line, base);
-            }
-        }
-        put(buf, area.x, bottom, right, " Esc: back to the list", hi);
-        return;
-    }
-    // The window of rows that keeps the selection in view.
-    let first = v.selected.saturating_sub(list_h.saturating_sub(1));
+}
+
+/// The records, the selection kept in view, search words highlighted.
+fn draw_list(buf: &mut Buffer, list: Rect, v: &AuditViewer, visible: &[&Entry], st: &Styles) {
+    let rows = usize::from(list.height);
+    let first = v.selected.saturating_sub(rows.saturating_sub(1));
     let words: Vec<String> = v.search_words().iter().map(|w| w.to_lowercase()).collect();
-    for (i, e) in visible.iter().enumerate().skip(first).take(list_h) {
-        let y = list_top + (i - first) as u16;
+    for (i, e) in visible.iter().enumerate().skip(first).take(rows) {
+        let y = list.y + (i - first) as u16;
         let text = row_text(e);
-        let style = if i == v.selected { sel } else { base };
+        let style = if i == v.selected { st.sel } else { st.base };
         if i == v.selected {
-            buf.set_style(Rect::new(area.x, y, area.width, 1), sel);
+            buf.set_style(Rect::new(list.x, y, list.width, 1), st.sel);
         }
-        put(buf, area.x + 1, y, right, &text, style);
-        // Search words highlighted where they occur in the row.
-        let lower = text.to_lowercase();
-        for w in &words {
-            let mut from = 0;
-            while let Some(at) = lower[from..].find(w.as_str()) {
-                let start = lower[..from + at].chars().count();
-                let col = area.x + 1 + u16::try_from(start).unwrap_or(u16::MAX);
-                let len = w.chars().count();
-                let part: String = text.chars().skip(start).take(len).collect();
-                put(
-                    buf,
-                    col,
-                    y,
-                    right,
-                    &part,
-                    style
-                        .fg(theme.overlay_highlight.0)
-                        .add_modifier(Modifier::REVERSED),
-                );
-                from += at + w.len().max(1);
-            }
-        }
+        put(buf, list.x + 1, y, list.right(), &text, style);
+        let marked = style
+            .fg(st.hi.fg.unwrap_or_default())
+            .add_modifier(Modifier::REVERSED);
+        highlight(buf, list.x + 1, y, list.right(), &text, &words, marked);
     }
     if visible.is_empty() {
-        put(buf, area.x + 1, list_top, right, "(no records)", base);
+        put(
+            buf,
+            list.x + 1,
+            list.y,
+            list.right(),
+            "(no records)",
+            st.base,
+        );
     }
-    let hint = format!(
-        " {}/{}  Up/Down/PgUp/PgDn move  Enter open  Esc close  filter: kind:K session:S since:T words{}",
-        if visible.is_empty() {
-            0
-        } else {
-            v.selected + 1
-        },
-        visible.len(),
-        if v.follow { "  [following]" } else { "" }
-    );
-    put(buf, area.x, bottom, right, &hint, hi);
+}
+
+/// Draw each occurrence of `words` (lower case) in `text`, shown at (`x`, `y`), in `style`.
+fn highlight(
+    buf: &mut Buffer,
+    x: u16,
+    y: u16,
+    right: u16,
+    text: &str,
+    words: &[String],
+    style: Style,
+) {
+    let chars: Vec<char> = text.chars().collect();
+    let lower: Vec<char> = chars.iter().map(char::to_ascii_lowercase).collect();
+    for w in words {
+        let w: Vec<char> = w.chars().collect();
+        if w.is_empty() {
+            continue;
+        }
+        let mut i = 0;
+        while i + w.len() <= lower.len() {
+            if lower[i..i + w.len()] == w[..] {
+                let part: String = chars[i..i + w.len()].iter().collect();
+                let col = x.saturating_add(u16::try_from(i).unwrap_or(u16::MAX));
+                put(buf, col, y, right, &part, style);
+                i += w.len();
+            } else {
+                i += 1;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
