@@ -198,7 +198,8 @@ fn vouched(files: &[&(LogFile, PathBuf)]) -> Result<HashMap<Hash, u64>, AuditErr
 struct Expect {
     seq: u64,
     prev: Hash,
-    path: PathBuf,
+    /// The index of its file in the slot's files.
+    file: usize,
     line: u64,
 }
 
@@ -272,7 +273,7 @@ impl SlotCheck<'_> {
             self.expect = Some(Expect {
                 seq: p.seq + 1,
                 prev: h,
-                path: path.clone(),
+                file: fi,
                 line: at.line,
             });
         }
@@ -391,7 +392,11 @@ impl SlotCheck<'_> {
                 format!(
                     "seq {seq} to {} are missing: a file between {} and {} was deleted",
                     p.seq - 1,
-                    e.path.file_name().unwrap_or_default().to_string_lossy(),
+                    self.files[e.file]
+                        .1
+                        .file_name()
+                        .unwrap_or_default()
+                        .to_string_lossy(),
                     lf.name()
                 ),
             );
@@ -425,7 +430,7 @@ impl SlotCheck<'_> {
         }
         if p.prev != e.prev {
             return problem(
-                &e.path,
+                &self.files[e.file].1,
                 e.line,
                 Some(seq - 1),
                 Damage::Edited,
