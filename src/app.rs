@@ -348,6 +348,16 @@ impl App {
         self.crosshair = config.ui.crosshair;
         self.theme = config.theme.adapted(self.depth);
         self.themes = adapt_all(&config, self.depth);
+        if let Some(w) = &self.audit {
+            // The log's own record of the reload (process-wide, no session).
+            let body = serde_json::json!({
+                "file": config.paths.config_file.display().to_string(),
+                "audit-enabled": config.audit.enabled,
+            });
+            if let Err(e) = w.append_json("config-reload", &body.to_string()) {
+                tracing::error!(error = %e, "cannot write the audit log");
+            }
+        }
         self.config = config;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;
@@ -625,9 +635,13 @@ impl App {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             self.set_status(format!("no macro named `{name}`{hint}"));
+            self.audit_macro(name, "failed", Some("no such macro"));
             return Vec::new();
         };
         let actions = m.actions.clone();
+        // The macro's name only: its steps may hold credentials; the AIDs it sends are
+        // recorded like any other, non-display fields as markers.
+        self.audit_macro(name, "start", None);
         let mut effects = Vec::new();
         for action in actions {
             match action {
@@ -642,7 +656,18 @@ impl App {
                 other => effects.extend(self.update(other, now)),
             }
         }
+        self.audit_macro(name, "end", None);
         effects
+    }
+
+    /// A macro's start, end or failure in the active tab's audit records.
+    fn audit_macro(&mut self, name: &str, event: &str, why: Option<&str>) {
+        if let Some(tab) = self.active_tab_mut() {
+            tab.audit_note(
+                "macro",
+                serde_json::json!({"macro": name, "event": event, "reason": why}),
+            );
+        }
     }
 
     /// Scroll a screen that does not fit, from where the last frame showed it.

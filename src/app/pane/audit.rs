@@ -248,6 +248,50 @@ mod tests {
         assert!(app.pane_as::<AuditViewer>().is_none());
     }
 
+    #[test]
+    fn macros_and_reloads_are_recorded_by_name_only() {
+        let base = std::env::temp_dir().join(format!(
+            "r3270-audit-app-{}-{}",
+            std::process::id(),
+            crate::audit::time::now().replace([':', '.'], "")
+        ));
+        let o = crate::audit::WriterOptions::new(&base.join("log"), &base.join("keys"));
+        let w = crate::audit::SharedWriter::open(o.clone()).unwrap();
+        let mut cfg = crate::config::Config::builtin();
+        cfg.macros.insert(
+            "logon".into(),
+            crate::config::Macro {
+                name: "logon".into(),
+                actions: vec![Action::Type("S3CRETPW".into())],
+            },
+        );
+        let mut app = crate::app::App::new(cfg.clone());
+        app.set_audit(w.clone());
+        let profile = crate::config::Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
+        app.open_tab(profile);
+        let now = std::time::Instant::now();
+        app.update(Action::PlayMacro("logon".into()), now);
+        app.update(Action::PlayMacro("nope".into()), now);
+        app.set_config(cfg);
+        w.close().unwrap();
+        let text: String = crate::audit::writer::list(&o.dir)
+            .unwrap()
+            .iter()
+            .map(|(_, p)| std::fs::read_to_string(p).unwrap())
+            .collect();
+        assert!(
+            text.contains(r#""kind":"macro","event":"start","macro":"logon""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""event":"end","macro":"logon""#), "{text}");
+        assert!(
+            text.contains(r#""event":"failed","macro":"nope""#),
+            "{text}"
+        );
+        assert!(text.contains(r#""kind":"config-reload""#), "{text}");
+        assert!(!text.contains("S3CRETPW"), "{text}");
+    }
+
     fn ctx_dummy() -> PaneCtx<'static> {
         use std::sync::OnceLock;
         static CONFIG: OnceLock<crate::config::Config> = OnceLock::new();
