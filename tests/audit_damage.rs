@@ -330,7 +330,7 @@ fn a_checkpoint_forged_with_a_later_epochs_key_is_bad() {
 }
 
 #[test]
-fn verify_reports_a_missing_key_and_an_unreadable_dir_with_status_2() {
+fn verify_without_the_key_cannot_check_and_exits_2() {
     let log = write_log(5);
     std::fs::remove_file(log.opts.key_dir.join("seed")).unwrap();
     let (code, err) = log.verify();
