@@ -11,7 +11,7 @@ pub enum SyncMode {
     Each,
     /// Every record reaches the OS before `append` returns (so an AID's record is safe from
     /// kill -9 before its bytes leave); fsync at most every 50 ms, at checkpoints, rotation
-    /// and close. A power loss can take the last 50 ms.
+    /// and close. A power loss can take the last ~100 ms (the sync thread wakes every 50 ms).
     #[default]
     Group,
     /// Every record reaches the OS; fsync only at checkpoints, rotation and close.
