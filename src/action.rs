@@ -56,6 +56,8 @@ pub enum Action {
     /// row of its own for it (an 80x24 window); off, it shows there only while it has
     /// something to say (a lock, an operator error, a disconnect, a message).
     ToggleOia,
+    /// Open the audit log viewer (docs/AUDIT.md).
+    ShowAudit,
     /// Read the configuration file again (keeps the old one if the new one has errors).
     ReloadConfig,
     /// Play a macro defined in the configuration.
@@ -212,6 +214,7 @@ pub const ACTIONS: &[ActionInfo] = &[
         Arg::None,
         "status line over the last row on/off (small terminals)",
     ),
+    info("show-audit", Arg::None, "open the audit log viewer"),
     info("reload-config", Arg::None, "read the configuration again"),
     info(
         "play-macro",
@@ -347,6 +350,7 @@ impl fmt::Display for Action {
             Action::Copy => f.write_str("copy"),
             Action::ToggleCrosshair => f.write_str("toggle-crosshair"),
             Action::ToggleOia => f.write_str("toggle-oia"),
+            Action::ShowAudit => f.write_str("show-audit"),
             Action::ReloadConfig => f.write_str("reload-config"),
             Action::PlayMacro(name) => write!(f, "play-macro {name}"),
             Action::PanUp => f.write_str("pan-up"),
@@ -421,6 +425,7 @@ impl FromStr for Action {
             "copy" => Action::Copy,
             "toggle-crosshair" => Action::ToggleCrosshair,
             "toggle-oia" => Action::ToggleOia,
+            "show-audit" => Action::ShowAudit,
             "reload-config" => Action::ReloadConfig,
             "play-macro" => Action::PlayMacro(arg_owned()),
             "pan-up" => Action::PanUp,

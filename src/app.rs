@@ -56,6 +56,8 @@ pub enum Event {
     },
     /// The slow tick (cursor blink; the loop also checks the config file then).
     Tick,
+    /// The audit log as the runtime read it, for the viewer pane (`Effect::ReadAudit`).
+    AuditRead(Box<crate::audit::read::Snapshot>),
     /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
     Timer,
 }
@@ -93,13 +95,23 @@ pub enum HostEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Open a connection for a tab (a new one, or a reconnect).
-    Connect { tab: TabId, profile: Box<Profile> },
+    Connect {
+        tab: TabId,
+        profile: Box<Profile>,
+    },
     /// Write bytes to a tab's host, in order.
-    Send { tab: TabId, bytes: Vec<u8> },
+    Send {
+        tab: TabId,
+        bytes: Vec<u8>,
+    },
     /// Run the STARTTLS handshake on a tab's connection.
-    StartTls { tab: TabId },
+    StartTls {
+        tab: TabId,
+    },
     /// Close a tab's connection.
-    Disconnect { tab: TabId },
+    Disconnect {
+        tab: TabId,
+    },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Ring the terminal bell.
@@ -108,6 +120,11 @@ pub enum Effect {
     /// [`App::show_message`].
     ReloadConfig,
     /// Leave: restore the terminal and exit.
+    /// Read the audit log for the viewer pane (and verify it when `verify`); the result
+    /// comes back as `Event::AuditRead`.
+    ReadAudit {
+        verify: bool,
+    },
     Quit,
 }
 
@@ -141,6 +158,8 @@ pub struct App {
     dirty: bool,
     /// A left-button press on the screen: where, and whether the mouse moved since.
     drag: Option<(crate::proto::Position, bool)>,
+    /// The audit log new tabs record to (the runtime opens it; `None` in tests).
+    audit: Option<crate::audit::SharedWriter>,
 }
 
 /// Whether any character or field on `screen` has the blink highlight.
@@ -183,6 +202,36 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            audit: None,
+        }
+    }
+
+    /// Record every tab opened from now on in this audit log.
+    pub fn set_audit(&mut self, writer: crate::audit::SharedWriter) {
+        self.audit = Some(writer);
+    }
+
+    /// A new tab's audit sink, if the log is on (a bad rule cannot happen here: the
+    /// configuration was checked; were it to, the tab is not recorded and says so).
+    pub(crate) fn audit_sink(&mut self, profile: &Profile) -> Option<crate::audit::SessionAudit> {
+        let w = self.audit.as_ref()?;
+        match w.session(&self.config.audit, Some(profile.name.as_str())) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                self.set_status(format!("not recording this session: {e}"));
+                None
+            }
+        }
+    }
+
+    /// Note a clipboard copy in the active tab's audit records: where and how much, never
+    /// the text.
+    fn audit_copy(&mut self, chars: usize, selection: bool) {
+        if let Some(tab) = self.active_tab_mut() {
+            tab.audit_note(
+                "clipboard",
+                serde_json::json!({"where": "osc52", "chars": chars, "selection": selection}),
+            );
         }
     }
 
@@ -299,6 +348,16 @@ impl App {
         self.crosshair = config.ui.crosshair;
         self.theme = config.theme.adapted(self.depth);
         self.themes = adapt_all(&config, self.depth);
+        if let Some(w) = &self.audit {
+            // The log's own record of the reload (process-wide, no session).
+            let body = serde_json::json!({
+                "file": config.paths.config_file.display().to_string(),
+                "audit-enabled": config.audit.enabled,
+            });
+            if let Err(e) = w.append_json("config-reload", &body.to_string()) {
+                tracing::error!(error = %e, "cannot write the audit log");
+            }
+        }
         self.config = config;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;
@@ -341,9 +400,20 @@ impl App {
                 Vec::new()
             }
             Event::Host { tab, event } => self.host_event(tab, event, now),
+            Event::AuditRead(snapshot) => {
+                if let Some(v) = self.pane_as_mut::<pane::AuditViewer>() {
+                    v.set_snapshot(*snapshot);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Event::Tick => {
                 self.blink_on = !self.blink_on;
-                let effects = self.due(now);
+                let mut effects = self.due(now);
+                if self.pane_as::<pane::AuditViewer>().is_some() {
+                    // The viewer follows new records.
+                    effects.push(Effect::ReadAudit { verify: false });
+                }
                 // The blink phase changes what is drawn only where host text blinks; an idle
                 // session otherwise costs no frame at all. (A change not yet drawn stays due.)
                 self.dirty = undrawn
@@ -509,6 +579,10 @@ impl App {
                 self.oia_pinned = !self.oia_pinned;
                 Vec::new()
             }
+            Action::ShowAudit => {
+                self.open_pane(Box::new(pane::AuditViewer::new()));
+                vec![Effect::ReadAudit { verify: true }]
+            }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
             Action::PlayMacro(name) => self.play_macro(&name, now, 0),
             Action::PanUp => self.pan(0, -1),
@@ -561,9 +635,13 @@ impl App {
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
             self.set_status(format!("no macro named `{name}`{hint}"));
+            self.audit_macro(name, "failed", Some("no such macro"));
             return Vec::new();
         };
         let actions = m.actions.clone();
+        // The macro's name only: its steps may hold credentials; the AIDs it sends are
+        // recorded like any other, non-display fields as markers.
+        self.audit_macro(name, "start", None);
         let mut effects = Vec::new();
         for action in actions {
             match action {
@@ -578,7 +656,18 @@ impl App {
                 other => effects.extend(self.update(other, now)),
             }
         }
+        self.audit_macro(name, "end", None);
         effects
+    }
+
+    /// A macro's start, end or failure in the active tab's audit records.
+    fn audit_macro(&mut self, name: &str, event: &str, why: Option<&str>) {
+        if let Some(tab) = self.active_tab_mut() {
+            tab.audit_note(
+                "macro",
+                serde_json::json!({"macro": name, "event": event, "reason": why}),
+            );
+        }
     }
 
     /// Scroll a screen that does not fit, from where the last frame showed it.
@@ -628,7 +717,10 @@ impl App {
             Some(sel) => crate::ui::text::selection_text(screen, sel, cp),
             None => screen.text_rows(cp).join("\n"),
         };
-        self.set_status(format!("copied {} characters", text.chars().count()));
+        let chars = text.chars().count();
+        let selection = tab.selection.is_some();
+        self.set_status(format!("copied {chars} characters"));
+        self.audit_copy(chars, selection);
         vec![Effect::Copy(text)]
     }
 

@@ -256,6 +256,8 @@ pub struct Config {
     pub logging: LoggingSettings,
     /// The `[limits]` section.
     pub limits: Limits,
+    /// The `[audit]` section.
+    pub audit: crate::audit::AuditSettings,
 }
 
 /// What [`load`] reads.
@@ -300,6 +302,7 @@ impl Config {
             path_origins: PathOrigins::default(),
             logging: LoggingSettings::default(),
             limits: Limits::default(),
+            audit: crate::audit::AuditSettings::default(),
         }
     }
 

@@ -16,7 +16,12 @@
 //! - connection-level figures ([`LinkStats`]) beside the engine's own
 //!   ([`SessionStats`](crate::proto::SessionStats)), read together as a [`Snapshot`];
 //! - what waits need: whether the host has drawn, when it last spoke, how many screens it
-//!   has sent.
+//!   has sent;
+//! - the audit hook ([`AuditSink`], `crate::audit`): it sees what the tap sees, plus the
+//!   engine's events, and an AID's record is written before the AID's bytes are handed out
+//!   by [`Driver::poll_output`] (write-ahead). When the log cannot be written and its policy
+//!   is `block`, the bytes are held until it can (retried on every call, and at least once a
+//!   second through [`Driver::poll_timeout`]).
 //!
 //! Like the engine it does no I/O, reads no clock and needs no tokio: time comes in as
 //! `now`. It must not decide what a key means (that is the keymap's) or how anything is
@@ -26,6 +31,7 @@ use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::audit::AuditSink;
 use crate::proto::error::HostError;
 use crate::proto::{Key, Mode, Session, SessionEvent, SessionStats, TerminalConfig};
 use crate::runtime::error::ConnectionError;
@@ -33,6 +39,9 @@ use crate::runtime::record::RecordTracker;
 
 /// Host errors kept for display (the count of all of them is in the statistics).
 const KEPT_ERRORS: usize = 32;
+
+/// How often bytes held for a failing audit log are retried.
+const AUDIT_RETRY: Duration = Duration::from_secs(1);
 
 /// Where a trace (and, later, the audit log) taps the session. It is handed the host's bytes
 /// as read and our bytes as the engine masked them for keeping: secrets typed into
@@ -164,6 +173,11 @@ pub struct Driver {
     screens: u64,
     host_errors: VecDeque<HostError>,
     tap: Option<Box<dyn Tap>>,
+    audit: Option<Box<dyn AuditSink>>,
+    /// Bytes whose audit records could not be written yet (`on-failure = "block"`).
+    held: VecDeque<Vec<u8>>,
+    /// The last time the driver was called with, for retrying held bytes.
+    last_now: Option<Instant>,
     outputs: VecDeque<Output>,
     events: VecDeque<SessionEvent>,
 }
@@ -198,6 +212,9 @@ impl Driver {
             screens: 0,
             host_errors: VecDeque::new(),
             tap: None,
+            audit: None,
+            held: VecDeque::new(),
+            last_now: None,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
         }
@@ -218,6 +235,31 @@ impl Driver {
         self.tap = Some(tap);
     }
 
+    /// Record the session in the audit log from now on (the engine then builds masked
+    /// copies of what it sends). A connection already open is recorded as starting now.
+    pub fn set_audit(&mut self, mut audit: Box<dyn AuditSink>) {
+        self.session.set_masked_copy(true);
+        if self.connected {
+            audit.connected(&self.link, &self.session);
+        }
+        self.audit = Some(audit);
+    }
+
+    /// The audit hook, for a front end's own records (a clipboard copy).
+    pub fn audit_mut(&mut self) -> Option<&mut (dyn AuditSink + 'static)> {
+        self.audit.as_deref_mut()
+    }
+
+    /// Why the audit log cannot be written, while it cannot.
+    pub fn audit_failure(&self) -> Option<&str> {
+        self.audit.as_ref().and_then(|a| a.failure())
+    }
+
+    /// Bytes held back until their audit records are written.
+    pub fn held(&self) -> usize {
+        self.held.len()
+    }
+
     // ----- inputs ------------------------------------------------------------------------
 
     /// A connection opened: a fresh conversation starts (nothing of an old one, a half-done
@@ -229,7 +271,7 @@ impl Driver {
         self.link.connections += 1;
         self.link.attempt(&c.endpoint).attempts += 1;
         self.session = fresh_session(&self.terminal, self.max_record, self.type_ahead);
-        if self.tap.is_some() {
+        if self.tap.is_some() || self.audit.is_some() {
             self.session.set_masked_copy(true);
         }
         if let Some(verified) = c.direct_tls {
@@ -249,6 +291,11 @@ impl Driver {
         self.drawn = false;
         self.last_input = None;
         self.outputs.clear();
+        self.held.clear();
+        self.last_now = Some(now);
+        if let Some(a) = &mut self.audit {
+            a.connected(&self.link, &self.session);
+        }
     }
 
     /// Bytes from the host, as read (any chunking).
@@ -261,6 +308,7 @@ impl Driver {
         }
         self.tracker.feed(bytes);
         self.last_input = Some(now);
+        self.last_now = Some(now);
         let oversized = self.session.oversized_records();
         self.session.handle_input(now, bytes);
         if self.session.oversized_records() > oversized {
@@ -283,6 +331,9 @@ impl Driver {
     pub fn tls_established(&mut self, _now: Instant, verified: bool) {
         if let Some(tap) = &mut self.tap {
             tap.note("TLS established");
+        }
+        if let Some(a) = &mut self.audit {
+            a.tls(verified);
         }
         self.link.tls = Some(verified);
         self.link.starttls = true;
@@ -322,14 +373,18 @@ impl Driver {
 
     /// One operator key.
     pub fn key(&mut self, now: Instant, key: Key) {
+        self.last_now = Some(now);
         self.session.handle_key(key, now);
         self.drain();
     }
 
     /// Time passed: call when [`Driver::poll_timeout`] is due.
     pub fn timeout(&mut self, now: Instant) {
+        self.last_now = Some(now);
         if self.session.poll_timeout().is_some_and(|t| t <= now) {
             self.session.handle_timeout(now);
+            self.drain();
+        } else if !self.held.is_empty() {
             self.drain();
         }
     }
@@ -338,9 +393,13 @@ impl Driver {
     /// accepting host input and keeps the last screen; `note` goes to the tap. No end
     /// reason is recorded.
     pub fn disconnected(&mut self, note: impl Into<String>) {
+        let note = note.into();
         if let Some(tap) = &mut self.tap {
-            tap.note(&note.into());
+            tap.note(&note);
             tap.flush();
+        }
+        if let (Some(a), true) = (&mut self.audit, self.connected) {
+            a.ended(&note, "operator");
         }
         self.connected = false;
     }
@@ -359,7 +418,14 @@ impl Driver {
 
     /// When [`Driver::timeout`] should next be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.session.poll_timeout()
+        let retry = match (self.held.is_empty(), self.last_now) {
+            (false, Some(t)) => Some(t + AUDIT_RETRY),
+            _ => None,
+        };
+        match (self.session.poll_timeout(), retry) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     // ----- state -------------------------------------------------------------------------
@@ -427,6 +493,14 @@ impl Driver {
             tap.note(&format!("connection ended: {e}"));
             tap.flush();
         }
+        if let (Some(a), true) = (&mut self.audit, self.connected) {
+            let by = if e.is_host_close() {
+                "host"
+            } else {
+                "connection"
+            };
+            a.ended(&e.to_string(), by);
+        }
         self.connected = false;
         if self.ended.is_none() {
             self.ended = Some(e);
@@ -435,9 +509,19 @@ impl Driver {
 
     /// Bytes first, in order, then events (docs/ARCHITECTURE.md).
     fn drain(&mut self) {
+        self.release_held();
         while let Some((wire, kept)) = self.session.poll_transmit_masked() {
             if let Some(tap) = &mut self.tap {
                 tap.client(&kept);
+            }
+            if let Some(a) = &mut self.audit {
+                // Write-ahead: the records first; bytes whose records failed (or that
+                // follow held ones) wait.
+                let written = a.sending(&self.session, &kept).is_ok();
+                if !written || !self.held.is_empty() {
+                    self.held.push_back(wire);
+                    continue;
+                }
             }
             if self.connected {
                 self.outputs.push_back(Output::Send(wire));
@@ -464,7 +548,27 @@ impl Driver {
                 }
                 _ => {}
             }
+            if let Some(a) = &mut self.audit {
+                a.event(&self.session, &ev);
+            }
             self.events.push_back(ev);
+        }
+    }
+
+    /// Hand out held bytes once their records are written.
+    fn release_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        if let Some(a) = &mut self.audit {
+            if a.sending(&self.session, &[]).is_err() {
+                return;
+            }
+        }
+        while let Some(wire) = self.held.pop_front() {
+            if self.connected {
+                self.outputs.push_back(Output::Send(wire));
+            }
         }
     }
 }

@@ -142,6 +142,10 @@ pub struct Args {
     /// recorded as eight asterisks whatever its length.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<PathBuf>,
+    /// Do not record this run in the audit log (`[audit] enabled = false` does so for
+    /// every run).
+    #[arg(long)]
+    pub no_audit: bool,
     /// After the first screen and after each AID's answer, wait until the host has been
     /// quiet for MS milliseconds (at most 1 s) before going on. 0 (the default) goes on as
     /// soon as the keyboard unlocks, as s3270's Wait(Unlock) does; a host that sends a
@@ -545,10 +549,18 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let audit = match open_audit(args, config) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
     let mut client = match open_client(&target, trace, args.settle).await {
         Ok(c) => c,
         Err(code) => return code,
     };
+    let audit_writer = audit.map(|(writer, sink)| {
+        client.set_audit(Box::new(sink));
+        writer
+    });
     let first_lock = match first_screen(&mut client, target.timeout).await {
         Ok(lock) => lock,
         Err(code) => return code,
@@ -569,10 +581,50 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     };
     print_result(&client, args, &outcome);
     report_outcome(&client, &outcome);
+    if let Some(e) = client.driver().audit_failure() {
+        eprintln!("r3270: {e}");
+    }
     if let Err(e) = client.close().await {
         eprintln!("r3270: {e}");
     }
+    if let Some(w) = audit_writer {
+        if let Err(e) = w.close() {
+            eprintln!("r3270: cannot close the audit log: {e}");
+        }
+    }
     code
+}
+
+/// The audit log opens before anything is sent: with `on-failure = "block"` a log that
+/// cannot be written stops the run here (status 1); with `warn` the run goes on unrecorded.
+/// `Ok(None)` when recording is off (`--no-audit`, `[audit] enabled = false`).
+fn open_audit(
+    args: &Args,
+    config: &Config,
+) -> Result<Option<(crate::audit::SharedWriter, crate::audit::SessionAudit)>, u8> {
+    if args.no_audit || !config.audit.enabled {
+        return Ok(None);
+    }
+    let profile = config.profile(&args.target).map(|p| p.name.clone());
+    let opts = crate::audit::WriterOptions::from_settings(
+        &config.audit,
+        &config.paths.data_dir,
+        &config.paths.log_dir,
+    );
+    let opened = crate::audit::SharedWriter::open(opts)
+        .map_err(|e| e.to_string())
+        .and_then(|w| Ok((w.session(&config.audit, profile.as_deref())?, w)));
+    match opened {
+        Ok((sink, writer)) => Ok(Some((writer, sink))),
+        Err(e) if config.audit.on_failure == crate::audit::OnFailure::Block => {
+            eprintln!("r3270: cannot open the audit log: {e} (fix it, or run with --no-audit)");
+            Err(EXIT_FAILED)
+        }
+        Err(e) => {
+            eprintln!("r3270: warning: not recording this session: {e}");
+            Ok(None)
+        }
+    }
 }
 
 /// Everything is checked before a byte goes out: the keys, then the target, then the trace

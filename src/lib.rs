@@ -25,6 +25,8 @@ pub mod action;
 #[cfg(feature = "tui")]
 pub mod app;
 #[cfg(feature = "tui")]
+pub mod audit;
+#[cfg(feature = "tui")]
 pub mod config;
 #[cfg(feature = "tui")]
 pub mod demo;

@@ -5,7 +5,8 @@
 //! demo host in-process and connects to it (or, when stdout is not a terminal, prints its
 //! sign-on screen headlessly). Subcommands: `replay` drives the protocol engine through an
 //! x3270 trace; `screen` is the headless client (`r3270::headless`); `serve-demo` runs the
-//! demo host; `paths`, `config init|show|check` and `keys` show and check the
+//! demo host; `audit verify|show|export` read the audit log (`r3270::audit`); `paths`,
+//! `config init|show|check` and `keys` show and check the
 //! configuration (`r3270::config`). `--config FILE` picks the file for every command that
 //! reads it, and a bad configuration stops such a command (the TUI included, before the
 //! terminal is touched) with every error before it does anything.
@@ -61,9 +62,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Print where r3270 keeps its files, where each location came from, and whether it
-    /// exists.
+    /// Print where r3270 keeps its files (the audit log's too), where each location came
+    /// from, and whether it exists.
     Paths,
+    /// Verify, show or export the audit log (docs/AUDIT.md).
+    Audit {
+        #[command(subcommand)]
+        action: r3270::audit::cli::AuditCommand,
+    },
     /// Create, show or check the configuration file (docs/CONFIG.md describes every key).
     Config {
         #[command(subcommand)]
@@ -212,6 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(
             Command::Screen(_)
                 | Command::Paths
+                | Command::Audit { .. }
                 | Command::Keys { .. }
                 | Command::Config {
                     action: ConfigCommand::Show
@@ -257,6 +264,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 print!("{}", config::show::paths_text(c));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { action } => {
+            let config = cfg.unwrap_or_else(Config::builtin);
+            Ok(ExitCode::from(r3270::audit::cli::run(&action, &config)))
         }
         Command::Keys { layer } => {
             if let Some(c) = &cfg {

@@ -43,6 +43,8 @@ pub struct TuiOptions {
     pub reload: Reload,
     /// The file whose modification time triggers a reload (checked on the slow tick).
     pub watch: Option<PathBuf>,
+    /// The audit log every tab records to (`None`: not recording).
+    pub audit: Option<crate::audit::SharedWriter>,
 }
 
 // What was turned on, so that a restore (even from the panic hook) undoes exactly that.

@@ -12,6 +12,7 @@
 //! the state to show. Anything a view needs to know (blink phase, pan offset, focus) comes
 //! in as a parameter.
 
+pub mod audit;
 pub mod failure;
 pub mod oia;
 pub mod overlay;

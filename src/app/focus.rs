@@ -47,6 +47,11 @@ impl App {
         self.pane()?.as_any().downcast_ref::<P>()
     }
 
+    /// The focused pane if it is a `P`, mutable (panes that offer `Pane::as_any_mut`).
+    pub fn pane_as_mut<P: Pane + Any>(&mut self) -> Option<&mut P> {
+        self.pane.as_deref_mut()?.as_any_mut()?.downcast_mut::<P>()
+    }
+
     /// Give the focus to `pane` (closing the one open).
     pub fn open_pane(&mut self, pane: Box<dyn Pane>) {
         self.pane = Some(pane);

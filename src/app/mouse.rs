@@ -94,6 +94,7 @@ impl App {
             br.col - tl.col + 1,
             br.row - tl.row + 1
         ));
+        self.audit_copy(text.chars().count(), true);
         vec![Effect::Copy(text)]
     }
 

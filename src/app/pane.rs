@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::keymap::Layer;
 use crate::theme::Theme;
 
+pub mod audit;
 pub mod confirm;
 pub mod help;
 pub mod message;
@@ -33,6 +34,7 @@ pub mod palette;
 pub mod picker;
 pub mod rename;
 
+pub use audit::AuditViewer;
 pub use confirm::Confirm;
 pub use help::Help;
 pub use message::Message;
@@ -111,6 +113,12 @@ pub trait Pane: Debug {
 
     /// For `App::pane_as` (tests and the App's few questions about one kind of pane).
     fn as_any(&self) -> &dyn Any;
+
+    /// The pane as `Any`, mutable, for panes the App hands data to (the audit viewer gets
+    /// what the runtime read). Most panes need none.
+    fn as_any_mut(&mut self) -> Option<&mut dyn Any> {
+        None
+    }
 }
 
 /// How a key changed an input line.

@@ -112,6 +112,18 @@ impl Tab {
         }
     }
 
+    /// Record this tab's session in the audit log.
+    pub(crate) fn set_audit(&mut self, sink: Box<dyn crate::audit::AuditSink>) {
+        self.driver.set_audit(sink);
+    }
+
+    /// A front end's own audit record (a clipboard copy).
+    pub(crate) fn audit_note(&mut self, kind: &str, body: serde_json::Value) {
+        if let Some(a) = self.driver.audit_mut() {
+            a.note(kind, body);
+        }
+    }
+
     /// Apply something from the connection task.
     pub(crate) fn host_event(
         &mut self,
@@ -257,6 +269,13 @@ impl Tab {
     /// What the driver asks for becomes effects, in order; then its engine events become
     /// badges and the bell.
     pub(crate) fn drain(&mut self, foreground: bool, long_aid: Duration, out: &mut Vec<Effect>) {
+        // A failing audit log is loud: the status line says so while it fails (and, under
+        // `on-failure = "block"`, the AID waits with the keyboard locked).
+        if let Some(e) = self.driver.audit_failure() {
+            if self.last_error.as_deref() != Some(e) {
+                self.last_error = Some(e.to_owned());
+            }
+        }
         while let Some(output) = self.driver.poll_output() {
             match output {
                 Output::Send(bytes) => {

@@ -40,7 +40,10 @@ impl App {
         let id = TabId(self.next_id);
         self.next_id += 1;
         let name = self.unique_name(&profile.name);
-        let tab = Tab::new(id, name, profile.clone(), &self.config.limits);
+        let mut tab = Tab::new(id, name, profile.clone(), &self.config.limits);
+        if let Some(sink) = self.audit_sink(&profile) {
+            tab.set_audit(Box::new(sink));
+        }
         self.tabs.push(tab);
         self.pane = None;
         self.switch_to(self.tabs.len() - 1);

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::action::Action;
+use crate::audit::AuditSettings;
 use crate::config::{Config, Macro, Paths, Profile, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
@@ -32,7 +33,7 @@ pub const DEFAULTS_NAME: &str = "<built-in defaults>";
 
 /// The top-level keys of a config file, in documentation order.
 pub const TOP_KEYS: &[&str] = &[
-    "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits",
+    "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits", "audit",
 ];
 /// The keys of `[ui]`.
 pub const UI_KEYS: &[&str] = &[
@@ -91,6 +92,7 @@ pub struct Builder {
     keymap: Vec<(Layer, Vec<Binding>)>,
     logging: toml::Table,
     limits: toml::Table,
+    audit: toml::Table,
     /// Where each `[logging]`/`[limits]` key was last set, by key path.
     section_locs: BTreeMap<String, Loc>,
 }
@@ -113,6 +115,7 @@ impl Default for Builder {
             keymap: Vec::new(),
             logging: toml::Table::new(),
             limits: toml::Table::new(),
+            audit: toml::Table::new(),
             section_locs: BTreeMap::new(),
         }
     }
@@ -188,6 +191,18 @@ impl Builder {
                             t,
                             &known,
                             &mut self.limits,
+                            &mut self.section_locs,
+                        );
+                    }
+                }
+                "audit" => {
+                    if let Some(t) = ctx.table("", e) {
+                        apply_serde::<AuditSettings>(
+                            &mut ctx,
+                            "audit",
+                            t,
+                            &audit_keys(),
+                            &mut self.audit,
                             &mut self.section_locs,
                         );
                     }
@@ -347,6 +362,7 @@ impl Builder {
 
         let logging = self.finish_serde::<LoggingSettings>("logging");
         let limits = self.finish_serde::<Limits>("limits");
+        let audit = self.finish_serde::<AuditSettings>("audit");
         if let Some(d) = &logging.dir {
             log_dir.clone_from(d);
             origins.log_dir = Origin::Key("logging.dir".to_owned());
@@ -381,6 +397,7 @@ impl Builder {
             ui: self.ui,
             logging,
             limits,
+            audit,
         })
     }
 
@@ -499,18 +516,21 @@ impl Builder {
     /// Deserialises a merged serde section and runs its own checks, placing each problem
     /// at the key that was set last.
     fn finish_serde<T: DeserializeOwned + Default + SectionCheck>(&mut self, section: &str) -> T {
-        let table = if section == "logging" {
-            &self.logging
-        } else {
-            &self.limits
+        let table = match section {
+            "logging" => &self.logging,
+            "audit" => &self.audit,
+            _ => &self.limits,
         };
         let value: T = toml::Value::Table(table.clone())
             .try_into()
             .unwrap_or_default();
         for (key, message) in value.check() {
+            // `audit.rules[0].pattern` is placed at `audit.rules`.
+            let list_key = key.split('[').next().unwrap_or(&key);
             let loc = self
                 .section_locs
                 .get(&key)
+                .or_else(|| self.section_locs.get(list_key))
                 .or_else(|| self.section_locs.get(section));
             self.errors.push(match loc {
                 Some(l) => l.error(&key, message),
@@ -564,6 +584,23 @@ impl SectionCheck for Limits {
     fn check(&self) -> Vec<(String, String)> {
         self.validate()
     }
+}
+
+impl SectionCheck for AuditSettings {
+    fn check(&self) -> Vec<(String, String)> {
+        self.validate()
+    }
+}
+
+/// The keys of `[audit]` (those without a default value included).
+fn audit_keys() -> Vec<String> {
+    let mut keys = serde_keys(&AuditSettings::default());
+    for k in AuditSettings::OPTIONAL_KEYS {
+        if !keys.iter().any(|x| x == k) {
+            keys.push(k.to_owned());
+        }
+    }
+    keys
 }
 
 /// The keys a serde section serialises (its known keys).
@@ -766,6 +803,11 @@ pub fn documented_keys() -> Vec<String> {
     add(
         "limits",
         &limits.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    let audit = audit_keys();
+    add(
+        "audit",
+        &audit.iter().map(String::as_str).collect::<Vec<_>>(),
     );
     keys
 }

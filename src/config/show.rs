@@ -168,6 +168,9 @@ pub fn config_toml(c: &Config) -> String {
     if let Ok(v) = toml::Value::try_from(&c.limits) {
         root.insert("limits".into(), v);
     }
+    if let Ok(v) = toml::Value::try_from(&c.audit) {
+        root.insert("audit".into(), v);
+    }
     toml::to_string(&root).unwrap_or_default()
 }
 
@@ -222,6 +225,30 @@ pub fn paths_text(c: &Config) -> String {
     ));
     out.push_str(&row("data", &c.paths.data_dir, &c.path_origins.data_dir));
     out.push_str(&row("logs", &c.paths.log_dir, &c.path_origins.log_dir));
+    let key = |k: &str| Origin::Key(format!("audit.{k}"));
+    let audit_origin = if c.audit.dir.is_some() {
+        key("dir")
+    } else {
+        c.path_origins.data_dir.clone()
+    };
+    out.push_str(&row(
+        "audit",
+        &c.audit.log_dir(&c.paths.data_dir),
+        &audit_origin,
+    ));
+    let key_origin = if c.audit.key_dir.is_some() {
+        key("key-dir")
+    } else {
+        c.path_origins.log_dir.clone()
+    };
+    out.push_str(&row(
+        "audit keys",
+        &c.audit.key_dir(&c.paths.log_dir),
+        &key_origin,
+    ));
+    if let Some(a) = &c.audit.archive_dir {
+        out.push_str(&row("audit archive", a, &key("archive-dir")));
+    }
     out
 }
 

@@ -710,7 +710,10 @@ impl Session {
         // Frame the copy exactly as the reply was framed (same TN3270E sequence number).
         let after = std::mem::replace(&mut self.xmit_seq, seq);
         let wire = std::mem::take(&mut self.transmit);
+        // The copy is framed like the reply but never sent: it is not a record out.
+        let records_out = self.stats.records_out;
         self.send_inbound(&masked);
+        self.stats.records_out = records_out;
         let copy = std::mem::replace(&mut self.transmit, wire);
         self.xmit_seq = after;
         self.masked.push((real, copy));

@@ -123,6 +123,12 @@ impl Client {
         self.driver.set_tap(Box::new(trace));
     }
 
+    /// Record the session in the audit log from now on (the connection is recorded as
+    /// starting now).
+    pub fn set_audit(&mut self, audit: Box<dyn crate::audit::AuditSink>) {
+        self.driver.set_audit(audit);
+    }
+
     pub fn session(&self) -> &Session {
         self.driver.session()
     }

@@ -62,6 +62,30 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
             None
         }
     };
+    // The audit log opens before the terminal is taken over, so that a log that cannot be
+    // written is said plainly (and, with `on-failure = "block"`, stops the client).
+    let audit = if l.config.audit.enabled {
+        let opts = crate::audit::WriterOptions::from_settings(
+            &l.config.audit,
+            &l.config.paths.data_dir,
+            &l.config.paths.log_dir,
+        );
+        match crate::audit::SharedWriter::open(opts) {
+            Ok(w) => Some(w),
+            Err(e) if l.config.audit.on_failure == crate::audit::OnFailure::Block => {
+                anyhow::bail!(
+                    "cannot open the audit log: {e} (fix it, or set `[audit] on-failure = \"warn\"` \
+                     or `enabled = false`)"
+                );
+            }
+            Err(e) => {
+                eprintln!("r3270: warning: not recording sessions: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut config = l.config;
     let mut reload = l.reload;
@@ -94,8 +118,14 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
             open,
             reload,
             watch: l.watch,
+            audit: audit.clone(),
         })
         .await;
+        if let Some(w) = &audit {
+            if let Err(e) = w.close() {
+                tracing::error!(error = %e, "cannot close the audit log");
+            }
+        }
         if let Some(server) = server {
             server.shutdown().await;
         }

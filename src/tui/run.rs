@@ -56,9 +56,13 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         open,
         reload,
         watch,
+        audit,
     } = opts;
     let mouse = config.ui.mouse;
     let (mut lp, mut host_rx) = Loop::new(config, reload, watch);
+    if let Some(w) = audit {
+        lp.app.set_audit(w);
+    }
     let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
     if let Ok(text) = std::fs::read_to_string(&recent_file) {
         lp.app.set_recent_hosts(text.lines().map(str::to_owned));
@@ -332,6 +336,24 @@ impl Loop {
                         .context("cannot write to the terminal")?;
                 }
                 Effect::ReloadConfig => self.reload(),
+                Effect::ReadAudit { verify } => {
+                    let c = self.app.config();
+                    let dir = c.audit.log_dir(&c.paths.data_dir);
+                    let loc = crate::audit::verify::VerifyOptions {
+                        key_dir: crate::audit::writer::key_dir_for(
+                            &c.audit.key_dir(&c.paths.log_dir),
+                            &dir,
+                        ),
+                        dir,
+                        archive_dir: c.audit.archive_dir.clone(),
+                    };
+                    let snap =
+                        crate::audit::read::snapshot(&loc, crate::app::pane::audit::KEPT, verify);
+                    let effects = self
+                        .app
+                        .handle_event(Event::AuditRead(Box::new(snap)), std::time::Instant::now());
+                    self.carry_out(effects)?;
+                }
                 Effect::Quit => {}
             }
         }

@@ -320,3 +320,37 @@ fn a_file_with_sixteen_thousand_profiles_loads_and_places_errors() {
         ]
     );
 }
+
+#[test]
+fn audit_settings_load_and_bad_values_are_named_where_written() {
+    let c = user(
+        "[audit]\nsync = \"each\"\nscreens = false\nrules = [{ name = \"ssn\", pattern = '\\d{3}-\\d{2}-\\d{4}' }]\nareas = [{ profile = \"prod\", row = 5, col = 20, len = 12 }]\n",
+    )
+    .unwrap();
+    assert_eq!(c.audit.sync, crate::audit::SyncMode::Each);
+    assert!(!c.audit.screens);
+    assert_eq!(c.audit.rules[0].name, "ssn");
+    assert_eq!(c.audit.areas[0].len, 12);
+    let text = super::super::show::config_toml(&c);
+    assert_eq!(user(&text).unwrap().audit, c.audit, "{text}");
+
+    let e = errors(
+        "[audit]\nsync = \"sometimes\"\ncheckpoint-every = 0\nrules = [{ name = \"x\", pattern = \"(\" }]\nkeep = 3\n",
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("c.toml:2:8: audit.sync: \"sometimes\" is not allowed")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.starts_with("c.toml:3:20: audit.checkpoint-every: 0 is out of range")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter().any(|m| m
+            .starts_with("c.toml:4:9: audit.rules[0].pattern: `(` is not a regular expression")),
+        "{e:?}"
+    );
+    assert!(e.iter().any(|m| m.contains("audit.keep")), "{e:?}");
+}

@@ -131,7 +131,10 @@ fn masked_copy_hides_hidden_input_in_reads_and_only_there() {
     for c in "HUNTER2".chars() {
         s.handle_key(Key::Char(c), t);
     }
+    let records_out = s.stats().records_out;
     s.handle_key(Key::Aid(Aid::Enter), t);
+    // The copy is not a record sent.
+    assert_eq!(s.stats().records_out, records_out + 1);
     let (wire, kept) = s.poll_transmit_masked().unwrap();
     assert!(has(&wire, &secret), "the host gets the password");
     assert!(!has(&kept, &secret), "the copy does not");
