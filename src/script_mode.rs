@@ -186,6 +186,22 @@ async fn run(args: ScriptArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if !args.no_audit {
+        // r3270's configuration says whether and where sessions are recorded; a broken one
+        // stops the run, as it stops every r3270 command that reads it.
+        match crate::config::load(&crate::config::LoadOptions { file: None }) {
+            Ok(c) if c.audit.enabled => {
+                state.audit_paths = (c.paths.data_dir.clone(), c.paths.log_dir.clone());
+                state.audit = Some(c.audit);
+            }
+            Ok(_) => {}
+            Err(errors) => {
+                eprintln!("{errors}");
+                eprintln!("r3270: the configuration has errors (or run with -noaudit)");
+                return ExitCode::from(1);
+            }
+        }
+    }
     if let Some(host) = args.host.clone() {
         let reply = state.connect(&[host]).await;
         if let Err(e) = reply {
@@ -381,6 +397,11 @@ struct State {
     input_closed: bool,
     /// Screen text goes out as UTF-8 (`-utf8`, or a UTF-8 locale); otherwise as ASCII.
     utf8: bool,
+    /// r3270's audit settings (from its configuration), unless `-noaudit`.
+    audit: Option<crate::audit::AuditSettings>,
+    audit_paths: (std::path::PathBuf, std::path::PathBuf),
+    /// The audit log, opened at the first Connect; each connection is a session in it.
+    audit_writer: Option<crate::audit::SharedWriter>,
 }
 
 impl State {
@@ -455,6 +476,9 @@ impl State {
             pending: VecDeque::new(),
             input_closed: false,
             utf8: args.utf8 || locale_is_utf8(),
+            audit: None,
+            audit_paths: (std::path::PathBuf::new(), std::path::PathBuf::new()),
+            audit_writer: None,
         })
     }
 
@@ -547,6 +571,44 @@ impl State {
     async fn shutdown(&mut self) {
         if let Some(c) = self.client.take() {
             let _ = c.close().await;
+        }
+        if let Some(w) = self.audit_writer.take() {
+            if let Err(e) = w.close() {
+                eprintln!("r3270: cannot close the audit log: {e}");
+            }
+        }
+    }
+
+    /// The audit sink for a new connection: the log opened at the first one. A log that
+    /// cannot be opened stops the connect with `on-failure = "block"` and is a warning on
+    /// stderr with `warn`.
+    fn audit_sink(&mut self) -> Result<Option<crate::audit::SessionAudit>, String> {
+        let Some(settings) = &self.audit else {
+            return Ok(None);
+        };
+        if self.audit_writer.is_none() {
+            let opts = crate::audit::WriterOptions::from_settings(
+                settings,
+                &self.audit_paths.0,
+                &self.audit_paths.1,
+            );
+            match crate::audit::SharedWriter::open(opts) {
+                Ok(w) => self.audit_writer = Some(w),
+                Err(e) if settings.on_failure == crate::audit::OnFailure::Block => {
+                    return Err(format!(
+                        "cannot open the audit log: {e} (or run with -noaudit)"
+                    ));
+                }
+                Err(e) => {
+                    eprintln!("r3270: warning: not recording this session: {e}");
+                    self.audit = None;
+                    return Ok(None);
+                }
+            }
+        }
+        match &self.audit_writer {
+            Some(w) => w.session(settings, None).map(Some),
+            None => Ok(None),
         }
     }
 
@@ -662,11 +724,18 @@ impl State {
             Ok(s) => s,
             Err(e) => return Err(vec![format!("Connection failed:"), e]),
         };
+        let sink = match self.audit_sink() {
+            Ok(s) => s,
+            Err(e) => return Err(vec!["Connection failed:".to_owned(), e]),
+        };
         let mut client = match Client::connect(&spec, &self.connect, self.terminal.clone()).await {
             Ok(c) => c,
             Err(e) => return Err(vec!["Connection failed:".to_owned(), e.to_string()]),
         };
         client.set_settle(Duration::ZERO);
+        if let Some(sink) = sink {
+            client.set_audit(Box::new(sink));
+        }
         if let Some(path) = &self.trace_file {
             match open_trace(path, &self.terminal, &spec) {
                 Ok(t) => client.set_trace(t),

@@ -108,6 +108,20 @@ fn ascii(program: &std::path::Path, args: &[&str], port: u16) -> Option<String> 
     let mut child = Command::new(program)
         .args(args)
         .env("LC_ALL", "C.UTF-8")
+        .env("HOME", common::temp_dir("codepoints-home"))
+        .env(
+            "XDG_DATA_HOME",
+            common::temp_dir("codepoints-home").join("data"),
+        )
+        .env(
+            "XDG_CONFIG_HOME",
+            common::temp_dir("codepoints-home").join("config"),
+        )
+        .env(
+            "XDG_STATE_HOME",
+            common::temp_dir("codepoints-home").join("state"),
+        )
+        .env_remove("R3270_CONFIG")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -214,6 +228,20 @@ fn every_code_point_reads_as_s3270_reads_it() {
         let mut child = Command::new(program)
             .args(args)
             .env("LC_ALL", "C")
+            .env("HOME", common::temp_dir("codepoints-home"))
+            .env(
+                "XDG_DATA_HOME",
+                common::temp_dir("codepoints-home").join("data"),
+            )
+            .env(
+                "XDG_CONFIG_HOME",
+                common::temp_dir("codepoints-home").join("config"),
+            )
+            .env(
+                "XDG_STATE_HOME",
+                common::temp_dir("codepoints-home").join("state"),
+            )
+            .env_remove("R3270_CONFIG")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

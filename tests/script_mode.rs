@@ -21,7 +21,7 @@ use common::{find_program, mask_clock, skip, start_demo, start_hercules, start_m
 /// printed. The script goes in at once and standard input is then closed, as a batch
 /// client does; a run past `guard` is killed (by PID) and fails the test.
 fn run_script(program: &Path, args: &[&str], script: &[&str], guard: Duration) -> String {
-    let mut child = Command::new(program)
+    let mut child = isolated(&mut Command::new(program))
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -79,6 +79,20 @@ fn masked(out: &str) -> Vec<String> {
         })
         .collect();
     mask_clock(&lines)
+}
+
+/// Points a command's home, XDG directories and configuration at a fresh temporary home,
+/// so that nothing a test runs writes into the real one (the script mode records sessions
+/// in r3270's audit log, under the data directory, by default).
+fn isolated(cmd: &mut Command) -> &mut Command {
+    let home = common::temp_dir(&format!("script-home-{}", common::unique()));
+    cmd.env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("R3270_CONFIG")
+        .env_remove("R3270_LOG")
 }
 
 fn r3270_bin() -> PathBuf {
@@ -331,7 +345,7 @@ fn python_with(module: &str) -> Option<PathBuf> {
 fn run_with_path(cmd: &mut Command, path: &str, guard: Duration) -> (bool, String) {
     let out_path = common::temp_dir("client-out").join(format!("{}.out", common::unique()));
     let file = std::fs::File::create(&out_path).unwrap();
-    let mut child = cmd
+    let mut child = isolated(cmd)
         .env("PATH", path)
         .stdin(Stdio::null())
         .stdout(file.try_clone().unwrap())
@@ -619,7 +633,7 @@ fn x3270if_talks_to_the_script_port() {
         return;
     };
     let sport = common::free_port();
-    let child = Command::new(r3270_bin())
+    let child = isolated(&mut Command::new(r3270_bin()))
         .args([
             "script",
             "-model",
@@ -720,7 +734,7 @@ fn bad_input_gets_s3270s_reply_and_never_a_hang() {
     let Some((g, port)) = start_mfmock(&[]) else {
         return;
     };
-    let mut child = Command::new(r3270_bin())
+    let mut child = isolated(&mut Command::new(r3270_bin()))
         .args(["script", "-model", "2"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -818,7 +832,7 @@ fn quit_exits_while_the_client_keeps_standard_input_open() {
     let Some((_g, port)) = start_mfmock(&[]) else {
         return;
     };
-    let mut child = Command::new(r3270_bin())
+    let mut child = isolated(&mut Command::new(r3270_bin()))
         .args(["script", "-model", "2"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -851,4 +865,93 @@ fn quit_exits_while_the_client_keeps_standard_input_open() {
         .read_to_string(&mut out)
         .unwrap();
     assert_eq!(out.lines().filter(|l| *l == "ok").count(), 3, "{out}");
+}
+
+#[test]
+fn the_script_mode_records_its_sessions_in_the_audit_log_without_the_password() {
+    let Some((_g, port)) = start_mfmock(&[]) else {
+        return;
+    };
+    let base = common::temp_dir(&format!("script-audit-{}", common::unique()));
+    let config = base.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[audit]\ndir = \"{}\"\nkey-dir = \"{}\"\nsync = \"each\"\n",
+            base.join("audit").display(),
+            base.join("keys").display()
+        ),
+    )
+    .unwrap();
+    let password = format!("Q{}Z", common::unique() % 1_000_000);
+    let connect = format!("Connect(127.0.0.1:{port})");
+    let typed = format!("String(\"DEMO\\t{password}\\n\")");
+    let script = [
+        connect.as_str(),
+        "Wait(5,InputField)",
+        typed.as_str(),
+        "Wait(5,Unlock)",
+        "PF(3)",
+        "Quit",
+    ];
+    let mut child = isolated(&mut Command::new(r3270_bin()))
+        .env("R3270_CONFIG", &config)
+        .args(["script", "-model", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for l in script {
+        writeln!(stdin, "{l}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().filter(|l| *l == "ok").count(), 6, "{text}");
+    // The records are there: the session, the AIDs sent.
+    let mut log = String::new();
+    for entry in walk(&base.join("audit")) {
+        log.push_str(&String::from_utf8_lossy(&std::fs::read(entry).unwrap()));
+    }
+    assert!(log.contains("\"session-start\""), "{log}");
+    assert_eq!(log.matches("\"kind\":\"aid\"").count(), 2, "{log}");
+    // Nothing r3270 wrote holds the password.
+    for f in walk(&base) {
+        let bytes = std::fs::read(&f).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&password),
+            "{} holds the password",
+            f.display()
+        );
+    }
+    // And the log verifies.
+    let verify = isolated(&mut Command::new(r3270_bin()))
+        .args(["--config", config.to_str().unwrap(), "audit", "verify"])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+/// Every file under `dir`, recursively.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }

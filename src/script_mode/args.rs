@@ -34,6 +34,9 @@ pub struct ScriptArgs {
     pub ignored: Vec<String>,
     pub host: Option<String>,
     pub version: bool,
+    /// r3270's own: do not record the session in the audit log (`[audit]` in r3270's
+    /// configuration, read from R3270_CONFIG or the default file, says otherwise where).
+    pub no_audit: bool,
 }
 
 /// The usage text, printed when the command line is wrong.
@@ -58,7 +61,8 @@ Options:\n\
   -scriptportonce       exit when the first script-port client disconnects\n\
   -set TOGGLE, -clear TOGGLE  set or clear a toggle (aidWait, ...)\n\
   -script               read actions from standard input (the default)\n\
-  -v, --version         print the version\n";
+  -v, --version         print the version\n\
+  -noaudit              (r3270) do not record the session in r3270's audit log\n";
 
 /// Parses the arguments after the program name. `Err` holds the message to print before
 /// the usage.
@@ -104,6 +108,7 @@ pub fn parse(args: &[String]) -> Result<ScriptArgs, String> {
             "-set" => out.toggles.push((value(a)?, true)),
             "-clear" => out.toggles.push((value(a)?, false)),
             "-v" | "--version" => out.version = true,
+            "-noaudit" => out.no_audit = true,
             "-script" | "--" => {}
             _ if a.starts_with('-') && a.len() > 1 => {
                 return Err(format!("Unknown or incomplete option: {a}"));
