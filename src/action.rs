@@ -65,6 +65,8 @@ pub enum Action {
     PanDown,
     PanLeft,
     PanRight,
+    /// Open the session monitor: every tab's connection and figures, live.
+    ShowMonitor,
     /// Close an overlay, a prompt or a selection.
     Cancel,
     /// In a pane with a list (palette, picker) the previous item; in help, one row up.
@@ -222,6 +224,11 @@ pub const ACTIONS: &[ActionInfo] = &[
     info("pan-down", Arg::None, "scroll a large screen down"),
     info("pan-left", Arg::None, "scroll a large screen left"),
     info("pan-right", Arg::None, "scroll a large screen right"),
+    info(
+        "show-monitor",
+        Arg::None,
+        "the session monitor: every session's state and figures",
+    ),
     info("cancel", Arg::None, "close an overlay or selection"),
     info(
         "select-prev",
@@ -353,6 +360,7 @@ impl fmt::Display for Action {
             Action::PanDown => f.write_str("pan-down"),
             Action::PanLeft => f.write_str("pan-left"),
             Action::PanRight => f.write_str("pan-right"),
+            Action::ShowMonitor => f.write_str("show-monitor"),
             Action::Cancel => f.write_str("cancel"),
             Action::SelectPrev => f.write_str("select-prev"),
             Action::SelectNext => f.write_str("select-next"),
@@ -458,6 +466,7 @@ impl FromStr for Action {
             "pan-down" => Action::PanDown,
             "pan-left" => Action::PanLeft,
             "pan-right" => Action::PanRight,
+            "show-monitor" => Action::ShowMonitor,
             "cancel" => Action::Cancel,
             "select-prev" => Action::SelectPrev,
             "select-next" => Action::SelectNext,

@@ -133,7 +133,16 @@ pub struct App {
     dirty: bool,
     /// A left-button press on the screen: where, and whether the mouse moved since.
     drag: Option<(crate::proto::Position, bool)>,
+    /// The `now` of the last event handled: what panes measure ages to (the app never
+    /// reads the clock).
+    clock: Option<Instant>,
+    /// While the monitor is open: when its figures are next redrawn. Host events do not
+    /// ask for a frame then, so a hundred busy sessions cost a bounded number of frames.
+    monitor_refresh: Option<Instant>,
 }
+
+/// How often the open monitor redraws its figures.
+pub const MONITOR_REFRESH: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Whether any character or field on `screen` has the blink highlight.
 fn has_blinking_text(screen: &crate::proto::Screen) -> bool {
@@ -175,6 +184,8 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            clock: None,
+            monitor_refresh: None,
         }
     }
 
@@ -319,8 +330,33 @@ impl App {
 
     /// Something happened: map it to actions and apply them.
     pub fn handle_event(&mut self, ev: Event, now: Instant) -> Vec<Effect> {
+        self.clock = Some(now);
         let undrawn = self.dirty;
         self.dirty = true;
+        let host = matches!(ev, Event::Host { .. });
+        let effects = self.event(ev, now, undrawn);
+        for tab in &mut self.tabs {
+            tab.stamp_state(now);
+        }
+        if self.monitor_open() {
+            if host {
+                // The monitor's figures are redrawn on its own timer, not per host event.
+                self.dirty = undrawn;
+            }
+            if self.monitor_refresh.is_none_or(|at| at <= now) {
+                self.monitor_refresh = Some(now + MONITOR_REFRESH);
+                self.dirty = true;
+            }
+        }
+        effects
+    }
+
+    /// Whether the session monitor has the focus.
+    pub fn monitor_open(&self) -> bool {
+        self.pane_as::<pane::Monitor>().is_some()
+    }
+
+    fn event(&mut self, ev: Event, now: Instant, undrawn: bool) -> Vec<Effect> {
         match ev {
             Event::Key(key) => self.handle_key(&key, now),
             Event::Mouse(m) => self.handle_mouse(m, now),
@@ -357,10 +393,12 @@ impl App {
     /// (`Session::poll_timeout`). The loop sleeps until then and sends [`Event::Timer`], so
     /// nothing waits for the slow tick.
     pub fn next_deadline(&self) -> Option<Instant> {
+        let monitor = self.monitor_refresh.filter(|_| self.monitor_open());
         self.tabs
             .iter()
             .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
             .flatten()
+            .chain(monitor)
             .min()
     }
 
@@ -434,6 +472,7 @@ impl App {
     /// answered it).
     pub(crate) fn apply(&mut self, action: Action, now: Instant, confirmed: bool) -> Vec<Effect> {
         self.dirty = true;
+        self.clock = Some(now);
         match action {
             Action::Key(key) => self.press(key, now),
             Action::Type(text) => {
@@ -516,6 +555,16 @@ impl App {
             | Action::PageNext
             | Action::Accept
             | Action::Complete => Vec::new(),
+            Action::ShowMonitor => {
+                if self.monitor_open() {
+                    self.pane = None;
+                    self.reopen_picker_if_empty();
+                } else {
+                    self.open_pane(Box::<pane::Monitor>::default());
+                    self.monitor_refresh = Some(now + MONITOR_REFRESH);
+                }
+                Vec::new()
+            }
             Action::Cancel => {
                 if self.pane.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {

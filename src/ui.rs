@@ -2,7 +2,7 @@
 //!
 //! Each submodule draws one thing from data it is handed: [`screen`] the 3270 presentation
 //! space, [`oia`] the status line, [`tabs`] the tab bar, [`overlay`] the help, palette,
-//! picker, confirmation and message popups. [`text`] holds the pure helpers over a
+//! picker, confirmation and message popups, [`monitor`] the session monitor's table and detail. [`text`] holds the pure helpers over a
 //! [`Screen`](crate::proto::Screen) the app needs for mouse and clipboard (selection text,
 //! PF-key hotspots) and has no ratatui dependency.
 //!
@@ -11,6 +11,7 @@
 //! the state to show. Anything a view needs to know (blink phase, pan offset, focus) comes
 //! in as a parameter.
 
+pub mod monitor;
 pub mod oia;
 pub mod overlay;
 pub mod screen;

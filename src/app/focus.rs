@@ -60,6 +60,8 @@ impl App {
             recent: &self.recent,
             tabs: self.tabs.len(),
             theme: self.theme(),
+            sessions: &self.tabs,
+            now: self.clock,
         }
     }
 

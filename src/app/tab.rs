@@ -12,6 +12,7 @@ use crate::config::Profile;
 use crate::driver::{Connected, Driver, Output};
 use crate::limits::Limits;
 use crate::proto::{Key, LockReason, Session, SessionEvent};
+use crate::ui::monitor::SessionState;
 
 /// A tab's identity, stable across reordering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -71,6 +72,11 @@ pub struct Tab {
     pub reconnect: Option<Reconnect>,
     /// Failed reconnect attempts in a row (reset when a connection is up).
     attempts: u32,
+    /// When the tab entered its state as the monitor names it (`App` stamps it with the
+    /// `now` of the event that changed it).
+    pub since: Option<Instant>,
+    /// The state `since` belongs to (a reconnect's countdown counted as one state).
+    seen: Option<SessionState>,
 }
 
 /// A scheduled automatic reconnect.
@@ -97,6 +103,34 @@ impl Tab {
             logon_pending: false,
             reconnect: None,
             attempts: 0,
+            since: None,
+            seen: None,
+        }
+    }
+
+    /// The tab's state in x3270's words, as the monitor shows it; a pending reconnect
+    /// counts down from `now` (zero when `now` is unknown).
+    pub fn monitor_state(&self, now: Option<Instant>) -> SessionState {
+        if let Some(r) = self.reconnect {
+            let left = now.map_or(Duration::ZERO, |now| r.at.saturating_duration_since(now));
+            return SessionState::Reconnecting(left);
+        }
+        match &self.conn {
+            ConnState::Connecting => SessionState::Connecting,
+            ConnState::Connected => SessionState::connected(self.session().mode()),
+            ConnState::Disconnected(_) => SessionState::Disconnected,
+        }
+    }
+
+    /// Note the time if the monitor's state changed since the last call.
+    pub(crate) fn stamp_state(&mut self, now: Instant) {
+        let state = match self.monitor_state(None) {
+            SessionState::Reconnecting(_) => SessionState::Reconnecting(Duration::ZERO),
+            other => other,
+        };
+        if self.seen != Some(state) {
+            self.seen = Some(state);
+            self.since = Some(now);
         }
     }
 
