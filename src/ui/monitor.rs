@@ -230,21 +230,21 @@ impl Column {
             Column::BytesIn => "IN",
             Column::BytesOut => "OUT",
             Column::Errors => "ERR",
-            Column::Reconnects => "RECON",
+            Column::Reconnects => "RECN",
         }
     }
 
     /// The width the column takes (longer values are cut).
     fn width(self) -> u16 {
+        // All twelve fit a 120-column terminal (118 inside the border).
         match self {
-            Column::Name => 12,
-            Column::Endpoint => 18,
-            Column::State => 24,
-            Column::Lu | Column::BytesIn | Column::BytesOut => 9,
-            Column::Tls => 10,
-            Column::Aids | Column::Reconnects => 5,
-            Column::Last | Column::P95 => 7,
-            Column::Errors => 4,
+            Column::Name | Column::Tls => 10,
+            Column::Endpoint => 15,
+            Column::State => 23,
+            Column::Lu => 8,
+            Column::Aids => 5,
+            Column::Last | Column::P95 | Column::BytesIn | Column::BytesOut => 7,
+            Column::Errors | Column::Reconnects => 4,
         }
     }
 
@@ -744,7 +744,11 @@ mod tests {
         assert!(at80.contains(&Column::State) && at80.contains(&Column::Last));
         let used: u16 = at80.iter().map(|c| c.width() + 1).sum::<u16>() - 1;
         assert!(used <= 78, "{used}");
-        assert_eq!(columns_for(400).len(), Column::ALL.len());
+        assert_eq!(
+            columns_for(118).len(),
+            Column::ALL.len(),
+            "all at 120 columns"
+        );
     }
 
     #[test]
