@@ -67,6 +67,14 @@ pub enum Action {
     PanRight,
     /// Open the session monitor: every tab's connection and figures, live.
     ShowMonitor,
+    /// Close this tab's connection cleanly and keep the tab, its last screen dimmed, with
+    /// no automatic reconnect.
+    PauseSession,
+    /// Connect a paused tab again (its logon macro plays again).
+    ResumeSession,
+    /// Move this tab to another endpoint (the profile's next one, or the host named); the
+    /// old connection closes once the new one has shown its first screen.
+    MigrateSession(Option<String>),
     /// Close an overlay, a prompt or a selection.
     Cancel,
     /// In a pane with a list (palette, picker) the previous item; in help, one row up.
@@ -229,6 +237,17 @@ pub const ACTIONS: &[ActionInfo] = &[
         Arg::None,
         "the session monitor: every session's state and figures",
     ),
+    info(
+        "pause-session",
+        Arg::None,
+        "close this tab's connection, keep its last screen; no reconnect",
+    ),
+    info("resume-session", Arg::None, "connect a paused tab again"),
+    info(
+        "migrate-session",
+        Arg::Optional("[L:][N:][LU@]host[:port]; none: the profile's next endpoint"),
+        "move this tab to another host (its application state does not move)",
+    ),
     info("cancel", Arg::None, "close an overlay or selection"),
     info(
         "select-prev",
@@ -361,6 +380,10 @@ impl fmt::Display for Action {
             Action::PanLeft => f.write_str("pan-left"),
             Action::PanRight => f.write_str("pan-right"),
             Action::ShowMonitor => f.write_str("show-monitor"),
+            Action::PauseSession => f.write_str("pause-session"),
+            Action::ResumeSession => f.write_str("resume-session"),
+            Action::MigrateSession(None) => f.write_str("migrate-session"),
+            Action::MigrateSession(Some(to)) => write!(f, "migrate-session {to}"),
             Action::Cancel => f.write_str("cancel"),
             Action::SelectPrev => f.write_str("select-prev"),
             Action::SelectNext => f.write_str("select-next"),
@@ -467,6 +490,9 @@ impl FromStr for Action {
             "pan-left" => Action::PanLeft,
             "pan-right" => Action::PanRight,
             "show-monitor" => Action::ShowMonitor,
+            "pause-session" => Action::PauseSession,
+            "resume-session" => Action::ResumeSession,
+            "migrate-session" => Action::MigrateSession(arg.map(str::to_owned)),
             "cancel" => Action::Cancel,
             "select-prev" => Action::SelectPrev,
             "select-next" => Action::SelectNext,

@@ -25,6 +25,7 @@ use crate::theme::{ColorDepth, Theme};
 
 mod focus;
 mod frame;
+mod lifecycle;
 mod mouse;
 pub mod pane;
 mod paste;
@@ -139,6 +140,8 @@ pub struct App {
     /// While the monitor is open: when its figures are next redrawn. Host events do not
     /// ask for a frame then, so a hundred busy sessions cost a bounded number of frames.
     monitor_refresh: Option<Instant>,
+    /// Tabs moving to another host (`migrate-session`), each with its pending connection.
+    migrations: Vec<lifecycle::Migration>,
 }
 
 /// How often the open monitor redraws its figures.
@@ -186,6 +189,7 @@ impl App {
             drag: None,
             clock: None,
             monitor_refresh: None,
+            migrations: Vec::new(),
         }
     }
 
@@ -394,11 +398,16 @@ impl App {
     /// nothing waits for the slow tick.
     pub fn next_deadline(&self) -> Option<Instant> {
         let monitor = self.monitor_refresh.filter(|_| self.monitor_open());
+        let moving = self
+            .migrations
+            .iter()
+            .filter_map(|m| m.tab.driver().poll_timeout());
         self.tabs
             .iter()
             .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
             .flatten()
             .chain(monitor)
+            .chain(moving)
             .min()
     }
 
@@ -417,6 +426,12 @@ impl App {
             if tab.driver().poll_timeout().is_some_and(|t| t <= now) {
                 tab.timeout(now);
                 tab.drain(i == active, long_aid, &mut effects);
+            }
+        }
+        for m in &mut self.migrations {
+            if m.tab.driver().poll_timeout().is_some_and(|t| t <= now) {
+                m.tab.timeout(now);
+                m.tab.drain(false, long_aid, &mut effects);
             }
         }
         effects
@@ -565,6 +580,9 @@ impl App {
                 }
                 Vec::new()
             }
+            Action::PauseSession => self.pause_session(),
+            Action::ResumeSession => self.resume_session(),
+            Action::MigrateSession(to) => self.migrate_session(to.as_deref()),
             Action::Cancel => {
                 if self.pane.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {

@@ -77,6 +77,10 @@ pub struct Tab {
     pub since: Option<Instant>,
     /// The state `since` belongs to (a reconnect's countdown counted as one state).
     seen: Option<SessionState>,
+    /// The operator paused the session (`pause-session`): no connection, the last screen
+    /// kept (drawn dimmed), no automatic reconnect, host events of the closed connection
+    /// ignored.
+    pub paused: bool,
 }
 
 /// A scheduled automatic reconnect.
@@ -105,12 +109,16 @@ impl Tab {
             attempts: 0,
             since: None,
             seen: None,
+            paused: false,
         }
     }
 
     /// The tab's state in x3270's words, as the monitor shows it; a pending reconnect
     /// counts down from `now` (zero when `now` is unknown).
     pub fn monitor_state(&self, now: Option<Instant>) -> SessionState {
+        if self.paused {
+            return SessionState::Paused;
+        }
         if let Some(r) = self.reconnect {
             let left = now.map_or(Duration::ZERO, |now| r.at.saturating_duration_since(now));
             return SessionState::Reconnecting(left);
@@ -143,6 +151,11 @@ impl Tab {
         long_aid: Duration,
         effects: &mut Vec<Effect>,
     ) {
+        if self.paused {
+            // What the closed connection still had to say (a late close, a connect that
+            // raced the pause) must not wake a paused tab.
+            return;
+        }
         match event {
             HostEvent::Connected {
                 endpoint,

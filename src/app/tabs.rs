@@ -88,6 +88,7 @@ impl App {
         };
         let mut effects = Vec::new();
         tab.cancel_reconnect();
+        tab.paused = false;
         if !matches!(tab.conn, ConnState::Disconnected(_)) {
             tab.disconnect();
             effects.push(Effect::Disconnect { tab: tab.id });
@@ -189,6 +190,9 @@ impl App {
 
     /// Route a connection task's report to its tab (a closed tab's late events are dropped).
     pub(crate) fn host_event(&mut self, id: TabId, event: HostEvent, now: Instant) -> Vec<Effect> {
+        if self.is_migrating(id) {
+            return self.migration_event(id, event, now);
+        }
         let long_aid = self.config.ui.long_aid;
         let limits = self.config.limits.clone();
         let Some(i) = self.tab_index(id) else {
@@ -204,7 +208,7 @@ impl App {
 
     /// Play a profile's logon macro into tab `i` (background tabs too). Only keys and
     /// typed text make sense there; other actions are skipped with a note.
-    fn logon(&mut self, i: usize, name: &str, now: Instant, effects: &mut Vec<Effect>) {
+    pub(crate) fn logon(&mut self, i: usize, name: &str, now: Instant, effects: &mut Vec<Effect>) {
         let long_aid = self.config.ui.long_aid;
         let Some(m) = self.config.macros.get(name) else {
             let msg = format!("the logon macro `{name}` is not defined");

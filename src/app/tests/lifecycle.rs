@@ -1,0 +1,173 @@
+//! Pause, resume and migrate, driven against the demo host in memory: a paused tab keeps
+//! its screen and never reconnects by itself; resuming plays the logon macro again; a
+//! migration keeps the old connection until the new host has drawn, and a failed one
+//! leaves the tab where it was.
+
+use super::*;
+use crate::ui::monitor::SessionState;
+
+/// The demo profile with the logon macro and an automatic reconnect policy.
+fn rig_with_logon() -> Rig {
+    let mut cfg = config();
+    cfg.profiles[0].logon_macro = Some("logon".to_owned());
+    cfg.profiles[0].alternates = vec!["127.0.0.1:3271".to_owned()];
+    cfg.profiles[0].reconnect = crate::config::ReconnectPolicy {
+        enabled: true,
+        delay: Duration::from_secs(1),
+        max_delay: Duration::from_secs(60),
+        max_attempts: 0,
+    };
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    assert!(
+        rig.text().contains("Main menu"),
+        "the logon macro: {}",
+        rig.text()
+    );
+    rig
+}
+
+fn disconnects(rig: &Rig) -> Vec<TabId> {
+    rig.seen
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Disconnect { tab } => Some(*tab),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_paused_session_keeps_its_screen_and_never_reconnects_until_resumed() {
+    let mut rig = rig_with_logon();
+    let id = rig.app.tabs()[0].id;
+    let screen = rig.text();
+    rig.action("pause-session");
+    let tab = &rig.app.tabs()[0];
+    assert!(tab.paused);
+    assert_eq!(tab.monitor_state(Some(rig.now)), SessionState::Paused);
+    assert_eq!(tab.reconnect, None);
+    assert_eq!(disconnects(&rig), [id], "the connection is closed");
+    assert_eq!(rig.text(), screen, "the last screen stays");
+    assert!(rig.app.status().unwrap().contains("paused"));
+    // The closed connection's late report schedules nothing.
+    let ev = Event::Host {
+        tab: id,
+        event: HostEvent::Closed,
+    };
+    assert!(rig.app.handle_event(ev, rig.now).is_empty());
+    assert_eq!(rig.app.next_deadline(), None);
+    rig.now += Duration::from_secs(120);
+    assert!(rig.app.handle_event(Event::Timer, rig.now).is_empty());
+    assert!(rig.app.tabs()[0].paused);
+    // Pausing twice says so; resuming connects and plays the logon macro again.
+    rig.action("pause-session");
+    assert!(rig.app.status().unwrap().contains("already paused"));
+    rig.action("resume-session");
+    let tab = &rig.app.tabs()[0];
+    assert!(!tab.paused && tab.conn.is_connected());
+    assert_eq!(tab.driver().stats().link.reconnects, 1);
+    assert!(rig.text().contains("Main menu"), "{}", rig.text());
+    rig.action("resume-session");
+    assert!(rig.app.status().unwrap().contains("is not paused"));
+}
+
+#[test]
+fn a_migration_closes_the_old_connection_only_after_the_new_host_drew() {
+    let mut rig = rig_with_logon();
+    let old = rig.app.tabs()[0].id;
+    let effects = rig
+        .app
+        .update("migrate-session 127.0.0.1:3299".parse().unwrap(), rig.now);
+    let new = match effects[..] {
+        [Effect::Connect { tab, ref profile }] => {
+            assert_eq!(profile.host_spec().to_string(), "127.0.0.1:3299");
+            assert!(profile.alternates.is_empty());
+            assert_eq!(profile.logon_macro.as_deref(), Some("logon"));
+            tab
+        }
+        _ => panic!("{effects:?}"),
+    };
+    assert_ne!(new, old);
+    let status = rig.app.status().unwrap().to_owned();
+    assert!(status.contains("does not move"), "{status}");
+    // The new host has not drawn yet: the old connection stays, the tab is the old one.
+    rig.held.push(new);
+    rig.run(effects);
+    assert!(disconnects(&rig).is_empty());
+    assert_eq!(rig.app.tabs()[0].id, old);
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    assert_eq!(rig.app.tabs().len(), 1, "the pending tab is not shown");
+    // It draws: the new connection takes the tab's place, then the old one is closed, and
+    // the logon macro plays on the new host.
+    rig.held.clear();
+    rig.run(Vec::new());
+    assert_eq!(disconnects(&rig), [old]);
+    let tab = &rig.app.tabs()[0];
+    assert_eq!((tab.id, tab.name.as_str()), (new, "demo"));
+    assert!(tab.conn.is_connected());
+    assert!(rig.text().contains("Main menu"), "{}", rig.text());
+    assert!(
+        rig.app.status().unwrap().contains("moved from"),
+        "{:?}",
+        rig.app.status()
+    );
+}
+
+#[test]
+fn a_failed_migration_leaves_the_tab_where_it_was() {
+    let mut rig = rig_with_logon();
+    let old = rig.app.tabs()[0].id;
+    // No argument: the profile's next endpoint (its alternate).
+    let effects = rig.app.update("migrate-session".parse().unwrap(), rig.now);
+    let [
+        Effect::Connect {
+            tab: new,
+            ref profile,
+        },
+    ] = effects[..]
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(profile.host_spec().to_string(), "127.0.0.1:3271");
+    let ev = Event::Host {
+        tab: new,
+        event: HostEvent::Failed("127.0.0.1:3271: connection refused".into()),
+    };
+    let effects = rig.app.handle_event(ev, rig.now);
+    assert_eq!(effects, [Effect::Disconnect { tab: new }]);
+    let status = rig.app.status().unwrap();
+    assert!(
+        status.contains("did not move to 127.0.0.1:3271: 127.0.0.1:3271: connection refused"),
+        "{status}"
+    );
+    assert!(status.contains("it stays on 127.0.0.1:3270"), "{status}");
+    assert_eq!(rig.app.tabs()[0].id, old);
+    assert!(rig.app.tabs()[0].conn.is_connected());
+    // A bad target is a clear message, not a move.
+    let effects = rig
+        .app
+        .update("migrate-session no host here".parse().unwrap(), rig.now);
+    assert!(effects.is_empty());
+    assert!(
+        rig.app
+            .status()
+            .unwrap()
+            .starts_with("migrate-session `no host here`"),
+        "{:?}",
+        rig.app.status()
+    );
+}
+
+#[test]
+fn a_profile_with_one_endpoint_asks_for_a_host_to_migrate_to() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    let effects = rig.app.update("migrate-session".parse().unwrap(), rig.now);
+    assert!(effects.is_empty());
+    assert!(
+        rig.app.status().unwrap().contains("has no other endpoint"),
+        "{:?}",
+        rig.app.status()
+    );
+}
