@@ -174,3 +174,101 @@ fn the_monitor_fits_the_classic_80x24_window() {
     t.keys(&["Escape"]);
     wait_ready(&t, "M F M O C K   D E M O   H O S T");
 }
+
+/// Run one action by name through the command palette.
+fn palette(t: &Tmux, action: &str) {
+    t.keys(&["C-]"]);
+    t.wait_for("Command (Enter runs", DEADLINE);
+    t.text(action);
+    t.keys(&["Enter"]);
+}
+
+/// Poll `f` until it holds; only a hang fails on time.
+fn eventually(what: &str, f: impl Fn() -> bool) {
+    let end = std::time::Instant::now() + DEADLINE;
+    while !f() {
+        assert!(std::time::Instant::now() < end, "waited for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn pause_resume_and_migrate_counted_by_relays_in_front_of_two_hosts() {
+    let Some((_a, port_a)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let Some((_b, port_b)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let a = Relay::start(port_a, Duration::ZERO);
+    // B answers slowly, so the move takes a while: long enough to see both connections.
+    let b = Relay::start(port_b, Duration::from_millis(300));
+    let dir = common::temp_dir("r3270-monitor-lifecycle");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.prod]\nhost = \"127.0.0.1\"\nport = {}\nalternates = [\"127.0.0.1:{}\"]\n\
+             reconnect = {{ enabled = true, delay = 1 }}\nlogon-macro = \"signon\"\n\n\
+             [macros]\nsignon = [\"type DEMO\", \"tab\", \"type DEMO\", \"enter\"]\n",
+            a.port, b.port
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let Some(t) = start("monitor-lifecycle", 120, 40, &["--config", &config, "prod"]) else {
+        return;
+    };
+    // The logon macro signs on.
+    wait_ready(&t, "SELECTION ===>");
+    assert_eq!((a.connections(), a.ended()), (1, 0));
+
+    // Paused: the connection is closed, the screen stays, the monitor says paused.
+    palette(&t, "pause-session");
+    eventually("A's connection to end", || a.ended() == 1);
+    let s = t.wait_until(DEADLINE, "the paused screen", |s| s.contains("paused"));
+    assert!(s.contains("SELECTION ===>"), "the last screen stays:\n{s}");
+    t.keys(&["M-m"]);
+    let s = t.wait_until(DEADLINE, "the monitor", |s| s.contains("Session monitor"));
+    let row = s
+        .lines()
+        .find(|l| l.contains("prod"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(row.contains("paused"), "{row}");
+    t.keys(&["Escape"]);
+    // The profile reconnects after a second by itself, but not a paused tab: three times
+    // that long, no new connection.
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(a.connections(), 1, "a paused tab reconnected");
+
+    // Resumed: a new connection to A, and the logon macro signs on again.
+    palette(&t, "resume-session");
+    eventually("a second connection to A", || a.connections() == 2);
+    t.wait_until(DEADLINE, "signed on again", |s| {
+        s.contains("SELECTION ===>") && !s.contains("paused") && !locked(s)
+    });
+
+    // Migrated to the profile's next endpoint (B): while B has not drawn, A's connection
+    // stays open; once it has, A's closes and the macro signs on at B.
+    palette(&t, "migrate-session");
+    eventually("a connection to B", || b.connections() == 1);
+    assert_eq!(a.ended(), 1, "A closed before B drew its first screen");
+    let s = t.wait_until(DEADLINE, "the move's message", |s| s.contains("moved from"));
+    assert!(
+        s.contains(&format!(
+            "moved from 127.0.0.1:{} to 127.0.0.1:{}",
+            a.port, b.port
+        )),
+        "{s}"
+    );
+    assert!(s.contains("state did not move"), "{s}");
+    eventually("A's second connection to end", || a.ended() == 2);
+    wait_ready(&t, "SELECTION ===>");
+    // The monitor shows the tab on B.
+    t.keys(&["M-m"]);
+    let s = t.wait_until(DEADLINE, "the monitor on B", |s| {
+        s.contains(&format!("127.0.0.1:{}", b.port)) && s.contains("connected-tn3270e")
+    });
+    assert!(s.contains("Session monitor: 1 sessions"), "{s}");
+    assert_eq!((a.connections(), b.connections(), b.ended()), (2, 1, 0));
+}

@@ -19,6 +19,8 @@ pub struct Counts {
     pub up: AtomicU64,
     /// Connections accepted.
     pub connections: AtomicU64,
+    /// Connections whose host-to-client direction has ended (either side closed).
+    pub ended: AtomicU64,
 }
 
 /// A relay on a free port of 127.0.0.1 to `127.0.0.1:host_port`; it accepts until dropped.
@@ -49,7 +51,10 @@ impl Relay {
                 };
                 let (c2, h2) = (client.try_clone().unwrap(), host.try_clone().unwrap());
                 let (down, up) = (Arc::clone(&c), Arc::clone(&c));
-                thread::spawn(move || pump(host, client, delay, &down.down));
+                thread::spawn(move || {
+                    pump(host, client, delay, &down.down);
+                    down.ended.fetch_add(1, Ordering::SeqCst);
+                });
                 thread::spawn(move || pump(c2, h2, Duration::ZERO, &up.up));
             }
         });
@@ -66,6 +71,10 @@ impl Relay {
 
     pub fn connections(&self) -> u64 {
         self.counts.connections.load(Ordering::SeqCst)
+    }
+
+    pub fn ended(&self) -> u64 {
+        self.counts.ended.load(Ordering::SeqCst)
     }
 }
 
