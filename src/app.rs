@@ -23,6 +23,7 @@ use crate::keymap::{KeyChord, KeyState, Layer};
 use crate::proto::Key;
 use crate::theme::{ColorDepth, Theme};
 
+mod balance;
 mod focus;
 mod frame;
 mod lifecycle;
@@ -142,6 +143,8 @@ pub struct App {
     monitor_refresh: Option<Instant>,
     /// Tabs moving to another host (`migrate-session`), each with its pending connection.
     migrations: Vec<lifecycle::Migration>,
+    /// `balance = "round-robin"`: the endpoint the next tab on each profile starts with.
+    round_robin: std::collections::HashMap<String, usize>,
 }
 
 /// How often the open monitor redraws its figures.
@@ -190,6 +193,7 @@ impl App {
             clock: None,
             monitor_refresh: None,
             migrations: Vec::new(),
+            round_robin: std::collections::HashMap::new(),
         }
     }
 

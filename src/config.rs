@@ -77,6 +77,42 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// How a new tab on a profile chooses among its endpoints (its `host`, then its
+/// `alternates`), skipping none: an endpoint that fails is followed by the next in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Balance {
+    /// The profile's host first, then the alternates in order (the default).
+    #[default]
+    First,
+    /// Each new tab starts one endpoint further along the list than the last one did.
+    RoundRobin,
+    /// The endpoint with the fewest of this profile's tabs on it now (the first of equals).
+    LeastSessions,
+}
+
+impl std::str::FromStr for Balance {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "first" => Ok(Balance::First),
+            "round-robin" => Ok(Balance::RoundRobin),
+            "least-sessions" => Ok(Balance::LeastSessions),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for Balance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Balance::First => "first",
+            Balance::RoundRobin => "round-robin",
+            Balance::LeastSessions => "least-sessions",
+        })
+    }
+}
+
 /// A named host and how to talk to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -101,6 +137,8 @@ pub struct Profile {
     pub keepalive: Option<Duration>,
     /// Other endpoints (`[L:][LU@]host[:port]`) tried in order when this one fails.
     pub alternates: Vec<String>,
+    /// Which endpoint a new tab tries first.
+    pub balance: Balance,
     pub reconnect: ReconnectPolicy,
     /// A macro played once the host first unlocks the keyboard.
     pub logon_macro: Option<String>,
@@ -133,6 +171,7 @@ impl Profile {
             connect_timeout: Duration::from_secs(30),
             keepalive: None,
             alternates: Vec::new(),
+            balance: Balance::First,
             reconnect: ReconnectPolicy::default(),
             logon_macro: None,
             theme: None,

@@ -81,6 +81,8 @@ pub struct Tab {
     /// kept (drawn dimmed), no automatic reconnect, host events of the closed connection
     /// ignored.
     pub paused: bool,
+    /// How the profile's `balance` chose the endpoint this tab started on, if it did.
+    pub balance_note: Option<String>,
 }
 
 /// A scheduled automatic reconnect.
@@ -110,6 +112,7 @@ impl Tab {
             since: None,
             seen: None,
             paused: false,
+            balance_note: None,
         }
     }
 

@@ -40,7 +40,9 @@ impl App {
         let id = TabId(self.next_id);
         self.next_id += 1;
         let name = self.unique_name(&profile.name);
-        let tab = Tab::new(id, name, profile.clone(), &self.config.limits);
+        let (profile, choice) = self.balanced(profile);
+        let mut tab = Tab::new(id, name, profile.clone(), &self.config.limits);
+        tab.balance_note = choice;
         self.tabs.push(tab);
         self.pane = None;
         self.switch_to(self.tabs.len() - 1);

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 
 use crate::action::Action;
-use crate::config::{Config, Macro, Paths, Profile, UiSettings};
+use crate::config::{Config, Macro, Paths, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
@@ -22,7 +22,7 @@ use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
 use super::keymap_file;
 use super::paths::{self, Origin, PathOrigins};
-use super::profile::{self, ProfileRefs, Reference};
+use super::profile::{self, ProfileFile, ReconnectFile, Reference};
 use super::theme_file;
 
 /// The embedded defaults.
@@ -78,12 +78,14 @@ pub struct Builder {
     ui_theme: Option<(Reference, Loc)>,
     path_keys: BTreeMap<&'static str, (PathBuf, String)>,
     theme_colours: Vec<(String, ThemeColor)>,
-    profiles: Vec<Profile>,
+    /// Each profile's name and its merged tables (its keys, and its `reconnect` table), in
+    /// the order the profiles were first named.
+    profiles: Vec<(String, toml::Table, toml::Table)>,
     /// Where each name is in `profiles`: a file may hold thousands of profiles, and a scan
     /// of the list for each of them made loading quadratic.
     profile_index: HashMap<String, usize>,
-    profile_refs: Vec<(ProfileRefs, Loc, Loc)>,
-    profile_tables: Vec<(String, Loc)>,
+    /// The directory of the file that last set a profile's file key, by key path.
+    profile_dirs: HashMap<String, Option<PathBuf>>,
     macros: BTreeMap<String, Macro>,
     macro_refs: Vec<(Reference, Loc)>,
     /// `play-macro` inside macros: (the macro that plays, the reference).
@@ -91,7 +93,7 @@ pub struct Builder {
     keymap: Vec<(Layer, Vec<Binding>)>,
     logging: toml::Table,
     limits: toml::Table,
-    /// Where each `[logging]`/`[limits]` key was last set, by key path.
+    /// Where each `[logging]`/`[limits]`/`[profile.NAME]` key was last set, by key path.
     section_locs: BTreeMap<String, Loc>,
 }
 
@@ -105,8 +107,7 @@ impl Default for Builder {
             theme_colours: Vec::new(),
             profiles: Vec::new(),
             profile_index: HashMap::new(),
-            profile_refs: Vec::new(),
-            profile_tables: Vec::new(),
+            profile_dirs: HashMap::new(),
             macros: BTreeMap::new(),
             macro_refs: Vec::new(),
             macro_calls: Vec::new(),
@@ -176,6 +177,7 @@ impl Builder {
                             &known,
                             &mut self.logging,
                             &mut self.section_locs,
+                            serde_words,
                         );
                     }
                 }
@@ -189,6 +191,7 @@ impl Builder {
                             &known,
                             &mut self.limits,
                             &mut self.section_locs,
+                            serde_words,
                         );
                     }
                 }
@@ -257,6 +260,9 @@ impl Builder {
         }
     }
 
+    /// Each `[profile.NAME]` through the serde path, key by key (`profile.rs` owns the
+    /// shape and the checks). Its `reconnect` table is merged key by key too, and the items
+    /// of `alternates` must be strings (each reported at its place).
     fn apply_profiles(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
         for e in &t.entries {
             let Some(pt) = ctx.table("profile", e) else {
@@ -272,20 +278,64 @@ impl Builder {
                 continue;
             }
             let idx = *self.profile_index.entry(name.clone()).or_insert_with(|| {
-                self.profiles.push(profile::blank(&name));
+                self.profiles
+                    .push((name.clone(), toml::Table::new(), toml::Table::new()));
                 self.profiles.len() - 1
             });
-            let refs = profile::apply(ctx, &name, pt, &mut self.profiles[idx]);
-            let loc_of = |r: &Option<Reference>| {
-                r.as_ref().map_or_else(
-                    || Loc::of(ctx.doc, &e.key_span),
-                    |r| Loc::of(ctx.doc, &r.span),
-                )
-            };
-            let (ml, tl) = (loc_of(&refs.logon_macro), loc_of(&refs.theme));
-            self.profile_refs.push((refs, ml, tl));
-            self.profile_tables
-                .push((name, Loc::of(ctx.doc, &e.key_span)));
+            let section = join("profile", &name);
+            // A problem of the profile as a whole (no host) is placed at its first header.
+            self.section_locs
+                .entry(section.clone())
+                .or_insert_with(|| Loc::of(ctx.doc, &e.key_span));
+            let mut keys = Table::default();
+            for entry in &pt.entries {
+                match entry.key.as_str() {
+                    "reconnect" => {
+                        if let Some(rt) = ctx.table(&section, entry) {
+                            let known: Vec<String> = profile::RECONNECT_KEYS
+                                .iter()
+                                .map(|k| (*k).to_owned())
+                                .collect();
+                            apply_serde::<ReconnectFile>(
+                                ctx,
+                                &join(&section, "reconnect"),
+                                rt,
+                                &known,
+                                &mut self.profiles[idx].2,
+                                &mut self.section_locs,
+                                profile::type_words,
+                            );
+                        }
+                    }
+                    "alternates" => {
+                        let before = ctx.errors.len();
+                        if ctx.strings(&section, entry).is_some() && ctx.errors.len() == before {
+                            keys.entries.push(entry.clone());
+                        }
+                    }
+                    key => {
+                        if profile::FILE_KEYS.contains(&key) {
+                            self.profile_dirs
+                                .insert(join(&section, key), ctx.doc.dir.clone());
+                        }
+                        keys.entries.push(entry.clone());
+                    }
+                }
+            }
+            // Unknown keys (`reconnect` included among the known) are named at their place.
+            ctx.check_keys(&section, pt, profile::KEYS);
+            keys.entries
+                .retain(|entry| profile::KEYS.contains(&entry.key.as_str()));
+            let known: Vec<String> = profile::KEYS.iter().map(|k| (*k).to_owned()).collect();
+            apply_serde::<ProfileFile>(
+                ctx,
+                &section,
+                &keys,
+                &known,
+                &mut self.profiles[idx].1,
+                &mut self.section_locs,
+                profile::type_words,
+            );
         }
     }
 
@@ -411,13 +461,48 @@ impl Builder {
                 ));
             }
         };
-        for (refs, mloc, tloc) in &self.profile_refs {
-            if let Some(r) = &refs.logon_macro {
-                check_macro(r, mloc, &mut self.errors);
+        let mut profiles = Vec::with_capacity(self.profiles.len());
+        for (name, keys, reconnect) in &self.profiles {
+            let section = join("profile", name);
+            let mut table = keys.clone();
+            if !reconnect.is_empty() {
+                table.insert("reconnect".into(), toml::Value::Table(reconnect.clone()));
             }
-            if let Some(r) = &refs.theme {
-                check_theme(&r.name, &r.key, tloc, &mut self.errors);
+            // Each key was tried on its own when it was merged, so the whole deserialises.
+            let file: ProfileFile = toml::Value::Table(table).try_into().unwrap_or_default();
+            let dirs = &self.profile_dirs;
+            let dir_of = |key: &str| dirs.get(key).cloned().flatten();
+            let (p, problems) = file.validate(name, &dir_of);
+            let loc_of = |key: &str| {
+                self.section_locs
+                    .get(key)
+                    .or_else(|| self.section_locs.get(&section))
+                    .cloned()
+            };
+            for (key, message) in problems {
+                if let Some(loc) = loc_of(&key) {
+                    self.errors.push(loc.error(&key, message));
+                }
             }
+            let refs = file.refs();
+            if let Some(m) = refs.logon_macro {
+                let key = join(&section, "logon-macro");
+                if let Some(loc) = loc_of(&key) {
+                    let r = Reference {
+                        name: m,
+                        key,
+                        span: Span::default(),
+                    };
+                    check_macro(&r, &loc, &mut self.errors);
+                }
+            }
+            if let Some(th) = refs.theme {
+                let key = join(&section, "theme");
+                if let Some(loc) = loc_of(&key) {
+                    check_theme(&th, &key, &loc, &mut self.errors);
+                }
+            }
+            profiles.push(p);
         }
         for (r, loc) in &self.macro_refs {
             check_macro(r, loc, &mut self.errors);
@@ -433,21 +518,6 @@ impl Builder {
                 ));
             }
         }
-        for (name, loc) in &self.profile_tables {
-            let no_host = self
-                .profile_index
-                .get(name)
-                .and_then(|&i| self.profiles.get(i))
-                .is_some_and(|p| p.host.is_empty());
-            if no_host {
-                self.errors.push(loc.error(
-                    &join("profile", name),
-                    "the profile has no `host` (host = \"name or address\")".to_owned(),
-                ));
-            }
-        }
-        self.profile_tables.dedup_by(|a, b| a.0 == b.0);
-
         let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
         let theme = theme_file::with_colours(&theme, &self.theme_colours);
 
@@ -462,7 +532,7 @@ impl Builder {
                 log_dir,
             },
             path_origins: origins,
-            profiles: self.profiles,
+            profiles,
             keymap: Keymap::new(self.keymap),
             theme,
             themes,
@@ -561,6 +631,7 @@ fn apply_serde<T: DeserializeOwned>(
     known: &[String],
     merged: &mut toml::Table,
     locs: &mut BTreeMap<String, Loc>,
+    words: fn(&super::doc::Value, &str) -> String,
 ) {
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     ctx.check_keys(section, t, &known);
@@ -585,21 +656,28 @@ fn apply_serde<T: DeserializeOwned>(
                 *merged = candidate;
                 let path = join(section, &e.key);
                 locs.insert(path.clone(), Loc::of(ctx.doc, &e.node.span));
-                if let super::doc::Value::Table(sub) = &e.node.value {
-                    for s in &sub.entries {
-                        locs.insert(
-                            format!("{path}.\"{}\"", s.key),
-                            Loc::of(ctx.doc, &s.node.span),
-                        );
+                match &e.node.value {
+                    super::doc::Value::Table(sub) => {
+                        for s in &sub.entries {
+                            locs.insert(
+                                format!("{path}.\"{}\"", s.key),
+                                Loc::of(ctx.doc, &s.node.span),
+                            );
+                        }
                     }
+                    super::doc::Value::Array(items) => {
+                        for (i, n) in items.iter().enumerate() {
+                            locs.insert(format!("{path}[{i}]"), Loc::of(ctx.doc, &n.span));
+                        }
+                    }
+                    _ => {}
                 }
             }
             Err(why) => {
-                let msg = plain_words(why.message().trim());
                 ctx.err(
                     &e.node.span,
                     &join(section, &e.key),
-                    format!("{} is not allowed: {msg}", e.node.value.quoted()),
+                    words(&e.node.value, why.message().trim()),
                 );
             }
         }
@@ -608,6 +686,15 @@ fn apply_serde<T: DeserializeOwned>(
         file: ctx.doc.file.clone(),
         pos: (1, 1),
     });
+}
+
+/// A value serde refused, for `[logging]` and `[limits]`: `"x" is not allowed: ...`.
+fn serde_words(found: &super::doc::Value, serde_message: &str) -> String {
+    format!(
+        "{} is not allowed: {}",
+        found.quoted(),
+        plain_words(serde_message)
+    )
 }
 
 /// serde's wording (`invalid type: string "x", expected usize`) in the operator's words,

@@ -75,6 +75,7 @@ fn profile_table(p: &Profile) -> toml::Table {
         "alternates".into(),
         toml::Value::Array(p.alternates.iter().map(s).collect()),
     );
+    t.insert("balance".into(), s(&p.balance.to_string()));
     let ReconnectPolicy {
         enabled,
         delay,

@@ -537,6 +537,8 @@ pub struct Detail<'a> {
     pub first_byte_ago: Option<Duration>,
     /// The newest host error's text, if any.
     pub last_error: Option<String>,
+    /// How the profile's `balance` chose the first endpoint, if it did.
+    pub balance: Option<String>,
 }
 
 /// The detail view's text lines (the sparkline is drawn under them), each at most `width`
@@ -556,9 +558,13 @@ pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
             .unwrap_or_default()
     ));
     line(format!(
-        "endpoint   {}   peer {}",
+        "endpoint   {}   peer {}{}",
         d.row.endpoint,
-        opt(conn.peer.map(|p| p.to_string()))
+        opt(conn.peer.map(|p| p.to_string())),
+        d.balance
+            .as_ref()
+            .map(|b| format!("   balance {b}"))
+            .unwrap_or_default()
     ));
     line(format!(
         "connection opened {} ago in {}; connections {}, reconnects {}",

@@ -151,6 +151,7 @@ impl Pane for Monitor {
                 cols: dims.cols,
                 connected_ago: ago(snapshot.link.connected_at),
                 first_byte_ago: ago(snapshot.session.first_byte_at),
+                balance: tab.balance_note.clone(),
                 last_error: tab
                     .driver()
                     .host_errors()

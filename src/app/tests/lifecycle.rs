@@ -171,3 +171,75 @@ fn a_profile_with_one_endpoint_asks_for_a_host_to_migrate_to() {
         rig.app.status()
     );
 }
+
+/// Tabs opened on a profile with three endpoints, without connecting them: the endpoint
+/// each Connect starts with.
+fn first_endpoints(balance: crate::config::Balance, actions: &[&str]) -> Vec<String> {
+    let mut cfg = config();
+    cfg.profiles[0].alternates = vec!["127.0.0.1:3271".to_owned(), "127.0.0.1:3272".to_owned()];
+    cfg.profiles[0].balance = balance;
+    let mut app = App::new(cfg);
+    let now = Instant::now();
+    let mut out = Vec::new();
+    for a in actions {
+        for e in app.update(a.parse().unwrap(), now) {
+            if let Effect::Connect { profile, .. } = e {
+                let mut order = vec![profile.host_spec().to_string()];
+                order.extend(profile.alternates.iter().cloned());
+                out.push(order.join(" "));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn round_robin_starts_each_new_tab_one_endpoint_further_and_keeps_the_rest_as_failover() {
+    use crate::config::Balance;
+    let got = first_endpoints(Balance::RoundRobin, &["connect demo"; 4]);
+    assert_eq!(
+        got,
+        [
+            "127.0.0.1:3270 127.0.0.1:3271 127.0.0.1:3272",
+            "127.0.0.1:3271 127.0.0.1:3272 127.0.0.1:3270",
+            "127.0.0.1:3272 127.0.0.1:3270 127.0.0.1:3271",
+            "127.0.0.1:3270 127.0.0.1:3271 127.0.0.1:3272",
+        ]
+    );
+    // `first` always starts with the host.
+    let got = first_endpoints(Balance::First, &["connect demo"; 2]);
+    assert!(
+        got.iter().all(|o| o.starts_with("127.0.0.1:3270 ")),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn least_sessions_fills_the_endpoint_with_the_fewest_tabs() {
+    use crate::config::Balance;
+    // Three tabs spread over the three endpoints; the second is closed; the next tab goes
+    // where it was, and the one after to the first of the equals.
+    let got = first_endpoints(
+        Balance::LeastSessions,
+        &[
+            "connect demo",
+            "connect demo",
+            "connect demo",
+            "switch-tab 2",
+            "close-tab",
+            "connect demo",
+            "connect demo",
+        ],
+    );
+    let starts: Vec<&str> = got.iter().map(|o| o.split(' ').next().unwrap()).collect();
+    assert_eq!(
+        starts,
+        [
+            "127.0.0.1:3270",
+            "127.0.0.1:3271",
+            "127.0.0.1:3272",
+            "127.0.0.1:3271",
+            "127.0.0.1:3270",
+        ]
+    );
+}
