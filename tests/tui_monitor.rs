@@ -272,3 +272,78 @@ fn pause_resume_and_migrate_counted_by_relays_in_front_of_two_hosts() {
     assert!(s.contains("Session monitor: 1 sessions"), "{s}");
     assert_eq!((a.connections(), b.connections(), b.ended()), (2, 1, 0));
 }
+
+/// How many connections a mainframe-mocker accepted, from its own log.
+fn host_connections(host: &common::Guard) -> usize {
+    std::fs::read_to_string(&host.log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" event=connect "))
+        .count()
+}
+
+/// Six tabs on a profile with three mainframe-mocker endpoints under `balance`: each host's
+/// own log must show two connections.
+fn six_tabs_over_three_hosts(balance: &str) {
+    let mut hosts = Vec::new();
+    for _ in 0..3 {
+        let Some(h) = common::start_mfmock(&[]) else {
+            return;
+        };
+        hosts.push(h);
+    }
+    let dir = common::temp_dir("r3270-monitor-balance");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.prod]\nhost = \"127.0.0.1\"\nport = {}\n\
+             alternates = [\"127.0.0.1:{}\", \"127.0.0.1:{}\"]\nbalance = \"{balance}\"\n",
+            hosts[0].1, hosts[1].1, hosts[2].1
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let name = format!("monitor-balance-{balance}");
+    let Some(t) = start(&name, 120, 40, &["--config", &config, "prod"]) else {
+        return;
+    };
+    wait_ready(&t, "M F M O C K   D E M O   H O S T");
+    for n in 2..=6 {
+        palette(&t, "connect prod");
+        let tab = format!("prod ({n})");
+        t.wait_until(DEADLINE, &format!("tab {tab} signed on"), |s| {
+            s.lines().next().unwrap_or("").contains(&tab)
+                && s.contains("M F M O C K   D E M O   H O S T")
+                && !locked(s)
+        });
+    }
+    eventually("six connections in the hosts' logs", || {
+        hosts
+            .iter()
+            .map(|(h, _)| host_connections(h))
+            .sum::<usize>()
+            == 6
+    });
+    let counts: Vec<usize> = hosts.iter().map(|(h, _)| host_connections(h)).collect();
+    assert_eq!(counts, [2, 2, 2], "connections per host under {balance}");
+    // The monitor lists six sessions, two on each endpoint.
+    t.keys(&["M-m"]);
+    let s = t.wait_until(DEADLINE, "the monitor", |s| {
+        s.contains("Session monitor: 6 sessions")
+    });
+    for (_, port) in &hosts {
+        let on = s.matches(&format!("127.0.0.1:{port}")).count();
+        assert_eq!(on, 2, "rows on {port}:\n{s}");
+    }
+}
+
+#[test]
+fn round_robin_puts_two_of_six_tabs_on_each_of_three_hosts() {
+    six_tabs_over_three_hosts("round-robin");
+}
+
+#[test]
+fn least_sessions_puts_two_of_six_tabs_on_each_of_three_hosts() {
+    six_tabs_over_three_hosts("least-sessions");
+}
