@@ -347,3 +347,86 @@ fn round_robin_puts_two_of_six_tabs_on_each_of_three_hosts() {
 fn least_sessions_puts_two_of_six_tabs_on_each_of_three_hosts() {
     six_tabs_over_three_hosts("least-sessions");
 }
+
+/// The host screen as the TUI drew it in an 80x26 window: rows 1..=24 (row 0 is the tab
+/// bar, row 25 the OIA), trailing blanks trimmed.
+fn drawn_screen(pane: &str) -> Vec<String> {
+    pane.lines()
+        .skip(1)
+        .take(24)
+        .map(|l| l.trim_end().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_killed_host_fails_over_to_the_next_endpoint_and_the_logon_replays() {
+    let Some((a, port_a)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let Some((b, port_b)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let dir = common::temp_dir("r3270-monitor-failover");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.prod]\nhost = \"127.0.0.1\"\nport = {port_a}\n\
+             alternates = [\"127.0.0.1:{port_b}\"]\nmodel = \"3279-2\"\n\
+             reconnect = {{ enabled = true, delay = 2 }}\nlogon-macro = \"signon\"\n\n\
+             [macros]\nsignon = [\"type DEMO\", \"tab\", \"type DEMO\", \"enter\"]\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let Some(t) = start("monitor-failover", 80, 26, &["--config", &config, "prod"]) else {
+        return;
+    };
+    wait_ready(&t, "SELECTION ===>");
+    assert_eq!((host_connections(&a), host_connections(&b)), (1, 0));
+    t.keys(&["M-m"]);
+    t.wait_until(DEADLINE, "the monitor", |s| s.contains("connected-tn3270e"));
+
+    // The host under the tab dies: the monitor shows the countdown, then the tab on B.
+    drop(a);
+    let s = t.wait_until(DEADLINE, "the reconnect countdown", |s| {
+        s.contains("reconnecting in")
+    });
+    assert!(s.contains("need attention"), "{s}");
+    let on_b = format!("127.0.0.1:{port_b}");
+    t.wait_until(DEADLINE, "the session on B", |s| {
+        s.contains(&on_b) && s.contains("connected-tn3270e")
+    });
+    t.keys(&["d"]);
+    let s = t.wait_until(DEADLINE, "the failover in the detail", |s| {
+        s.contains("failover ")
+    });
+    let what = format!("failed over from 127.0.0.1:{port_a} to {on_b}");
+    assert!(s.contains(&what), "{s}");
+    assert_eq!(host_connections(&b), 1);
+    t.keys(&["Escape"]);
+    t.wait_until(DEADLINE, "the table", |s| s.contains("Enter: go to tab"));
+    t.keys(&["Escape"]);
+
+    // The logon macro signed on again at B; the screen is what s3270 sees there after the
+    // same sign-on.
+    wait_ready(&t, "SELECTION ===>");
+    let Some(mut s3270) = common::S3270::start(&["-model", "3279-2"]) else {
+        return;
+    };
+    s3270.run(&format!("Connect({on_b})")).unwrap();
+    s3270.run("Wait(15,Unlock)").unwrap();
+    for action in ["String(\"DEMO\")", "Tab()", "String(\"DEMO\")"] {
+        s3270.run(action).unwrap();
+    }
+    s3270.aid("Enter()");
+    let want: Vec<String> = common::mask_clock(&s3270.screen())
+        .iter()
+        .map(|l| l.trim_end().to_owned())
+        .collect();
+    let pane = t.wait_until(DEADLINE, "the TUI's screen equal to s3270's", |p| {
+        common::mask_clock(&drawn_screen(p)) == want
+    });
+    assert!(pane.contains(&what), "the tab says what happened:\n{pane}");
+    let _ = s3270.run("Disconnect()");
+}

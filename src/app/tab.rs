@@ -83,6 +83,9 @@ pub struct Tab {
     pub paused: bool,
     /// How the profile's `balance` chose the endpoint this tab started on, if it did.
     pub balance_note: Option<String>,
+    /// The last time a reconnect landed on another endpoint than the connection it
+    /// replaced: what happened, and when.
+    pub failover: Option<(String, Instant)>,
 }
 
 /// A scheduled automatic reconnect.
@@ -113,6 +116,7 @@ impl Tab {
             seen: None,
             paused: false,
             balance_note: None,
+            failover: None,
         }
     }
 
@@ -174,6 +178,16 @@ impl Tab {
                     limits.max_record_bytes,
                     limits.type_ahead,
                 );
+                // A reconnect that landed elsewhere (the endpoint it had is down, the next
+                // in the profile's order answered) is said in the tab and the monitor.
+                let before = self.driver.stats().link.endpoint;
+                let failed_over =
+                    before
+                        .filter(|b| *b != endpoint)
+                        .map(|b| match self.last_error.take() {
+                            Some(why) => format!("failed over from {b} to {endpoint}: {why}"),
+                            None => format!("failed over from {b} to {endpoint}"),
+                        });
                 self.driver.connected(
                     now,
                     Connected {
@@ -185,6 +199,11 @@ impl Tab {
                 );
                 self.conn = ConnState::Connected;
                 self.last_error = None;
+                if let Some(what) = failed_over {
+                    tracing::info!(tab = self.id.0, "{what}");
+                    self.last_error = Some(what.clone());
+                    self.failover = Some((what, now));
+                }
                 self.logon_pending = self.profile.logon_macro.is_some();
                 self.reconnect = None;
                 self.attempts = 0;

@@ -539,6 +539,8 @@ pub struct Detail<'a> {
     pub last_error: Option<String>,
     /// How the profile's `balance` chose the first endpoint, if it did.
     pub balance: Option<String>,
+    /// The last failover: what happened, and how long ago.
+    pub failover: Option<(String, Duration)>,
 }
 
 /// The detail view's text lines (the sparkline is drawn under them), each at most `width`
@@ -636,6 +638,9 @@ pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
         s.alarms
     ));
     line(format!("last error {}", opt(d.last_error.clone())));
+    if let Some((what, ago)) = &d.failover {
+        line(format!("failover   {what} ({} ago)", age(*ago)));
+    }
     let recent: Vec<Duration> = r.recent().collect();
     let min = recent.iter().min().copied();
     let max = recent.iter().max().copied();

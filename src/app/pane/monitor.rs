@@ -152,6 +152,10 @@ impl Pane for Monitor {
                 connected_ago: ago(snapshot.link.connected_at),
                 first_byte_ago: ago(snapshot.session.first_byte_at),
                 balance: tab.balance_note.clone(),
+                failover: tab
+                    .failover
+                    .as_ref()
+                    .map(|(what, at)| (what.clone(), ago(Some(*at)).unwrap_or_default())),
                 last_error: tab
                     .driver()
                     .host_errors()

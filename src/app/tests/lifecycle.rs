@@ -243,3 +243,59 @@ fn least_sessions_fills_the_endpoint_with_the_fewest_tabs() {
         ]
     );
 }
+
+#[test]
+fn a_reconnect_that_lands_on_another_endpoint_says_it_failed_over() {
+    let mut rig = rig_with_logon();
+    let id = rig.app.tabs()[0].id;
+    rig.hosts.remove(&id);
+    let closed = Event::Host {
+        tab: id,
+        event: HostEvent::Closed,
+    };
+    let _ = rig.app.handle_event(closed, rig.now);
+    rig.now += Duration::from_secs(2);
+    let effects = rig.app.handle_event(Event::Timer, rig.now);
+    assert!(
+        matches!(effects[..], [Effect::Connect { .. }]),
+        "{effects:?}"
+    );
+    // The profile's host did not answer; its alternate did.
+    let connected = Event::Host {
+        tab: id,
+        event: HostEvent::Connected {
+            endpoint: "127.0.0.1:3271".to_owned(),
+            peer: "127.0.0.1:3271".parse().unwrap(),
+            direct_tls: None,
+            connect_time: None,
+        },
+    };
+    let _ = rig.app.handle_event(connected, rig.now);
+    let tab = &rig.app.tabs()[0];
+    let what = "failed over from 127.0.0.1:3270 to 127.0.0.1:3271: the host closed the connection";
+    assert_eq!(tab.failover, Some((what.to_owned(), rig.now)));
+    assert_eq!(tab.last_error.as_deref(), Some(what));
+    // The same endpoint again is no failover.
+    let tab_before = tab.failover.clone();
+    let _ = rig.app.handle_event(
+        Event::Host {
+            tab: id,
+            event: HostEvent::Closed,
+        },
+        rig.now,
+    );
+    rig.now += Duration::from_secs(2);
+    let _ = rig.app.handle_event(Event::Timer, rig.now);
+    let again = Event::Host {
+        tab: id,
+        event: HostEvent::Connected {
+            endpoint: "127.0.0.1:3271".to_owned(),
+            peer: "127.0.0.1:3271".parse().unwrap(),
+            direct_tls: None,
+            connect_time: None,
+        },
+    };
+    let _ = rig.app.handle_event(again, rig.now);
+    assert_eq!(rig.app.tabs()[0].failover, tab_before);
+    assert_eq!(rig.app.tabs()[0].last_error, None);
+}
