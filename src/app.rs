@@ -26,6 +26,7 @@ use crate::theme::{ColorDepth, Theme};
 mod balance;
 mod focus;
 mod frame;
+pub mod health;
 mod lifecycle;
 mod mouse;
 pub mod pane;
@@ -58,6 +59,12 @@ pub enum Event {
     Tick,
     /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
     Timer,
+    /// A health probe of an endpoint ended ([`Effect::Probe`]): how long until the host
+    /// negotiated, or why it did not.
+    Probe {
+        endpoint: String,
+        result: Result<std::time::Duration, String>,
+    },
 }
 
 /// What a connection task reports about its tab.
@@ -103,6 +110,14 @@ pub enum Effect {
     ReloadConfig,
     /// Leave: restore the terminal and exit.
     Quit,
+    /// Probe an endpoint's health (`runtime::probe`) within `timeout`, with the profile's
+    /// TLS settings, and report it as [`Event::Probe`].
+    Probe {
+        endpoint: String,
+        spec: crate::runtime::host::HostSpec,
+        profile: Box<Profile>,
+        timeout: std::time::Duration,
+    },
 }
 
 /// The whole interactive state.
@@ -145,6 +160,8 @@ pub struct App {
     migrations: Vec<lifecycle::Migration>,
     /// `balance = "round-robin"`: the endpoint the next tab on each profile starts with.
     round_robin: std::collections::HashMap<String, usize>,
+    /// Every endpoint of the profiles in use, and what the health probes found.
+    health: std::collections::BTreeMap<String, health::EndpointHealth>,
 }
 
 /// How often the open monitor redraws its figures.
@@ -194,6 +211,7 @@ impl App {
             monitor_refresh: None,
             migrations: Vec::new(),
             round_robin: std::collections::HashMap::new(),
+            health: std::collections::BTreeMap::new(),
         }
     }
 
@@ -394,6 +412,12 @@ impl App {
                 self.dirty = undrawn || !effects.is_empty();
                 effects
             }
+            Event::Probe { endpoint, result } => {
+                self.probed(&endpoint, result, now);
+                // Shown by the monitor on its own refresh.
+                self.dirty = undrawn;
+                Vec::new()
+            }
         }
     }
 
@@ -406,12 +430,14 @@ impl App {
             .migrations
             .iter()
             .filter_map(|m| m.tab.driver().poll_timeout());
+        let probe = self.next_probe();
         self.tabs
             .iter()
             .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
             .flatten()
             .chain(monitor)
             .chain(moving)
+            .chain(probe)
             .min()
     }
 
@@ -420,12 +446,12 @@ impl App {
         let mut effects = Vec::new();
         let active = self.active;
         let long_aid = self.config.ui.long_aid;
+        self.sync_endpoints(now);
+        self.due_probes(now, &mut effects);
+        let mut reconnects = Vec::new();
         for (i, tab) in self.tabs.iter_mut().enumerate() {
             if tab.reconnect_due(now) {
-                effects.push(Effect::Connect {
-                    tab: tab.id,
-                    profile: Box::new(tab.profile.clone()),
-                });
+                reconnects.push(i);
             }
             if tab.driver().poll_timeout().is_some_and(|t| t <= now) {
                 tab.timeout(now);
@@ -437,6 +463,15 @@ impl App {
                 m.tab.timeout(now);
                 m.tab.drain(false, long_aid, &mut effects);
             }
+        }
+        // A reconnect tries the endpoints the probes found up first (the next in the
+        // profile's order that is not down), the down ones last.
+        for i in reconnects {
+            let profile = self.order_endpoints(self.tabs[i].profile.clone(), 0);
+            effects.push(Effect::Connect {
+                tab: self.tabs[i].id,
+                profile: Box::new(profile),
+            });
         }
         effects
     }

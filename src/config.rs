@@ -113,6 +113,26 @@ impl std::fmt::Display for Balance {
     }
 }
 
+/// A profile's endpoint health checks (`health-check = { interval, timeout }`): a probe is a
+/// TCP connect (and the TLS handshake for a TLS endpoint) and a wait for the host's first
+/// telnet negotiation, then a close; it never negotiates a device, so it never holds an LU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The time between two probes of one endpoint (each paced with up to a tenth of jitter).
+    pub interval: Duration,
+    /// How long one probe may take before the endpoint counts as down.
+    pub timeout: Duration,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// A named host and how to talk to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -139,6 +159,8 @@ pub struct Profile {
     pub alternates: Vec<String>,
     /// Which endpoint a new tab tries first.
     pub balance: Balance,
+    /// Probe the endpoints while a tab on this profile is open (off when `None`).
+    pub health_check: Option<HealthCheck>,
     pub reconnect: ReconnectPolicy,
     /// A macro played once the host first unlocks the keyboard.
     pub logon_macro: Option<String>,
@@ -172,6 +194,7 @@ impl Profile {
             keepalive: None,
             alternates: Vec::new(),
             balance: Balance::First,
+            health_check: None,
             reconnect: ReconnectPolicy::default(),
             logon_macro: None,
             theme: None,

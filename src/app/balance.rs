@@ -1,78 +1,79 @@
 //! Which endpoint a new tab on a profile starts with: the profile's `balance` strategy over
-//! its endpoints (its `host`, then its `alternates`).
+//! its endpoints (its `host`, then its `alternates`), skipping those the health probes
+//! found down.
 //!
 //! The chosen endpoint becomes the tab's profile's host and the others follow as its
-//! alternates in their order after it, so the connection task and every reconnect fail
-//! over along the same list without knowing about balancing. Part of `impl App`; no I/O.
+//! alternates (down ones last), so the connection task and every reconnect fail over along
+//! the same list without knowing about balancing. Part of `impl App`; no I/O.
 
-use crate::app::{App, Tab};
+use std::fmt::Write as _;
+
+use crate::app::App;
+use crate::app::health::{endpoint_of, endpoints};
 use crate::config::{Balance, Profile};
-use crate::runtime::host::HostSpec;
 
 impl App {
     /// `profile` with its endpoints in the order a new tab should try them, and a note of
-    /// the choice when the strategy made one (`round-robin: 127.0.0.1:3271, 2 of 3`).
+    /// the choice when one was made (`round-robin: 127.0.0.1:3271, 2 of 3`).
     pub(crate) fn balanced(&mut self, profile: Profile) -> (Profile, Option<String>) {
-        if profile.balance == Balance::First || profile.alternates.is_empty() {
+        let all = endpoints(&profile);
+        let n = all.len();
+        if n < 2 {
             return (profile, None);
         }
-        let endpoints = endpoints(&profile);
-        let n = endpoints.len();
+        let names: Vec<String> = all.iter().map(ToString::to_string).collect();
+        let down: Vec<&str> = names
+            .iter()
+            .filter(|e| self.is_down(e))
+            .map(String::as_str)
+            .collect();
+        if profile.balance == Balance::First && down.is_empty() {
+            return (profile, None);
+        }
+        let mut candidates: Vec<usize> = (0..n)
+            .filter(|&i| !down.contains(&names[i].as_str()))
+            .collect();
+        if candidates.is_empty() {
+            // Every endpoint is down: try them all, in the strategy's order.
+            candidates = (0..n).collect();
+        }
         let start = match profile.balance {
-            Balance::First => 0,
+            Balance::First => candidates[0],
             Balance::RoundRobin => {
-                let next = self.round_robin.entry(profile.name.clone()).or_insert(0);
-                let k = *next % n;
-                *next = (k + 1) % n;
-                k
+                let next = self.round_robin.get(&profile.name).copied().unwrap_or(0) % n;
+                let start = (0..n)
+                    .map(|k| (next + k) % n)
+                    .find(|i| candidates.contains(i))
+                    .unwrap_or(next);
+                self.round_robin
+                    .insert(profile.name.clone(), (start + 1) % n);
+                start
             }
             Balance::LeastSessions => {
                 let mut counts = vec![0usize; n];
                 for tab in self.tabs.iter().filter(|t| t.profile.name == profile.name) {
                     let on = endpoint_of(tab);
-                    if let Some(i) = endpoints.iter().position(|e| e.to_string() == on) {
+                    if let Some(i) = names.iter().position(|e| *e == on) {
                         counts[i] += 1;
                     }
                 }
                 // The first of the least loaded.
-                (0..n).min_by_key(|&i| (counts[i], i)).unwrap_or(0)
+                candidates
+                    .iter()
+                    .copied()
+                    .min_by_key(|&i| (counts[i], i))
+                    .unwrap_or(0)
             }
         };
-        let chosen = endpoints[start].to_string();
-        let note = format!("{}: {chosen}, {} of {n}", profile.balance, start + 1);
-        let mut p = profile;
-        let first = &endpoints[start];
-        p.host.clone_from(&first.host);
-        p.port = Some(first.port);
-        p.lu.clone_from(&first.lu);
-        p.tn3270e = first.tn3270e;
-        p.tls = if first.tls {
-            crate::config::TlsMode::Direct
-        } else if p.tls == crate::config::TlsMode::Direct {
-            crate::config::TlsMode::Off
-        } else {
-            p.tls
-        };
-        p.alternates = (1..n)
-            .map(|i| endpoints[(start + i) % n].to_string())
-            .collect();
-        (p, Some(note))
+        let mut note = format!(
+            "{}: {}, {} of {n}",
+            profile.balance,
+            names[start],
+            start + 1
+        );
+        if !down.is_empty() {
+            let _ = write!(note, " (down: {})", down.join(", "));
+        }
+        (self.order_endpoints(profile, start), Some(note))
     }
-}
-
-/// A profile's endpoints: its host, then each alternate that parses (the loader refuses
-/// the others).
-fn endpoints(profile: &Profile) -> Vec<HostSpec> {
-    let mut all = vec![profile.host_spec()];
-    all.extend(profile.alternates.iter().filter_map(|a| a.parse().ok()));
-    all
-}
-
-/// The endpoint a tab is on: the one its connection named, else the first it will try.
-fn endpoint_of(tab: &Tab) -> String {
-    tab.driver()
-        .stats()
-        .link
-        .endpoint
-        .unwrap_or_else(|| tab.profile.host_spec().to_string())
 }

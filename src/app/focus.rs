@@ -62,6 +62,7 @@ impl App {
             theme: self.theme(),
             sessions: &self.tabs,
             now: self.clock,
+            endpoints: self.endpoint_health(),
         }
     }
 

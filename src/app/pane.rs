@@ -88,6 +88,8 @@ pub struct PaneCtx<'a> {
     /// The time of the event the App handled last (the app never reads the clock): ages
     /// and countdowns are measured to it.
     pub now: Option<std::time::Instant>,
+    /// Every endpoint of the profiles in use, with what the health probes found.
+    pub endpoints: &'a std::collections::BTreeMap<String, crate::app::health::EndpointHealth>,
 }
 
 /// A focused part of the UI over (or instead of) the screen.

@@ -22,7 +22,7 @@ use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
 use super::keymap_file;
 use super::paths::{self, Origin, PathOrigins};
-use super::profile::{self, ProfileFile, ReconnectFile, Reference};
+use super::profile::{self, HealthCheckFile, ProfileFile, ReconnectFile, Reference};
 use super::theme_file;
 
 /// The embedded defaults.
@@ -78,9 +78,9 @@ pub struct Builder {
     ui_theme: Option<(Reference, Loc)>,
     path_keys: BTreeMap<&'static str, (PathBuf, String)>,
     theme_colours: Vec<(String, ThemeColor)>,
-    /// Each profile's name and its merged tables (its keys, and its `reconnect` table), in
-    /// the order the profiles were first named.
-    profiles: Vec<(String, toml::Table, toml::Table)>,
+    /// Each profile's name and its merged tables (its keys, its `reconnect` table, its
+    /// `health-check` table), in the order the profiles were first named.
+    profiles: Vec<(String, toml::Table, toml::Table, toml::Table)>,
     /// Where each name is in `profiles`: a file may hold thousands of profiles, and a scan
     /// of the list for each of them made loading quadratic.
     profile_index: HashMap<String, usize>,
@@ -278,8 +278,12 @@ impl Builder {
                 continue;
             }
             let idx = *self.profile_index.entry(name.clone()).or_insert_with(|| {
-                self.profiles
-                    .push((name.clone(), toml::Table::new(), toml::Table::new()));
+                self.profiles.push((
+                    name.clone(),
+                    toml::Table::new(),
+                    toml::Table::new(),
+                    toml::Table::new(),
+                ));
                 self.profiles.len() - 1
             });
             let section = join("profile", &name);
@@ -302,6 +306,23 @@ impl Builder {
                                 rt,
                                 &known,
                                 &mut self.profiles[idx].2,
+                                &mut self.section_locs,
+                                profile::type_words,
+                            );
+                        }
+                    }
+                    "health-check" => {
+                        if let Some(ht) = ctx.table(&section, entry) {
+                            let known: Vec<String> = profile::HEALTH_CHECK_KEYS
+                                .iter()
+                                .map(|k| (*k).to_owned())
+                                .collect();
+                            apply_serde::<HealthCheckFile>(
+                                ctx,
+                                &join(&section, "health-check"),
+                                ht,
+                                &known,
+                                &mut self.profiles[idx].3,
                                 &mut self.section_locs,
                                 profile::type_words,
                             );
@@ -462,11 +483,18 @@ impl Builder {
             }
         };
         let mut profiles = Vec::with_capacity(self.profiles.len());
-        for (name, keys, reconnect) in &self.profiles {
+        for (name, keys, reconnect, health) in &self.profiles {
             let section = join("profile", name);
             let mut table = keys.clone();
             if !reconnect.is_empty() {
                 table.insert("reconnect".into(), toml::Value::Table(reconnect.clone()));
+            }
+            if self
+                .section_locs
+                .contains_key(&join(&section, "health-check"))
+                || !health.is_empty()
+            {
+                table.insert("health-check".into(), toml::Value::Table(health.clone()));
             }
             // Each key was tried on its own when it was merged, so the whole deserialises.
             let file: ProfileFile = toml::Value::Table(table).try_into().unwrap_or_default();
@@ -812,6 +840,7 @@ pub fn documented_keys() -> Vec<String> {
     add("paths", PATHS_KEYS);
     add("profile.NAME", profile::KEYS);
     add("profile.NAME.reconnect", profile::RECONNECT_KEYS);
+    add("profile.NAME.health-check", profile::HEALTH_CHECK_KEYS);
     add("macros", &["NAME"]);
     add("keymap", keymap_file::LAYER_KEYS);
     add("keymap.LAYER[]", keymap_file::BINDING_KEYS);

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use crate::config::{Balance, Profile, ReconnectPolicy, TlsMode};
+use crate::config::{Balance, HealthCheck, Profile, ReconnectPolicy, TlsMode};
 use crate::proto::{CodePage, Dimensions, Model};
 use crate::runtime::host::HostSpec;
 
@@ -41,6 +41,7 @@ pub const KEYS: &[&str] = &[
     "keepalive",
     "alternates",
     "balance",
+    "health-check",
     "reconnect",
     "logon-macro",
     "theme",
@@ -48,6 +49,9 @@ pub const KEYS: &[&str] = &[
 
 /// The keys of a profile's `reconnect` table.
 pub const RECONNECT_KEYS: &[&str] = &["enabled", "delay", "max-delay", "max-attempts"];
+
+/// The keys of a profile's `health-check` table.
+pub const HEALTH_CHECK_KEYS: &[&str] = &["interval", "timeout"];
 
 /// The keys naming a file, resolved against the directory of the file that set them.
 pub const FILE_KEYS: &[&str] = &["ca-file", "client-cert", "client-key"];
@@ -89,6 +93,7 @@ pub struct ProfileFile {
     pub keepalive: Option<f64>,
     pub alternates: Option<Vec<String>>,
     pub balance: Option<String>,
+    pub health_check: Option<HealthCheckFile>,
     pub reconnect: Option<ReconnectFile>,
     pub logon_macro: Option<String>,
     pub theme: Option<String>,
@@ -102,6 +107,57 @@ pub struct ReconnectFile {
     pub delay: Option<f64>,
     pub max_delay: Option<f64>,
     pub max_attempts: Option<i64>,
+}
+
+/// A profile's `health-check` table as written.
+#[derive(Clone, Debug, Default, PartialEq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct HealthCheckFile {
+    pub interval: Option<f64>,
+    pub timeout: Option<f64>,
+}
+
+impl HealthCheckFile {
+    /// The checks: an interval of 1 s to a day (probe traffic stays bounded), a timeout of
+    /// 0.1 to 60 s and shorter than the interval.
+    fn validate(&self, path: &str, problems: &mut Vec<(String, String)>) -> Option<HealthCheck> {
+        let mut h = HealthCheck::default();
+        let mut ok = true;
+        if let Some(v) = self.interval {
+            if (1.0..=86_400.0).contains(&v) {
+                h.interval = Duration::from_secs_f64(v);
+            } else {
+                problems.push((
+                    join(path, "interval"),
+                    format!("{v} is out of range: probes are 1-86400 seconds apart"),
+                ));
+                ok = false;
+            }
+        }
+        if let Some(v) = self.timeout {
+            if (0.1..=60.0).contains(&v) {
+                h.timeout = Duration::from_secs_f64(v);
+            } else {
+                problems.push((
+                    join(path, "timeout"),
+                    format!("{v} is out of range: a probe's timeout is 0.1-60 seconds"),
+                ));
+                ok = false;
+            }
+        }
+        if ok && h.timeout >= h.interval {
+            problems.push((
+                join(path, "timeout"),
+                format!(
+                    "{} s is not shorter than the interval ({} s): a probe must end before the next",
+                    h.timeout.as_secs_f64(),
+                    h.interval.as_secs_f64()
+                ),
+            ));
+            ok = false;
+        }
+        ok.then_some(h)
+    }
 }
 
 /// An empty profile for `name`: every default, no host yet.
@@ -307,6 +363,9 @@ impl ProfileFile {
         }
         if let Some(r) = &self.reconnect {
             r.apply(&key("reconnect"), &mut p.reconnect, &mut problems);
+        }
+        if let Some(h) = &self.health_check {
+            p.health_check = h.validate(&key("health-check"), &mut problems);
         }
         p.logon_macro.clone_from(&self.logon_macro);
         p.theme.clone_from(&self.theme);

@@ -76,6 +76,12 @@ fn profile_table(p: &Profile) -> toml::Table {
         toml::Value::Array(p.alternates.iter().map(s).collect()),
     );
     t.insert("balance".into(), s(&p.balance.to_string()));
+    if let Some(h) = &p.health_check {
+        let mut ht = toml::Table::new();
+        ht.insert("interval".into(), secs(h.interval));
+        ht.insert("timeout".into(), secs(h.timeout));
+        t.insert("health-check".into(), toml::Value::Table(ht));
+    }
     let ReconnectPolicy {
         enabled,
         delay,

@@ -42,6 +42,8 @@ struct Loop {
     app: App,
     conns: HashMap<TabId, ConnHandle>,
     host_tx: mpsc::Sender<(TabId, HostEvent)>,
+    /// Health probes report here (at most one in flight per endpoint: the app's rule).
+    probe_tx: mpsc::Sender<(String, Result<Duration, String>)>,
     opts_reload: crate::tui::Reload,
     watch: Option<std::path::PathBuf>,
     watched_mtime: Option<SystemTime>,
@@ -60,10 +62,12 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let mouse = config.ui.mouse;
     let watched_mtime = watch.as_deref().and_then(mtime);
     let (host_tx, mut host_rx) = mpsc::channel(256);
+    let (probe_tx, mut probe_rx) = mpsc::channel(64);
     let mut lp = Loop {
         app: App::new(config),
         conns: HashMap::new(),
         host_tx,
+        probe_tx,
         opts_reload: reload,
         watch,
         watched_mtime,
@@ -129,6 +133,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                         Err(_) => break,
                     }
                 }
+            }
+            Some((endpoint, result)) = probe_rx.recv() => {
+                let ev = Event::Probe { endpoint, result };
+                let effects = lp.app.handle_event(ev, std::time::Instant::now());
+                lp.carry_out(effects)?;
             }
             _ = tick.tick() => {
                 let effects = lp.app.handle_event(Event::Tick, std::time::Instant::now());
@@ -311,6 +320,19 @@ impl Loop {
                         .context("cannot write to the terminal")?;
                 }
                 Effect::ReloadConfig => self.reload(),
+                Effect::Probe {
+                    endpoint,
+                    spec,
+                    profile,
+                    timeout,
+                } => {
+                    let tx = self.probe_tx.clone();
+                    let opts = profile.connect_options();
+                    tokio::spawn(async move {
+                        let result = crate::runtime::probe::probe(&spec, &opts, timeout).await;
+                        let _ = tx.send((endpoint, result)).await;
+                    });
+                }
                 Effect::Quit => {}
             }
         }

@@ -463,7 +463,7 @@ pub fn draw_monitor(buf: &mut Buffer, area: Rect, view: &TableView, theme: &Them
             inner.x,
             y,
             inner.width,
-            "Enter: go to tab  d: detail  s: sort by next column  r: reverse  Esc: back",
+            "Enter: go to tab  d: detail  e: endpoints  s: sort  r: reverse  Esc: back",
             style.add_modifier(Modifier::DIM),
         );
     }
@@ -714,6 +714,103 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, d: &Detail, theme: &Theme) {
             "Esc or d: back to the table  Enter: go to tab",
             style.add_modifier(Modifier::DIM),
         );
+    }
+}
+
+/// One endpoint's row in the endpoints table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EndpointRow {
+    pub endpoint: String,
+    /// The profiles that name it, joined.
+    pub profiles: String,
+    /// `up`, `down`, `unknown`, or `not probed` (its profiles have no `health-check`).
+    pub health: String,
+    /// How long ago the last probe ended, and its latency when the host answered.
+    pub last_probe: Option<(Duration, Option<Duration>)>,
+    /// The last probe error and how long the endpoint has been failing.
+    pub last_error: Option<(String, Duration)>,
+    /// Tabs connected to it now.
+    pub sessions: usize,
+}
+
+/// The endpoints table over the whole `area`: every endpoint of every profile in use.
+pub fn draw_endpoints(buf: &mut Buffer, area: Rect, rows: &[EndpointRow], theme: &Theme) {
+    let down = rows.iter().filter(|r| r.health == "down").count();
+    let title = format!("Session monitor: {} endpoints, {down} down", rows.len());
+    let inner = frame(buf, area, &title, theme);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let style = base(theme);
+    let head = style
+        .fg(theme.overlay_highlight.0)
+        .add_modifier(Modifier::BOLD);
+    // ENDPOINT, HEALTH, SESSIONS, PROBED, then what is left for the profiles and the error.
+    let widths = [22u16, 10, 8, 20];
+    let titles = ["ENDPOINT", "HEALTH", "SESSIONS", "LAST PROBE"];
+    let mut x = inner.x;
+    for (w, t) in widths.iter().zip(titles) {
+        put(buf, x, inner.y, *w, t, head);
+        x += w + 1;
+    }
+    let rest = inner.right().saturating_sub(x);
+    put(buf, x, inner.y, rest, "PROFILES / LAST ERROR", head);
+    let keys_row = (inner.height >= 3).then(|| inner.bottom() - 1);
+    if let Some(y) = keys_row {
+        put(
+            buf,
+            inner.x,
+            y,
+            inner.width,
+            "e: back to the sessions  Esc: back",
+            style.add_modifier(Modifier::DIM),
+        );
+    }
+    let body = inner
+        .height
+        .saturating_sub(1)
+        .saturating_sub(u16::from(keys_row.is_some()));
+    if rows.is_empty() && body > 0 {
+        put(
+            buf,
+            inner.x,
+            inner.y + 1,
+            inner.width,
+            "No profile in use.",
+            style,
+        );
+        return;
+    }
+    for (i, row) in rows.iter().take(usize::from(body)).enumerate() {
+        let y = inner.y + 1 + u16::try_from(i).unwrap_or(0);
+        let st = if row.health == "down" {
+            style.fg(theme.oia_warning.0)
+        } else {
+            style
+        };
+        let probe = match row.last_probe {
+            Some((ago, Some(lat))) => format!("{} ago, {}", age(ago), short_time(lat)),
+            Some((ago, None)) => format!("{} ago, failed", age(ago)),
+            None => "-".to_owned(),
+        };
+        let tail = match &row.last_error {
+            Some((e, since)) if row.health == "down" => {
+                format!("down for {}: {e}", age(*since))
+            }
+            _ => row.profiles.clone(),
+        };
+        let cells = [
+            row.endpoint.clone(),
+            row.health.clone(),
+            row.sessions.to_string(),
+            probe,
+        ];
+        let mut x = inner.x;
+        for (w, c) in widths.iter().zip(cells) {
+            put(buf, x, y, *w, &c, st);
+            x += w + 1;
+        }
+        put(buf, x, y, rest, &tail, st);
     }
 }
 

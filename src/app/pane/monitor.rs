@@ -19,9 +19,11 @@ use ratatui::layout::Rect;
 use super::{Handled, Pane, PaneCtx, Request, moved};
 use crate::action::Action;
 use crate::app::Tab;
+use crate::app::health::{Health, endpoint_of};
 use crate::keymap::Layer;
 use crate::ui::monitor::{
-    Column, Detail, MonitorRow, TableView, draw_detail, draw_monitor, sort_rows,
+    Column, Detail, EndpointRow, MonitorRow, TableView, draw_detail, draw_endpoints, draw_monitor,
+    sort_rows,
 };
 
 /// The monitor's view state.
@@ -33,6 +35,8 @@ pub struct Monitor {
     pub descending: bool,
     /// The selected session's detail instead of the table.
     pub detail: bool,
+    /// The endpoints table instead of the sessions.
+    pub endpoints: bool,
 }
 
 impl Default for Monitor {
@@ -42,6 +46,7 @@ impl Default for Monitor {
             sort: Column::Name,
             descending: false,
             detail: false,
+            endpoints: false,
         }
     }
 }
@@ -76,6 +81,37 @@ pub fn row(tab: &Tab, now: Option<Instant>, long_aid: Duration) -> MonitorRow {
     )
 }
 
+/// Every endpoint of the profiles in use, as the endpoints table shows it.
+pub fn endpoint_rows(ctx: &PaneCtx) -> Vec<EndpointRow> {
+    let ago = |at: Instant| {
+        ctx.now
+            .map_or(Duration::ZERO, |n| n.saturating_duration_since(at))
+    };
+    ctx.endpoints
+        .iter()
+        .map(|(endpoint, e)| EndpointRow {
+            endpoint: endpoint.clone(),
+            profiles: e.profiles.join(", "),
+            health: if e.check.is_none() {
+                "not probed".to_owned()
+            } else {
+                e.health.word().to_owned()
+            },
+            last_probe: e.last_probe.map(|(at, lat)| (ago(at), lat)),
+            last_error: e
+                .last_error
+                .as_ref()
+                .filter(|_| e.health == Health::Down)
+                .map(|(why, since)| (why.clone(), ago(*since))),
+            sessions: ctx
+                .sessions
+                .iter()
+                .filter(|t| t.conn.is_connected() && endpoint_of(t) == *endpoint)
+                .count(),
+        })
+        .collect()
+}
+
 impl Monitor {
     /// The tab index of the selected row.
     fn selected_tab(&self, ctx: &PaneCtx) -> Option<usize> {
@@ -98,7 +134,14 @@ impl Pane for Monitor {
             return Handled::No;
         }
         match key.code {
-            KeyCode::Char('d') => self.detail = !self.detail,
+            KeyCode::Char('e') => {
+                self.endpoints = !self.endpoints;
+                self.detail = false;
+            }
+            KeyCode::Char('d') => {
+                self.detail = !self.detail;
+                self.endpoints = false;
+            }
             KeyCode::Char('s') if !self.detail => {
                 self.sort = self.sort.next();
                 self.descending = false;
@@ -111,8 +154,9 @@ impl Pane for Monitor {
 
     fn action(&mut self, action: &Action, ctx: &PaneCtx) -> Handled {
         match action {
-            Action::Cancel if self.detail => {
+            Action::Cancel if self.detail || self.endpoints => {
                 self.detail = false;
+                self.endpoints = false;
                 Handled::Kept
             }
             Action::Cancel => Handled::Close,
@@ -131,6 +175,10 @@ impl Pane for Monitor {
     }
 
     fn draw(&self, buf: &mut Buffer, area: Rect, ctx: &PaneCtx) {
+        if self.endpoints {
+            draw_endpoints(buf, area, &endpoint_rows(ctx), ctx.theme);
+            return;
+        }
         let rows = rows(ctx, self.sort, self.descending);
         let selected = self.selected.min(rows.len().saturating_sub(1));
         if self.detail

@@ -299,3 +299,116 @@ fn a_reconnect_that_lands_on_another_endpoint_says_it_failed_over() {
     assert_eq!(rig.app.tabs()[0].failover, tab_before);
     assert_eq!(rig.app.tabs()[0].last_error, None);
 }
+
+#[test]
+fn health_probes_are_paced_one_at_a_time_and_new_tabs_avoid_a_down_endpoint() {
+    use crate::app::health::Health;
+    use crate::config::HealthCheck;
+    let mut cfg = config();
+    cfg.profiles[0].alternates = vec!["127.0.0.1:3271".to_owned()];
+    cfg.profiles[0].health_check = Some(HealthCheck {
+        interval: Duration::from_secs(10),
+        timeout: Duration::from_secs(1),
+    });
+    let mut app = App::new(cfg);
+    let mut now = Instant::now();
+    let _ = app.update("connect demo".parse().unwrap(), now);
+    // The next tick learns the endpoints and probes both at once.
+    let probes = |effects: Vec<Effect>| -> Vec<String> {
+        effects
+            .into_iter()
+            .filter_map(|e| match e {
+                Effect::Probe {
+                    endpoint, timeout, ..
+                } => {
+                    assert_eq!(timeout, Duration::from_secs(1));
+                    Some(endpoint)
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let first = probes(app.handle_event(Event::Tick, now));
+    assert_eq!(first, ["127.0.0.1:3270", "127.0.0.1:3271"]);
+    // In flight: no second probe of either, however often the timer comes.
+    assert!(probes(app.handle_event(Event::Timer, now)).is_empty());
+    assert_eq!(app.next_deadline(), None);
+    let report = |app: &mut App, endpoint: &str, result: Result<Duration, String>, now| {
+        let ev = Event::Probe {
+            endpoint: endpoint.to_owned(),
+            result,
+        };
+        assert!(app.handle_event(ev, now).is_empty());
+    };
+    report(
+        &mut app,
+        "127.0.0.1:3270",
+        Err("connection refused".into()),
+        now,
+    );
+    report(
+        &mut app,
+        "127.0.0.1:3271",
+        Ok(Duration::from_millis(3)),
+        now,
+    );
+    let h = app.endpoint_health();
+    assert_eq!(h["127.0.0.1:3270"].health, Health::Down);
+    assert_eq!(h["127.0.0.1:3271"].health, Health::Up);
+    assert_eq!(
+        h["127.0.0.1:3270"].last_error,
+        Some(("connection refused".to_owned(), now))
+    );
+    // The next probes come an interval later, plus at most a tenth.
+    let next = app.next_deadline().unwrap();
+    assert!(next >= now + Duration::from_secs(10) && next <= now + Duration::from_secs(11));
+    // A new tab avoids the endpoint that is down, and says why it chose the other.
+    let effects = app.update("connect demo".parse().unwrap(), now);
+    let Some(Effect::Connect { profile, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(profile.host_spec().to_string(), "127.0.0.1:3271");
+    assert_eq!(profile.alternates, ["127.0.0.1:3270"]);
+    assert_eq!(
+        app.tabs()[1].balance_note.as_deref(),
+        Some("first: 127.0.0.1:3271, 2 of 2 (down: 127.0.0.1:3270)")
+    );
+    // Still down later: the failing streak keeps its start; up again clears the error.
+    now += Duration::from_secs(11);
+    assert_eq!(probes(app.handle_event(Event::Timer, now)).len(), 2);
+    let start = app.endpoint_health()["127.0.0.1:3270"]
+        .last_error
+        .clone()
+        .unwrap()
+        .1;
+    report(
+        &mut app,
+        "127.0.0.1:3270",
+        Err("connection refused".into()),
+        now,
+    );
+    assert_eq!(
+        app.endpoint_health()["127.0.0.1:3270"]
+            .last_error
+            .clone()
+            .unwrap()
+            .1,
+        start
+    );
+    report(
+        &mut app,
+        "127.0.0.1:3270",
+        Ok(Duration::from_millis(2)),
+        now,
+    );
+    assert_eq!(app.endpoint_health()["127.0.0.1:3270"].health, Health::Up);
+    // With every tab closed, the endpoints are forgotten and nothing more is probed.
+    let mut cfg_ui = app.config().clone();
+    cfg_ui.ui.confirm_close = false;
+    app.set_config(cfg_ui);
+    let _ = app.update("close-tab".parse().unwrap(), now);
+    let _ = app.update("close-tab".parse().unwrap(), now);
+    let _ = app.handle_event(Event::Tick, now);
+    assert!(app.endpoint_health().is_empty());
+    assert_eq!(app.next_deadline(), None);
+}
