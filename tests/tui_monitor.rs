@@ -430,3 +430,147 @@ fn a_killed_host_fails_over_to_the_next_endpoint_and_the_logon_replays() {
     assert!(pane.contains(&what), "the tab says what happened:\n{pane}");
     let _ = s3270.run("Disconnect()");
 }
+
+/// mainframe-mocker on a given port (to bring an endpoint back where it was).
+fn mfmock_on(port: u16) -> Option<common::Guard> {
+    let prog = common::find_program("mfmock")?;
+    let log = common::temp_dir("r3270-mfmock-again").join(format!("mfmock-{port}.log"));
+    let child = std::process::Command::new(prog)
+        .args(["demo", "--host", "127.0.0.1", "--port", &port.to_string()])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(&log).unwrap())
+        .stderr(std::fs::File::create(log.with_extension("err")).unwrap())
+        .spawn()
+        .unwrap();
+    let guard = common::Guard {
+        child,
+        log: log.clone(),
+    };
+    let ready = format!("event=listening host=127.0.0.1 port={port}");
+    eventually("mfmock listening again", || {
+        [&log, &log.with_extension("err")]
+            .iter()
+            .any(|l| std::fs::read_to_string(l).is_ok_and(|s| s.contains(&ready)))
+    });
+    Some(guard)
+}
+
+/// Lines of a mainframe-mocker log (stdout and stderr) with `needle`.
+fn log_lines(host: &common::Guard, needle: &str) -> usize {
+    [host.log.clone(), host.log.with_extension("err")]
+        .iter()
+        .map(|l| {
+            std::fs::read_to_string(l)
+                .unwrap_or_default()
+                .lines()
+                .filter(|line| line.contains(needle))
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn health_probes_mark_a_stopped_endpoint_down_new_tabs_avoid_it_and_no_probe_takes_an_lu() {
+    let Some((a, port_a)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let Some((b, port_b)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let dir = common::temp_dir("r3270-monitor-health");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[profile.prod]\nhost = \"127.0.0.1\"\nport = {port_a}\n\
+             alternates = [\"127.0.0.1:{port_b}\"]\n\
+             health-check = {{ interval = 1, timeout = 0.5 }}\n"
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let Some(t) = start("monitor-health", 120, 40, &["--config", &config, "prod"]) else {
+        return;
+    };
+    wait_ready(&t, "M F M O C K   D E M O   H O S T");
+    t.keys(&["M-m"]);
+    t.wait_until(DEADLINE, "the monitor", |s| s.contains("Session monitor"));
+    t.keys(&["e"]);
+    let ea = format!("127.0.0.1:{port_a}");
+    let eb = format!("127.0.0.1:{port_b}");
+    let row = |s: &str, e: &str| -> String {
+        s.lines()
+            .find(|l| l.contains(e))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let s = t.wait_until(DEADLINE, "both endpoints up", |s| {
+        row(s, &ea).contains(" up ") && row(s, &eb).contains(" up ")
+    });
+    assert!(s.contains("2 endpoints, 0 down"), "{s}");
+    // Probes reached A (its log counts their connections) but none took an LU: the only
+    // negotiated session there is the tab's.
+    eventually("a probe of A in A's log", || {
+        log_lines(&a, " event=connect ") >= 2
+    });
+    assert_eq!(log_lines(&a, " event=negotiated "), 1, "a probe negotiated");
+
+    // A stops: the table says down (within an interval and a timeout; only a hang fails).
+    let a_connects = log_lines(&a, " event=connect ");
+    let a_negotiated = log_lines(&a, " event=negotiated ");
+    drop(a);
+    let s = t.wait_until(DEADLINE, "A down", |s| row(s, &ea).contains(" down "));
+    assert!(row(&s, &ea).contains("down for"), "{s}");
+    assert!(row(&s, &eb).contains(" up "), "{s}");
+    assert!(s.contains("2 endpoints, 1 down"), "{s}");
+    assert!(
+        a_connects >= 2 && a_negotiated == 1,
+        "{a_connects} {a_negotiated}"
+    );
+
+    // A new tab avoids A (balance "first" would take the profile's host).
+    let b_before = log_lines(&b, " event=negotiated ");
+    t.keys(&["Escape"]);
+    t.wait_until(DEADLINE, "the sessions table", |s| {
+        s.contains("Enter: go to tab")
+    });
+    t.keys(&["Escape"]);
+    t.wait_until(DEADLINE, "the screen", |s| !s.contains("Session monitor"));
+    palette(&t, "connect prod");
+    t.wait_until(DEADLINE, "the second tab on B", |s| {
+        s.lines().next().unwrap_or("").contains("prod (2)")
+            && s.contains("M F M O C K   D E M O   H O S T")
+    });
+    eventually("the new tab negotiated at B", || {
+        log_lines(&b, " event=negotiated ") == b_before + 1
+    });
+    t.keys(&["M-m"]);
+    t.wait_until(DEADLINE, "the monitor", |s| s.contains("2 sessions"));
+    // Sorted by name, reversed: the second tab is the first row.
+    t.keys(&["r"]);
+    t.wait_until(DEADLINE, "reversed", |s| s.contains("SESSIONv"));
+    t.keys(&["d"]);
+    let s = t.wait_until(DEADLINE, "the second tab's detail", |s| {
+        s.contains("balance first")
+    });
+    assert!(s.contains(&format!("(down: {ea})")), "{s}");
+    t.keys(&["Escape"]);
+
+    // A comes back on its port: up again.
+    let Some(again) = mfmock_on(port_a) else {
+        return;
+    };
+    t.keys(&["e"]);
+    t.wait_until(DEADLINE, "A up again", |s| row(s, &ea).contains(" up "));
+    eventually("a probe of the new A", || {
+        log_lines(&again, " event=connect ") >= 1
+    });
+    assert_eq!(
+        log_lines(&again, " event=negotiated "),
+        0,
+        "a probe negotiated"
+    );
+    // B's log: its probes never negotiated either; only the second tab did.
+    assert_eq!(log_lines(&b, " event=negotiated "), b_before + 1);
+    assert!(log_lines(&b, " event=connect ") > b_before + 1);
+}
