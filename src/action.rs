@@ -75,6 +75,8 @@ pub enum Action {
     /// Move this tab to another endpoint (the profile's next one, or the host named); the
     /// old connection closes once the new one has shown its first screen.
     MigrateSession(Option<String>),
+    /// Open again the tabs a run that did not quit left open (offered at start).
+    RestoreTabs,
     /// Close an overlay, a prompt or a selection.
     Cancel,
     /// In a pane with a list (palette, picker) the previous item; in help, one row up.
@@ -248,6 +250,11 @@ pub const ACTIONS: &[ActionInfo] = &[
         Arg::Optional("[L:][N:][LU@]host[:port]; none: the profile's next endpoint"),
         "move this tab to another host (its application state does not move)",
     ),
+    info(
+        "restore-tabs",
+        Arg::None,
+        "open again the tabs the last run left open",
+    ),
     info("cancel", Arg::None, "close an overlay or selection"),
     info(
         "select-prev",
@@ -384,6 +391,7 @@ impl fmt::Display for Action {
             Action::ResumeSession => f.write_str("resume-session"),
             Action::MigrateSession(None) => f.write_str("migrate-session"),
             Action::MigrateSession(Some(to)) => write!(f, "migrate-session {to}"),
+            Action::RestoreTabs => f.write_str("restore-tabs"),
             Action::Cancel => f.write_str("cancel"),
             Action::SelectPrev => f.write_str("select-prev"),
             Action::SelectNext => f.write_str("select-next"),
@@ -493,6 +501,7 @@ impl FromStr for Action {
             "pause-session" => Action::PauseSession,
             "resume-session" => Action::ResumeSession,
             "migrate-session" => Action::MigrateSession(arg.map(str::to_owned)),
+            "restore-tabs" => Action::RestoreTabs,
             "cancel" => Action::Cancel,
             "select-prev" => Action::SelectPrev,
             "select-next" => Action::SelectNext,

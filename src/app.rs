@@ -37,6 +37,7 @@ mod tabs;
 mod tests;
 
 pub use frame::{LastFrame, Selection};
+pub use lifecycle::SavedTab;
 pub use pane::{Pane, PaneCtx, PickerEntry};
 pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
@@ -162,6 +163,8 @@ pub struct App {
     round_robin: std::collections::HashMap<String, usize>,
     /// Every endpoint of the profiles in use, and what the health probes found.
     health: std::collections::BTreeMap<String, health::EndpointHealth>,
+    /// Tabs offered for `restore-tabs` (left open by a run that did not quit).
+    restorable: Vec<lifecycle::SavedTab>,
 }
 
 /// How often the open monitor redraws its figures.
@@ -212,6 +215,7 @@ impl App {
             migrations: Vec::new(),
             round_robin: std::collections::HashMap::new(),
             health: std::collections::BTreeMap::new(),
+            restorable: Vec::new(),
         }
     }
 
@@ -622,6 +626,7 @@ impl App {
             Action::PauseSession => self.pause_session(),
             Action::ResumeSession => self.resume_session(),
             Action::MigrateSession(to) => self.migrate_session(to.as_deref()),
+            Action::RestoreTabs => self.restore_tabs(now),
             Action::Cancel => {
                 if self.pane.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {

@@ -272,6 +272,29 @@ pub struct UiSettings {
     pub long_aid: Duration,
     /// How many recently used hosts the connect picker remembers.
     pub recent_hosts: usize,
+    /// Whether tabs left open by a run that did not quit (a crash, kill -9, a closed
+    /// terminal) are opened again at the next start.
+    pub restore_tabs: RestoreTabs,
+}
+
+/// `ui.restore-tabs`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RestoreTabs {
+    /// Ask first (the default).
+    #[default]
+    Ask,
+    Always,
+    Never,
+}
+
+impl RestoreTabs {
+    pub fn name(self) -> &'static str {
+        match self {
+            RestoreTabs::Ask => "ask",
+            RestoreTabs::Always => "always",
+            RestoreTabs::Never => "never",
+        }
+    }
 }
 
 impl Default for UiSettings {
@@ -283,6 +306,7 @@ impl Default for UiSettings {
             confirm_close: true,
             long_aid: Duration::from_secs(2),
             recent_hosts: 10,
+            restore_tabs: RestoreTabs::Ask,
         }
     }
 }

@@ -16,6 +16,9 @@ use crate::app::{App, ConnState, Effect, HostEvent, Tab, TabId};
 use crate::config::{Profile, TlsMode};
 use crate::runtime::host::HostSpec;
 
+/// A tab as the list of open tabs keeps it: the target it was opened with, and its name.
+pub type SavedTab = (String, String);
+
 /// A migration in progress: the tab it moves and the pending tab with the new connection.
 #[derive(Debug)]
 pub(crate) struct Migration {
@@ -24,6 +27,81 @@ pub(crate) struct Migration {
 }
 
 impl App {
+    /// Whether the open tabs are `saved` (same targets and names, same order). While tabs
+    /// are offered for restoring and none is open yet, the old list counts as saved: a kill
+    /// before the answer must not lose it.
+    pub fn tabs_saved_as(&self, saved: &[SavedTab]) -> bool {
+        if !self.restorable.is_empty() && self.tabs.is_empty() {
+            return true;
+        }
+        saved.len() == self.tabs.len()
+            && self
+                .tabs
+                .iter()
+                .zip(saved)
+                .all(|(t, (target, name))| t.profile.name == *target && t.name == *name)
+    }
+
+    /// The open tabs as the list keeps them: the target (a profile's name, or the host
+    /// spec a bare host's profile is named after) and the tab's name.
+    pub fn saved_tabs(&self) -> Vec<SavedTab> {
+        self.tabs
+            .iter()
+            .map(|t| (t.profile.name.clone(), t.name.clone()))
+            .collect()
+    }
+
+    /// Tabs a run that did not quit left open: opened at once (`always`), or offered
+    /// (`ask`: a confirmation; `restore-tabs` also opens them).
+    pub fn offer_restore(&mut self, tabs: Vec<SavedTab>, now: Instant) -> Vec<Effect> {
+        if tabs.is_empty() {
+            return Vec::new();
+        }
+        self.restorable = tabs;
+        match self.config.ui.restore_tabs {
+            crate::config::RestoreTabs::Never => {
+                self.restorable.clear();
+                Vec::new()
+            }
+            crate::config::RestoreTabs::Always => self.restore_tabs(now),
+            crate::config::RestoreTabs::Ask => {
+                let n = self.restorable.len();
+                let names: Vec<&str> = self.restorable.iter().map(|(_, n)| n.as_str()).collect();
+                let s = if n == 1 { "" } else { "s" };
+                self.open_pane(Box::new(crate::app::pane::Confirm {
+                    question: format!(
+                        "The last run ended with {n} tab{s} open ({}). Open {} again?",
+                        names.join(", "),
+                        if n == 1 { "it" } else { "them" }
+                    ),
+                    on_yes: crate::action::Action::RestoreTabs,
+                }));
+                Vec::new()
+            }
+        }
+    }
+
+    /// `restore-tabs`: open the offered tabs, in order, with their names.
+    pub(crate) fn restore_tabs(&mut self, now: Instant) -> Vec<Effect> {
+        let tabs = std::mem::take(&mut self.restorable);
+        if tabs.is_empty() {
+            self.set_status("no tabs to restore");
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        for (target, name) in tabs {
+            let before = self.tabs.len();
+            effects.extend(self.apply(crate::action::Action::Connect(target), now, true));
+            if self.tabs.len() > before {
+                self.rename(Some(name));
+            } else {
+                // Refused (the session limit) or unknown now: the rest would be too.
+                break;
+            }
+        }
+        effects
+    }
+
     pub(crate) fn pause_session(&mut self) -> Vec<Effect> {
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();

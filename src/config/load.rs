@@ -42,6 +42,7 @@ pub const UI_KEYS: &[&str] = &[
     "confirm-close",
     "long-aid",
     "recent-hosts",
+    "restore-tabs",
 ];
 /// The keys of `[paths]`.
 pub const PATHS_KEYS: &[&str] = &["data-dir", "log-dir", "themes-dir"];
@@ -221,6 +222,22 @@ impl Builder {
                 "mouse" => ui.mouse = ctx.bool("ui", e).unwrap_or(ui.mouse),
                 "confirm-close" => ui.confirm_close = ctx.bool("ui", e).unwrap_or(ui.confirm_close),
                 "long-aid" => ui.long_aid = ctx.seconds("ui", e).unwrap_or(ui.long_aid),
+                "restore-tabs" => {
+                    if let Some(v) = ctx.str("ui", e) {
+                        match v.as_str() {
+                            "ask" => ui.restore_tabs = crate::config::RestoreTabs::Ask,
+                            "always" => ui.restore_tabs = crate::config::RestoreTabs::Always,
+                            "never" => ui.restore_tabs = crate::config::RestoreTabs::Never,
+                            _ => ctx.err(
+                                &e.node.span,
+                                "ui.restore-tabs",
+                                format!(
+                                    "\"{v}\" is not allowed: use \"ask\", \"always\" or \"never\""
+                                ),
+                            ),
+                        }
+                    }
+                }
                 "recent-hosts" => {
                     if let Some(n) = ctx.int("ui", e, 0..=1000, "the number of hosts") {
                         ui.recent_hosts = usize::try_from(n).unwrap_or(ui.recent_hosts);

@@ -123,6 +123,7 @@ pub fn config_toml(c: &Config) -> String {
         "recent-hosts".into(),
         toml::Value::Integer(c.ui.recent_hosts.try_into().unwrap_or(i64::MAX)),
     );
+    ui.insert("restore-tabs".into(), s(c.ui.restore_tabs.name()));
     root.insert("ui".into(), toml::Value::Table(ui));
     let mut paths = toml::Table::new();
     paths.insert("data-dir".into(), s(&c.paths.data_dir.display()));

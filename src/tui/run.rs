@@ -85,10 +85,18 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let mut effects = lp
         .app
         .handle_event(Event::Resize(size.width, size.height), now);
+    // Tabs a run that did not quit left open are offered again (`ui.restore-tabs`), unless
+    // the command line names what to open.
+    let tabs_file = crate::tui::restore::path(&lp.app.config().paths.data_dir);
+    let left_open = crate::tui::restore::read(&tabs_file);
+    if open.is_empty() {
+        effects.extend(lp.app.offer_restore(left_open.clone(), now));
+    }
     for profile in open {
         effects.extend(lp.app.open_tab(profile));
     }
     lp.carry_out(effects)?;
+    let mut saved_tabs = left_open;
 
     // SIGTERM and SIGHUP (the terminal went away) end the loop like quit, so the guard
     // restores the terminal and connections close in order.
@@ -155,6 +163,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         if lp.app.quitting() {
             break Ok(ExitCode::SUCCESS);
         }
+        if !lp.app.tabs_saved_as(&saved_tabs) {
+            saved_tabs = lp.app.saved_tabs();
+            crate::tui::restore::write(&tabs_file, &saved_tabs);
+        }
         if lp.app.is_dirty() && Instant::now() >= last_draw + FRAME {
             terminal
                 .draw(|f| crate::tui::draw(f, &mut lp.app))
@@ -165,6 +177,10 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     };
     lp.shutdown().await;
     save_recent(&recent_file, lp.app.recent_hosts());
+    if lp.app.quitting() {
+        // Quitting closes the tabs on purpose: nothing to offer next time.
+        crate::tui::restore::write(&tabs_file, &[]);
+    }
     watchdog.abort();
     result
 }

@@ -412,3 +412,42 @@ fn health_probes_are_paced_one_at_a_time_and_new_tabs_avoid_a_down_endpoint() {
     assert!(app.endpoint_health().is_empty());
     assert_eq!(app.next_deadline(), None);
 }
+
+#[test]
+fn tabs_left_open_are_offered_and_restored_in_order_with_their_names() {
+    let mut cfg = config();
+    cfg.ui.restore_tabs = crate::config::RestoreTabs::Ask;
+    let mut rig = Rig::with(cfg);
+    let saved = vec![
+        ("demo".to_owned(), "first".to_owned()),
+        ("N:127.0.0.1:3270".to_owned(), "N:127.0.0.1:3270".to_owned()),
+    ];
+    let effects = rig.app.offer_restore(saved.clone(), rig.now);
+    assert!(effects.is_empty());
+    let q = rig.app.pane_as::<Confirm>().unwrap().question.clone();
+    assert_eq!(
+        q,
+        "The last run ended with 2 tabs open (first, N:127.0.0.1:3270). Open them again?"
+    );
+    // Until answered, the old list stands.
+    assert!(rig.app.tabs_saved_as(&saved));
+    rig.press(KeyCode::Char('y'));
+    let names: Vec<&str> = rig.app.tabs().iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["first", "N:127.0.0.1:3270"]);
+    assert!(rig.app.tabs().iter().all(|t| t.conn.is_connected()));
+    assert!(rig.app.tabs_saved_as(&saved));
+    assert_eq!(rig.app.saved_tabs(), saved);
+    // `never` forgets them; `always` opens them without asking.
+    let mut cfg = config();
+    cfg.ui.restore_tabs = crate::config::RestoreTabs::Never;
+    let mut never = Rig::with(cfg);
+    assert!(never.app.offer_restore(saved.clone(), never.now).is_empty());
+    assert!(never.app.tabs().is_empty());
+    assert!(!never.app.tabs_saved_as(&saved));
+    let mut cfg = config();
+    cfg.ui.restore_tabs = crate::config::RestoreTabs::Always;
+    let mut always = Rig::with(cfg);
+    let effects = always.app.offer_restore(saved, always.now);
+    assert_eq!(effects.len(), 2);
+    assert_eq!(always.app.tabs().len(), 2);
+}
