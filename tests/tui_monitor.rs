@@ -574,3 +574,73 @@ fn health_probes_mark_a_stopped_endpoint_down_new_tabs_avoid_it_and_no_probe_tak
     assert_eq!(log_lines(&b, " event=negotiated "), b_before + 1);
     assert!(log_lines(&b, " event=connect ") > b_before + 1);
 }
+
+#[test]
+fn tabs_left_open_by_kill_9_are_offered_at_the_next_start() {
+    let Some((_host, port)) = common::start_mfmock(&[]) else {
+        return;
+    };
+    let dir = common::temp_dir("r3270-monitor-restore");
+    let data = dir.join("data");
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[paths]\ndata-dir = \"{}\"\n\n[profile.prod]\nhost = \"127.0.0.1\"\nport = {port}\n",
+            data.display()
+        ),
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let tabs_file = data.join("open-tabs");
+    let Some(t) = start("monitor-restore-1", 120, 40, &["--config", &config, "prod"]) else {
+        return;
+    };
+    wait_ready(&t, "M F M O C K   D E M O   H O S T");
+    palette(&t, "connect prod");
+    t.wait_until(DEADLINE, "a second tab", |s| {
+        s.lines().next().unwrap_or("").contains("prod (2)")
+    });
+    palette(&t, "rename-tab second");
+    t.wait_until(DEADLINE, "the tab renamed", |s| {
+        s.lines().next().unwrap_or("").contains("second")
+    });
+    eventually("the list of open tabs written", || {
+        std::fs::read_to_string(&tabs_file).is_ok_and(|s| s == "prod\tprod\nprod\tsecond\n")
+    });
+    // kill -9: no chance to clean up.
+    let pid = t.format("#{pane_pid}");
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    drop(t);
+    assert!(tabs_file.exists(), "the list survives the kill");
+
+    // The next start offers both tabs, in order, with their names.
+    let Some(t) = start("monitor-restore-2", 120, 40, &["--config", &config]) else {
+        return;
+    };
+    t.wait_for(
+        "The last run ended with 2 tabs open (prod, second). Open them again?",
+        DEADLINE,
+    );
+    t.keys(&["y"]);
+    let s = t.wait_until(DEADLINE, "both tabs back", |s| {
+        let bar = s.lines().next().unwrap_or("");
+        bar.contains("prod") && bar.contains("second") && s.contains("M F M O C K")
+    });
+    let bar = s.lines().next().unwrap();
+    assert!(bar.find("prod") < bar.find("second"), "{bar}");
+    t.keys(&["M-m"]);
+    t.wait_until(DEADLINE, "two sessions connected", |s| {
+        s.contains("Session monitor: 2 sessions") && s.matches("connected-tn3270e").count() == 2
+    });
+    t.keys(&["Escape"]);
+    // Quitting on purpose leaves nothing to offer.
+    t.keys(&["C-q"]);
+    t.wait_for("Quit r3270", DEADLINE);
+    t.keys(&["y"]);
+    eventually("the list removed at quit", || !tabs_file.exists());
+}
