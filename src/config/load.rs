@@ -148,7 +148,16 @@ impl Builder {
                     }
                 }
                 "profile" => {
-                    if let Some(t) = ctx.table("", e) {
+                    if let super::doc::Value::Array(_) = e.node.value {
+                        // `[[profile]]`, as some tools write lists of hosts.
+                        ctx.err(
+                            &e.node.span,
+                            "profile",
+                            "profiles are tables named after the profile, not a list: write \
+                             [profile.NAME] (e.g. [profile.mvs] then host = \"mvs.example.com\"), \
+                             not [[profile]]",
+                        );
+                    } else if let Some(t) = ctx.table("", e) {
                         self.apply_profiles(&mut ctx, t);
                     }
                 }
