@@ -42,15 +42,23 @@ CONF
     tmux -L "$SOCK" -f /dev/null new-session -d -x 120 -y 40 -s "rss$N" \
         "HOME=$HOME_DIR exec $BIN --config $HOME_DIR/config.toml"
     PID=$(tmux -L "$SOCK" display-message -p -t "rss$N" '#{pane_pid}')
-    # Every tab connected and drawn: the monitor counts the connected ones.
+    # Every tab connected: the monitor sorted by state, worst first, shows a connected
+    # session in its first row (and N sessions, none needing attention).
     sleep 2
     tmux -L "$SOCK" send-keys -t "rss$N" M-m
+    sleep 0.5
+    tmux -L "$SOCK" send-keys -t "rss$N" s s r
+    READY=no
     for _ in $(seq 300); do
-        if tmux -L "$SOCK" capture-pane -p -t "rss$N" | grep -q "Session monitor: $N sessions, 0 need"; then
+        SCREEN=$(tmux -L "$SOCK" capture-pane -p -t "rss$N")
+        if echo "$SCREEN" | grep -q "Session monitor: $N sessions, 0 need" &&
+            echo "$SCREEN" | sed -n 3p | grep -q "connected-tn3270e"; then
+            READY=yes
             break
         fi
         sleep 0.1
     done
+    [ "$READY" = yes ] || { echo "$N tabs: not all connected" >&2; exit 1; }
     sleep 2
     RSS=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
     echo "$N tabs: VmRSS $RSS KiB"
