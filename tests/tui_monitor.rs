@@ -106,11 +106,13 @@ fn the_monitor_agrees_with_a_counting_relay_that_delays_every_reply() {
         DEADLINE,
         "the detail's bytes equal the relay's counts",
         |s| {
+            // The whole frame drawn (its last line too), not a capture in the middle.
             s.contains(&format!(
                 "bytes      in {}   out {}",
                 relay.down(),
                 relay.up()
-            ))
+            )) && s.contains("buckets")
+                && s.contains("Esc or d: back to the table")
         },
     );
     assert!(relay.down() > 0 && relay.up() > 0);
@@ -139,7 +141,7 @@ fn the_monitor_agrees_with_a_counting_relay_that_delays_every_reply() {
     // Esc back to the table, Esc again to the screen, which is as it was.
     t.keys(&["Escape"]);
     t.wait_until(DEADLINE, "the table again", |s| {
-        s.contains("Enter: go to tab")
+        s.contains("d: detail  e: endpoints")
     });
     t.keys(&["Escape"]);
     wait_ready(&t, "SELECTION ===>");
@@ -156,20 +158,25 @@ fn the_monitor_fits_the_classic_80x24_window() {
     };
     wait_ready(&t, "M F M O C K   D E M O   H O S T");
     t.keys(&["M-m"]);
-    let s = t.wait_until(DEADLINE, "the monitor", |s| s.contains("Session monitor"));
+    // Waits are for the frame's last line too: a capture can fall in the middle of a draw.
+    let s = t.wait_until(DEADLINE, "the monitor", |s| {
+        s.contains("Session monitor") && s.contains("d: detail  e: endpoints")
+    });
     assert!(
         s.contains("SESSION") && s.contains("STATE") && s.contains("LAST"),
         "{s}"
     );
     assert!(s.contains("connected-tn3270e"), "{s}");
-    assert!(s.contains("Enter: go to tab"), "{s}");
+    assert!(s.contains("d: detail  e: endpoints"), "{s}");
     t.keys(&["d"]);
-    let s = t.wait_until(DEADLINE, "the detail", |s| s.contains("bytes      in "));
+    let s = t.wait_until(DEADLINE, "the detail", |s| {
+        s.contains("bytes      in ") && s.contains("Esc or d: back to the table")
+    });
     assert!(s.contains("buckets"), "the bucket counts fit too:\n{s}");
     // One Esc at a time: two in one burst read as Alt-Esc.
     t.keys(&["Escape"]);
     t.wait_until(DEADLINE, "the table again", |s| {
-        s.contains("Enter: go to tab")
+        s.contains("d: detail  e: endpoints")
     });
     t.keys(&["Escape"]);
     wait_ready(&t, "M F M O C K   D E M O   H O S T");
@@ -229,7 +236,9 @@ fn pause_resume_and_migrate_counted_by_relays_in_front_of_two_hosts() {
     let s = t.wait_until(DEADLINE, "the paused screen", |s| s.contains("paused"));
     assert!(s.contains("SELECTION ===>"), "the last screen stays:\n{s}");
     t.keys(&["M-m"]);
-    let s = t.wait_until(DEADLINE, "the monitor", |s| s.contains("Session monitor"));
+    let s = t.wait_until(DEADLINE, "the monitor", |s| {
+        s.contains("Session monitor") && s.contains("d: detail  e: endpoints")
+    });
     let row = s
         .lines()
         .find(|l| l.contains("prod"))
@@ -330,7 +339,7 @@ fn six_tabs_over_three_hosts(balance: &str) {
     // The monitor lists six sessions, two on each endpoint.
     t.keys(&["M-m"]);
     let s = t.wait_until(DEADLINE, "the monitor", |s| {
-        s.contains("Session monitor: 6 sessions")
+        s.contains("Session monitor: 6 sessions") && s.contains("d: detail  e: endpoints")
     });
     for (_, port) in &hosts {
         let on = s.matches(&format!("127.0.0.1:{port}")).count();
@@ -405,7 +414,9 @@ fn a_killed_host_fails_over_to_the_next_endpoint_and_the_logon_replays() {
     assert!(s.contains(&what), "{s}");
     assert_eq!(host_connections(&b), 1);
     t.keys(&["Escape"]);
-    t.wait_until(DEADLINE, "the table", |s| s.contains("Enter: go to tab"));
+    t.wait_until(DEADLINE, "the table", |s| {
+        s.contains("d: detail  e: endpoints")
+    });
     t.keys(&["Escape"]);
 
     // The logon macro signed on again at B; the screen is what s3270 sees there after the
@@ -532,7 +543,7 @@ fn health_probes_mark_a_stopped_endpoint_down_new_tabs_avoid_it_and_no_probe_tak
     let b_before = log_lines(&b, " event=negotiated ");
     t.keys(&["Escape"]);
     t.wait_until(DEADLINE, "the sessions table", |s| {
-        s.contains("Enter: go to tab")
+        s.contains("d: detail  e: endpoints")
     });
     t.keys(&["Escape"]);
     t.wait_until(DEADLINE, "the screen", |s| !s.contains("Session monitor"));
