@@ -419,24 +419,9 @@ impl FromStr for Action {
                 name: name.to_owned(),
             });
         };
-        let owned = || name.to_owned();
-        let arg = match (info.arg, arg) {
-            (Arg::None, Some(a)) => {
-                return Err(ActionError::UnexpectedArgument {
-                    name: owned(),
-                    arg: a.to_owned(),
-                });
-            }
-            (Arg::Required(what), None) => {
-                return Err(ActionError::MissingArgument {
-                    name: owned(),
-                    what,
-                });
-            }
-            (_, a) => a,
-        };
+        let arg = checked_arg(name, info.arg, arg)?;
         let bad = |what: &'static str| ActionError::BadArgument {
-            name: owned(),
+            name: name.to_owned(),
             arg: arg.unwrap_or_default().to_owned(),
             what,
         };
@@ -452,20 +437,7 @@ impl FromStr for Action {
                     .map_err(|_| bad("expected enter, pf1-pf24, pa1-pa3, clear or sysreq"))?;
                 Action::Key(Key::Aid(aid))
             }
-            "move-cursor" => {
-                let (r, c) = arg
-                    .unwrap_or_default()
-                    .split_once(',')
-                    .ok_or_else(|| bad("expected ROW,COL"))?;
-                let parse = |v: &str| v.trim().parse::<u16>().ok().filter(|v| *v >= 1);
-                match (parse(r), parse(c)) {
-                    (Some(row), Some(col)) => Action::Key(Key::MoveCursor {
-                        row: row - 1,
-                        col: col - 1,
-                    }),
-                    _ => return Err(bad("ROW and COL are numbers from 1")),
-                }
-            }
+            "move-cursor" => Action::Key(move_cursor(arg.unwrap_or_default()).map_err(bad)?),
             "type" => Action::Type(arg_owned()),
             "none" => Action::None,
             "command-palette" => Action::CommandPalette,
@@ -477,10 +449,7 @@ impl FromStr for Action {
             "reconnect" => Action::Reconnect,
             "close-tab" => Action::CloseTab,
             "switch-tab" => Action::SwitchTab(
-                arg.unwrap_or_default()
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=99).contains(n))
+                tab_number(arg.unwrap_or_default())
                     .ok_or_else(|| bad("expected a tab number from 1 to 99"))?,
             ),
             "next-tab" => Action::NextTab,
@@ -516,6 +485,45 @@ impl FromStr for Action {
             }
         })
     }
+}
+
+/// The argument of action `name` if its arity allows it: none where it takes none, one where
+/// it needs one (optional arguments may be either).
+fn checked_arg<'a>(
+    name: &str,
+    arity: Arg,
+    arg: Option<&'a str>,
+) -> Result<Option<&'a str>, ActionError> {
+    match (arity, arg) {
+        (Arg::None, Some(a)) => Err(ActionError::UnexpectedArgument {
+            name: name.to_owned(),
+            arg: a.to_owned(),
+        }),
+        (Arg::Required(what), None) => Err(ActionError::MissingArgument {
+            name: name.to_owned(),
+            what,
+        }),
+        (_, a) => Ok(a),
+    }
+}
+
+/// `move-cursor ROW,COL` (1-based, as the OIA shows the cursor) as the 0-based key, or what
+/// is wrong with the argument.
+fn move_cursor(arg: &str) -> Result<Key, &'static str> {
+    let (r, c) = arg.split_once(',').ok_or("expected ROW,COL")?;
+    let parse = |v: &str| v.trim().parse::<u16>().ok().filter(|v| *v >= 1);
+    match (parse(r), parse(c)) {
+        (Some(row), Some(col)) => Ok(Key::MoveCursor {
+            row: row - 1,
+            col: col - 1,
+        }),
+        _ => Err("ROW and COL are numbers from 1"),
+    }
+}
+
+/// `switch-tab N`: a tab number from 1 to 99.
+fn tab_number(arg: &str) -> Option<usize> {
+    arg.parse::<usize>().ok().filter(|n| (1..=99).contains(n))
 }
 
 impl serde::Serialize for Action {

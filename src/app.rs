@@ -21,6 +21,7 @@ use crate::action::Action;
 use crate::config::{Config, Profile};
 use crate::keymap::{KeyChord, KeyState, Layer};
 use crate::proto::Key;
+use crate::runtime::error::{Attempt, ConnectionError};
 use crate::theme::{ColorDepth, Theme};
 
 mod balance;
@@ -41,8 +42,9 @@ pub use lifecycle::SavedTab;
 pub use pane::{Pane, PaneCtx, PickerEntry};
 pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
-/// Something that happened, for [`App::handle_event`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// Something that happened, for [`App::handle_event`]. Neither `Clone` nor `PartialEq`: a
+/// host's failure carries typed [`ConnectionError`]s, which hold I/O errors.
+#[derive(Debug)]
 pub enum Event {
     /// A key press or repeat (releases are ignored).
     Key(KeyEvent),
@@ -68,8 +70,9 @@ pub enum Event {
     },
 }
 
-/// What a connection task reports about its tab.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a connection task reports about its tab. Errors stay typed; `crate::ui::failure`
+/// words them.
+#[derive(Debug)]
 pub enum HostEvent {
     /// The TCP (and, for `L:`, TLS) connection is up: a fresh session starts.
     Connected {
@@ -80,6 +83,8 @@ pub enum HostEvent {
         direct_tls: Option<bool>,
         /// How long opening the connection took.
         connect_time: Option<std::time::Duration>,
+        /// The endpoints that failed before this one answered, in the order tried.
+        tried: Vec<Attempt>,
     },
     /// Bytes from the host, as read.
     Data(Vec<u8>),
@@ -87,8 +92,11 @@ pub enum HostEvent {
     TlsEstablished { verified: bool },
     /// The host closed the connection.
     Closed,
-    /// The connection failed or could not be opened (the error's text).
-    Failed(String),
+    /// No endpoint could be connected: one typed result per endpoint tried, in order (the
+    /// profile's host, then its alternates).
+    Failed(Vec<Attempt>),
+    /// The open connection failed (reset, the host stopped reading, the task went away).
+    Lost(ConnectionError),
 }
 
 /// I/O the runtime must do for the app.
@@ -613,6 +621,26 @@ impl App {
             | Action::PageNext
             | Action::Accept
             | Action::Complete => Vec::new(),
+            Action::ShowMonitor
+            | Action::PauseSession
+            | Action::ResumeSession
+            | Action::MigrateSession(_)
+            | Action::RestoreTabs => self.session_action(action, now),
+            Action::Cancel => {
+                if self.pane.take().is_none() {
+                    if let Some(tab) = self.active_tab_mut() {
+                        tab.selection = None;
+                    }
+                }
+                self.reopen_picker_if_empty();
+                Vec::new()
+            }
+        }
+    }
+
+    /// The monitor and a session's lifecycle (`app/lifecycle.rs`).
+    fn session_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        match action {
             Action::ShowMonitor => {
                 if self.monitor_open() {
                     self.pane = None;
@@ -627,15 +655,7 @@ impl App {
             Action::ResumeSession => self.resume_session(),
             Action::MigrateSession(to) => self.migrate_session(to.as_deref()),
             Action::RestoreTabs => self.restore_tabs(now),
-            Action::Cancel => {
-                if self.pane.take().is_none() {
-                    if let Some(tab) = self.active_tab_mut() {
-                        tab.selection = None;
-                    }
-                }
-                self.reopen_picker_if_empty();
-                Vec::new()
-            }
+            _ => Vec::new(),
         }
     }
 

@@ -34,6 +34,10 @@ use crate::runtime::record::RecordTracker;
 /// Host errors kept for display (the count of all of them is in the statistics).
 const KEPT_ERRORS: usize = 32;
 
+/// Response times kept one by one, newest last (the monitor's sparkline); the engine's
+/// statistics have the count, the buckets, the mean and the largest of all of them.
+pub const RECENT_RESPONSES: usize = 60;
+
 /// Where a trace (and, later, the audit log) taps the session. It is handed the host's bytes
 /// as read and our bytes as the engine masked them for keeping: secrets typed into
 /// non-display fields never reach it.
@@ -124,6 +128,18 @@ pub struct LinkStats {
     /// Connections opened on this driver, and how many of them followed a dropped one.
     pub connections: u32,
     pub reconnects: u32,
+    /// Attempts per endpoint, in the order each was first tried.
+    pub endpoints: Vec<EndpointAttempts>,
+}
+
+/// How often one endpoint was tried, and how often that failed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EndpointAttempts {
+    /// The endpoint as named (the profile's host, or an alternate as written).
+    pub endpoint: String,
+    /// Attempts to connect to it, and how many of them failed.
+    pub attempts: u32,
+    pub failures: u32,
 }
 
 /// The figures of one session: the engine's and the connection's.
@@ -151,6 +167,10 @@ pub struct Driver {
     last_input: Option<Instant>,
     screens: u64,
     host_errors: VecDeque<HostError>,
+    /// The newest response times of this connection, and how many the engine had counted
+    /// when the last was taken.
+    recent: VecDeque<Duration>,
+    responses_seen: u64,
     tap: Option<Box<dyn Tap>>,
     outputs: VecDeque<Output>,
     events: VecDeque<SessionEvent>,
@@ -185,6 +205,8 @@ impl Driver {
             last_input: None,
             screens: 0,
             host_errors: VecDeque::new(),
+            recent: VecDeque::new(),
+            responses_seen: 0,
             tap: None,
             outputs: VecDeque::new(),
             events: VecDeque::new(),
@@ -215,6 +237,7 @@ impl Driver {
             self.link.reconnects += 1;
         }
         self.link.connections += 1;
+        self.link.attempt(&c.endpoint).attempts += 1;
         self.session = fresh_session(&self.terminal, self.max_record, self.type_ahead);
         if self.tap.is_some() {
             self.session.set_masked_copy(true);
@@ -236,6 +259,8 @@ impl Driver {
         self.drawn = false;
         self.last_input = None;
         self.outputs.clear();
+        self.recent.clear();
+        self.responses_seen = 0;
     }
 
     /// Bytes from the host, as read (any chunking).
@@ -285,6 +310,14 @@ impl Driver {
         } else {
             ConnectionError::HostClosed
         });
+    }
+
+    /// An endpoint could not be connected (a front end that tries alternates reports each
+    /// one that failed; the one that answers is counted by [`Driver::connected`]).
+    pub fn attempt_failed(&mut self, endpoint: &str) {
+        let e = self.link.attempt(endpoint);
+        e.attempts += 1;
+        e.failures += 1;
     }
 
     /// The connection failed (or could not be opened). A reset is told apart by whether a
@@ -343,6 +376,11 @@ impl Driver {
 
     // ----- state -------------------------------------------------------------------------
 
+    /// The session, when the driver is done with it (a replay's final state).
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
     pub fn session(&self) -> &Session {
         &self.session
     }
@@ -375,6 +413,12 @@ impl Driver {
     /// The newest host errors, oldest first (at most 32; the statistics count them all).
     pub fn host_errors(&self) -> impl Iterator<Item = &HostError> {
         self.host_errors.iter()
+    }
+
+    /// The newest response times of this connection (at most [`RECENT_RESPONSES`]),
+    /// oldest first.
+    pub fn recent_responses(&self) -> impl Iterator<Item = Duration> + '_ {
+        self.recent.iter().copied()
     }
 
     /// Every figure of the session and its connection.
@@ -440,6 +484,34 @@ impl Driver {
             }
             self.events.push_back(ev);
         }
+        // A response is recorded by the engine when the host restores the keyboard after
+        // an AID; one read answers at most one AID (the next leaves only after it).
+        let r = self.session.stats().response;
+        if r.count() > self.responses_seen {
+            self.responses_seen = r.count();
+            if let Some(last) = r.last() {
+                if self.recent.len() == RECENT_RESPONSES {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(last);
+            }
+        }
+    }
+}
+
+impl LinkStats {
+    /// The figures of `endpoint`, added on its first attempt.
+    fn attempt(&mut self, endpoint: &str) -> &mut EndpointAttempts {
+        let i = if let Some(i) = self.endpoints.iter().position(|e| e.endpoint == endpoint) {
+            i
+        } else {
+            self.endpoints.push(EndpointAttempts {
+                endpoint: endpoint.to_owned(),
+                ..EndpointAttempts::default()
+            });
+            self.endpoints.len() - 1
+        };
+        &mut self.endpoints[i]
     }
 }
 

@@ -26,9 +26,11 @@ use crate::keymap::{KeyChord, KeyState, Keymap, Layer};
 use crate::proto::{
     BufferAddr, CodePage, Dimensions, Key, LockReason, Mode, Model, TerminalConfig,
 };
+use crate::runtime::client::Trace;
 use crate::runtime::{
     Answer, CertProblem, Client, ClientIdentity, ConnectOptions, ConnectionError, HostSpec, Wait,
 };
+use crate::script::{Runner, Step as ScriptStep, Until};
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
 /// Exit status: the screen was printed and every AID was answered.
@@ -267,6 +269,24 @@ impl std::fmt::Display for Step {
             Step::Sleep(d) => write!(f, "sleep:{}", d.as_secs_f64()),
             Step::Chord(c) => write!(f, "key:{c}"),
         }
+    }
+}
+
+impl Step {
+    /// This step in the one script vocabulary ([`crate::script::Step`]); `None` for a
+    /// `key:CHORD` not yet resolved. An AID becomes a key step, whose wait for the answer
+    /// the runner adds.
+    pub fn script_step(&self) -> Option<ScriptStep> {
+        Some(match self {
+            Step::Text(t) => ScriptStep::Text(t.clone()),
+            Step::Aid(k) | Step::Key(k) => ScriptStep::Key(*k),
+            Step::Cursor { row, col } => ScriptStep::Key(Key::MoveCursor {
+                row: *row,
+                col: *col,
+            }),
+            Step::Sleep(d) => ScriptStep::Wait(crate::script::Wait::new(Until::Seconds(*d))),
+            Step::Chord(_) => return None,
+        })
     }
 }
 
@@ -521,50 +541,88 @@ async fn terminating_signal() -> (&'static str, u8) {
 }
 
 async fn run_session(args: &Args, config: &Config) -> u8 {
-    // Everything is checked before a byte goes out: the keys, then the target.
-    let steps = match resolve_chords(&args.keys, &config.keymap) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("r3270: {e}");
-            return EXIT_USAGE;
-        }
+    let (steps, target, trace) = match prepare(args, config) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let target = match args.resolve(config) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("r3270: {e}");
-            return EXIT_USAGE;
-        }
+    let mut client = match open_client(&target, trace, args.settle).await {
+        Ok(c) => c,
+        Err(code) => return code,
     };
+    let first_lock = match first_screen(&mut client, target.timeout).await {
+        Ok(lock) => lock,
+        Err(code) => return code,
+    };
+    let first_locked = first_lock.is_some();
+    let outcome = apply_keys(&mut client, target.timeout, &steps, first_lock).await;
+    report_host_errors(&client);
+    let code = if outcome.failure.is_some() {
+        EXIT_FAILED
+    } else if outcome.unanswered.is_empty()
+        && outcome.not_sent.is_empty()
+        && outcome.locked_at_end.is_none()
+        && !first_locked
+    {
+        EXIT_OK
+    } else {
+        EXIT_LOCKED
+    };
+    print_result(&client, args, &outcome);
+    report_outcome(&client, &outcome);
+    if let Err(e) = client.close().await {
+        eprintln!("r3270: {e}");
+    }
+    code
+}
+
+/// Everything is checked before a byte goes out: the keys, then the target, then the trace
+/// file.
+fn prepare(args: &Args, config: &Config) -> Result<(Vec<Step>, Resolved, Option<Trace>), u8> {
+    let steps = resolve_chords(&args.keys, &config.keymap).map_err(|e| {
+        eprintln!("r3270: {e}");
+        EXIT_USAGE
+    })?;
+    let target = args.resolve(config).map_err(|e| {
+        eprintln!("r3270: {e}");
+        EXIT_USAGE
+    })?;
     let trace = match &args.trace {
         None => None,
-        Some(path) => match open_trace(&target, path) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                eprintln!("r3270: cannot write trace {}: {e}", path.display());
-                return EXIT_USAGE;
-            }
-        },
+        Some(path) => Some(open_trace(&target, path).map_err(|e| {
+            eprintln!("r3270: cannot write trace {}: {e}", path.display());
+            EXIT_USAGE
+        })?),
     };
-    let mut client =
-        match Client::connect(&target.spec, &target.connect, target.terminal.clone()).await {
-            Ok(c) => c,
-            Err(e) => {
-                eprintln!("r3270: {}", explain(&e));
-                return match e {
-                    ConnectionError::ReadFile { .. } | ConnectionError::TlsSetup(_) => EXIT_USAGE,
-                    _ => EXIT_FAILED,
-                };
+    Ok((steps, target, trace))
+}
+
+async fn open_client(
+    target: &Resolved,
+    trace: Option<Trace>,
+    settle_ms: u64,
+) -> Result<Client, u8> {
+    let mut client = Client::connect(&target.spec, &target.connect, target.terminal.clone())
+        .await
+        .map_err(|e| {
+            eprintln!("r3270: {}", explain(&e));
+            match e {
+                ConnectionError::ReadFile { .. } | ConnectionError::TlsSetup(_) => EXIT_USAGE,
+                _ => EXIT_FAILED,
             }
-        };
+        })?;
     if let Some(t) = trace {
         client.set_trace(t);
     }
-    client.set_settle(Duration::from_millis(args.settle));
-    let secs = target.timeout.as_secs_f64();
-    // Why the keyboard was locked when the keys were to start, if it was.
+    client.set_settle(Duration::from_millis(settle_ms));
+    Ok(client)
+}
+
+/// Waits for the host's first screen. `Ok(Some(why))` when it came with the keyboard still
+/// locked at `timeout` (the screen is shown, the exit status says so).
+async fn first_screen(client: &mut Client, timeout: Duration) -> Result<Option<String>, u8> {
+    let secs = timeout.as_secs_f64();
     let mut first_lock = None;
-    match client.wait_ready(target.timeout).await {
+    match client.wait_ready(timeout).await {
         Wait::Ready => {}
         Wait::TimedOut if client.drawn() && client.session().is_locked() => {
             // "Until --timeout": show what the host drew, but say so, and let the exit
@@ -584,36 +642,27 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
                 "the host never drew a screen"
             };
             eprintln!("r3270: timed out after {secs}s: {what}");
-            report_host_errors(&client);
-            return EXIT_FAILED;
+            report_host_errors(client);
+            return Err(EXIT_FAILED);
         }
         Wait::Ended => {
             let why = client
                 .ended()
                 .map_or_else(|| "the connection ended".to_owned(), explain);
             eprintln!("r3270: {why} before the first screen");
-            report_host_errors(&client);
-            return EXIT_FAILED;
+            report_host_errors(client);
+            return Err(EXIT_FAILED);
         }
     }
     if client.session().mode() == Mode::Nvt {
         eprintln!("r3270: the host did not enter 3270 mode; showing its NVT text");
     }
-    let first_locked = first_lock.is_some();
-    let outcome = apply_keys(&mut client, target.timeout, &steps, first_lock).await;
-    report_host_errors(&client);
-    let code = if outcome.failure.is_some() {
-        EXIT_FAILED
-    } else if outcome.unanswered.is_empty()
-        && outcome.not_sent.is_empty()
-        && outcome.locked_at_end.is_none()
-        && !first_locked
-    {
-        EXIT_OK
-    } else {
-        EXIT_LOCKED
-    };
-    print_result(&client, args, &outcome);
+    Ok(first_lock)
+}
+
+/// What stderr says after the screen: a failure or how the connection ended, the keys not
+/// sent and why, a lock left at the end.
+fn report_outcome(client: &Client, outcome: &Outcome) {
     if let Some(f) = &outcome.failure {
         eprintln!("r3270: {f}");
     } else if let Some(e) = client.ended() {
@@ -627,10 +676,6 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
     if let Some(why) = &outcome.locked_at_end {
         eprintln!("r3270: {why}");
     }
-    if let Err(e) = client.close().await {
-        eprintln!("r3270: {e}");
-    }
-    code
 }
 
 /// Applies the keys in order. A key is only pressed on an unlocked keyboard (Reset and
@@ -663,13 +708,13 @@ async fn apply_keys(
         }
         let before = client.session().oia().lock;
         match step {
-            Step::Text(t) => client.text(t),
-            Step::Key(k) => client.key(*k),
-            Step::Cursor { row, col } => client.key(Key::MoveCursor {
-                row: *row,
-                col: *col,
-            }),
-            Step::Sleep(d) => client.pause(*d).await,
+            Step::Text(_) | Step::Key(_) | Step::Cursor { .. } | Step::Sleep(_) => {
+                // The script runner carries out the step, as it does every front end's.
+                if let Some(script_step) = step.script_step() {
+                    let mut runner = Runner::new([script_step], client.options());
+                    client.run(&mut runner).await;
+                }
+            }
             // Resolved before connecting; one left here has no binding to run.
             Step::Chord(_) => {}
             Step::Aid(k) => match client.press_and_wait(*k, timeout).await {
@@ -1066,81 +1111,91 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
         text.push('\n');
     }
     if args.fields {
-        text.push_str("-- fields (row,col len attributes \"text\") --\n");
-        for f in fields(client, &rows) {
-            let mut attrs = vec![if f.protected { "protected" } else { "input" }];
-            if f.numeric {
-                attrs.push("numeric");
-            }
-            if f.hidden {
-                attrs.push("hidden");
-            }
-            if f.intensified {
-                attrs.push("intensified");
-            }
-            if f.modified {
-                attrs.push("modified");
-            }
-            let _ = writeln!(
-                text,
-                "{},{} {} {} {:?}",
-                f.row,
-                f.col,
-                f.len,
-                attrs.join(","),
-                f.text.trim_end()
-            );
-        }
+        fields_text(client, &rows, &mut text);
     }
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
     if args.status {
-        let s = status(client);
-        eprintln!("mode: {}", s.mode);
-        eprintln!("terminal type: {}", s.terminal_type);
-        eprintln!("lu: {}", s.lu.as_deref().unwrap_or("-"));
-        eprintln!("size: {}x{}", s.rows, s.cols);
-        eprintln!("cursor: {},{}", s.cursor_row, s.cursor_col);
-        eprintln!(
-            "tls: {}",
-            match s.tls {
-                "verified" => "verified (certificate and host name checked)",
-                "unverified" => "verification OFF (--insecure)",
-                _ => "none",
-            }
-        );
-        eprintln!("keyboard: {}", s.keyboard);
-        eprintln!("host: {}", s.host);
-        let st = stats(client);
-        eprintln!(
-            "bytes: {} in, {} out; records: {} in, {} out",
-            st.bytes_in, st.bytes_out, st.records_in, st.records_out
-        );
-        let aids: Vec<String> = st.aids.iter().map(|(k, n)| format!("{k} {n}")).collect();
-        eprintln!(
-            "aids: {}",
-            if aids.is_empty() {
-                "none".to_owned()
-            } else {
-                aids.join(", ")
-            }
-        );
-        if let (Some(last), Some(mean)) = (st.response.last_ms, st.response.mean_ms) {
-            eprintln!(
-                "response: last {last:.1} ms, mean {mean:.1} ms, max {:.1} ms",
-                st.response.max_ms
-            );
+        print_status(client);
+    }
+}
+
+/// `--fields`: one line a field after the screen.
+fn fields_text(client: &Client, rows: &[String], text: &mut String) {
+    text.push_str("-- fields (row,col len attributes \"text\") --\n");
+    for f in fields(client, rows) {
+        let mut attrs = vec![if f.protected { "protected" } else { "input" }];
+        if f.numeric {
+            attrs.push("numeric");
         }
-        if let Some(c) = st.connect_ms {
-            eprintln!("connect: {c:.1} ms");
+        if f.hidden {
+            attrs.push("hidden");
         }
-        let e = &st.host_errors;
-        if e.malformed + e.violation + e.unsupported > 0 {
-            eprintln!(
-                "host errors: {} malformed, {} violation, {} unsupported; {} negative responses",
-                e.malformed, e.violation, e.unsupported, st.negative_responses
-            );
+        if f.intensified {
+            attrs.push("intensified");
         }
+        if f.modified {
+            attrs.push("modified");
+        }
+        let _ = writeln!(
+            text,
+            "{},{} {} {} {:?}",
+            f.row,
+            f.col,
+            f.len,
+            attrs.join(","),
+            f.text.trim_end()
+        );
+    }
+}
+
+/// `--status`: the session's state and figures, on stderr.
+fn print_status(client: &Client) {
+    let s = status(client);
+    eprintln!("mode: {}", s.mode);
+    eprintln!("terminal type: {}", s.terminal_type);
+    eprintln!("lu: {}", s.lu.as_deref().unwrap_or("-"));
+    eprintln!("size: {}x{}", s.rows, s.cols);
+    eprintln!("cursor: {},{}", s.cursor_row, s.cursor_col);
+    eprintln!(
+        "tls: {}",
+        match s.tls {
+            "verified" => "verified (certificate and host name checked)",
+            "unverified" => "verification OFF (--insecure)",
+            _ => "none",
+        }
+    );
+    eprintln!("keyboard: {}", s.keyboard);
+    eprintln!("host: {}", s.host);
+    let st = stats(client);
+    eprintln!(
+        "bytes: {} in, {} out; records: {} in, {} out",
+        st.bytes_in, st.bytes_out, st.records_in, st.records_out
+    );
+    let aids: Vec<String> = st.aids.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    eprintln!(
+        "aids: {}",
+        if aids.is_empty() {
+            "none".to_owned()
+        } else {
+            aids.join(", ")
+        }
+    );
+    if let (Some(last), Some(mean)) = (st.response.last_ms, st.response.mean_ms) {
+        eprintln!(
+            "response: last {last:.1} ms, mean {mean:.1} ms, max {:.1} ms",
+            st.response.max_ms
+        );
+    }
+    if let Some(c) = st.connect_ms {
+        eprintln!("connect: {c:.1} ms");
+    }
+    let e = &st.host_errors;
+    if e.malformed + e.violation + e.unsupported > 0 {
+        eprintln!(
+            "host errors: {} malformed, {} violation, {} unsupported; {} negative responses",
+            e.malformed, e.violation, e.unsupported, st.negative_responses
+        );
     }
 }
 

@@ -31,7 +31,9 @@ use r3270::trace::Trace;
         r3270                 the interactive client, starting with the connect picker\n\
         r3270 PROFILE|HOST    the interactive client, connected at once\n\
         r3270 --demo          the built-in demo host in this process, and a tab on it\n\
-        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\n\
+        r3270 COMMAND ...     one of the commands below (scripts, traces, configuration)\n\
+        r3270 script [OPTS] [HOST]  s3270's script protocol on stdin/stdout (also when run \
+        as `s3270`); `r3270 script -help` lists its s3270-style options\n\n\
         In the client, Ctrl-] opens the command palette (any action by name, e.g. \
         `connect HOST`), Alt-H shows the keys, Ctrl-Q quits. `r3270 keys` prints the \
         effective keymap; docs/KEYS.md explains it."
@@ -162,6 +164,20 @@ fn load_config(file: Option<&PathBuf>) -> Result<Config, ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // s3270's command line is single-dash words that clap does not take: `r3270 script`
+    // and r3270 started under the name `s3270` hand theirs to the script mode as is.
+    let argv: Vec<String> = std::env::args().collect();
+    let invoked_as = argv
+        .first()
+        .and_then(|a| std::path::Path::new(a).file_stem())
+        .and_then(|s| s.to_str())
+        .unwrap_or("");
+    if invoked_as == "s3270" {
+        return r3270::script_mode::main(&argv[1..]);
+    }
+    if argv.get(1).map(String::as_str) == Some("script") {
+        return r3270::script_mode::main(&argv[2..]);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -259,69 +275,86 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             tls_cert,
             tls_key,
             starttls,
-        } => {
-            let tls = match (tls_cert, tls_key) {
-                (Some(cert), Some(key)) => {
-                    Some(TlsIdentity::from_files(&cert, &key).with_context(|| {
-                        format!("cannot read {} or {}", cert.display(), key.display())
-                    })?)
-                }
-                _ => None,
-            };
-            let opts = ServerOptions {
-                port,
-                tn3270e: !no_tn3270e,
-                tls,
-                starttls,
-                ..ServerOptions::default()
-            };
-            serve_demo(opts)
-        }
+        } => serve_demo_command(port, no_tn3270e, tls_cert, tls_key, starttls),
         Command::Replay {
             file,
             model,
             strict,
             verbose,
-        } => {
-            // One line naming the file: a read error names it itself (a context on top
-            // would print the OS error twice), a parse error names the line.
-            let read = Trace::from_path(&file).and_then(|t| t.require_host_data().map(|()| t));
-            let trace = match read {
-                Ok(t) => t,
-                Err(e @ r3270::trace::TraceError::Io { .. }) => {
-                    eprintln!("r3270: {e}");
-                    return Ok(ExitCode::from(2));
-                }
-                Err(e) => {
-                    eprintln!("r3270: {}: {e}", file.display());
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            let report = replay(&trace, &ReplayOptions { model, strict });
-            let mut out = String::new();
-            for row in &report.rows {
-                out.push_str(row);
-                out.push('\n');
-            }
-            print!("{out}");
-            if verbose {
-                for e in report.host_errors() {
-                    eprintln!("host error: {e}");
-                }
-            }
-            if strict && !report.comparable {
-                eprintln!(
-                    "{}: the trace records no client bytes; only the screen can be compared",
-                    file.display()
-                );
-            }
-            if let Some(m) = &report.mismatch {
-                eprintln!("{}: {m}", file.display());
-                return Ok(ExitCode::from(1));
-            }
-            Ok(ExitCode::SUCCESS)
+        } => Ok(replay_command(&file, model, strict, verbose)),
+    }
+}
+
+/// `r3270 serve-demo`.
+fn serve_demo_command(
+    port: u16,
+    no_tn3270e: bool,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    starttls: bool,
+) -> anyhow::Result<ExitCode> {
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some(
+            TlsIdentity::from_files(&cert, &key)
+                .with_context(|| format!("cannot read {} or {}", cert.display(), key.display()))?,
+        ),
+        _ => None,
+    };
+    let opts = ServerOptions {
+        port,
+        tn3270e: !no_tn3270e,
+        tls,
+        starttls,
+        ..ServerOptions::default()
+    };
+    serve_demo(opts)
+}
+
+/// `r3270 replay`: the final screen on stdout; exit 1 on a strict mismatch, 2 on a file
+/// that is not a trace.
+fn replay_command(
+    file: &std::path::Path,
+    model: Option<Model>,
+    strict: bool,
+    verbose: bool,
+) -> ExitCode {
+    // One line naming the file: a read error names it itself (a context on top
+    // would print the OS error twice), a parse error names the line.
+    let read = Trace::from_path(file).and_then(|t| t.require_host_data().map(|()| t));
+    let trace = match read {
+        Ok(t) => t,
+        Err(e @ r3270::trace::TraceError::Io { .. }) => {
+            eprintln!("r3270: {e}");
+            return ExitCode::from(2);
+        }
+        Err(e) => {
+            eprintln!("r3270: {}: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let report = replay(&trace, &ReplayOptions { model, strict });
+    let mut out = String::new();
+    for row in &report.rows {
+        out.push_str(row);
+        out.push('\n');
+    }
+    print!("{out}");
+    if verbose {
+        for e in report.host_errors() {
+            eprintln!("host error: {e}");
         }
     }
+    if strict && !report.comparable {
+        eprintln!(
+            "{}: the trace records no client bytes; only the screen can be compared",
+            file.display()
+        );
+    }
+    if let Some(m) = &report.mismatch {
+        eprintln!("{}: {m}", file.display());
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 /// `r3270 config init|show|check`.

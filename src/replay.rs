@@ -1,5 +1,5 @@
-//! Replaying an x3270 trace through a [`Session`]: the engine of `r3270 replay` and of the
-//! golden tests over the trace corpus.
+//! Replaying an x3270 trace through the session [`Driver`] (the one every front end uses):
+//! the engine of `r3270 replay` and of the golden tests over the trace corpus.
 //!
 //! The host side of the trace is fed burst by burst; the operator actions the trace records
 //! (`String()`, `Enter()`, `PF(3)`, typed keys) are pressed where they happened; the session
@@ -9,12 +9,14 @@
 //! so runs are repeatable.
 
 use std::fmt::Write as _;
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::driver::{Connected, Driver, Output};
 use crate::proto::addr::Dimensions;
 use crate::proto::codepage::CodePage;
 use crate::proto::error::HostError;
-use crate::proto::key::{Aid, Key};
+use crate::proto::key::Key;
 use crate::proto::model::{Model, TerminalConfig};
 use crate::proto::session::{Session, SessionEvent};
 use crate::trace::{Trace, TraceEvent};
@@ -233,70 +235,22 @@ fn environ_value(text: &str, name: &str) -> Option<String> {
     Some(text[start..start + end].to_owned())
 }
 
-/// Translate one trace action into keys. Actions that are not keys (Connect, Set, Wait,
-/// Trace, ...) give none.
+/// Translate one trace action into keys, by s3270's names (the one parser in
+/// [`crate::script::s3270`]). Actions that are not keys (Connect, Set, Wait, Trace, ...)
+/// and keys with bad arguments give none.
 pub fn action_keys(name: &str, args: &[String]) -> Vec<Key> {
-    let arg_num = || args.first().and_then(|a| a.trim().parse::<u8>().ok());
-    match name.to_ascii_lowercase().as_str() {
-        "string" => {
-            let mut keys = Vec::new();
-            for a in args {
-                let mut chars = a.chars().peekable();
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\n' => keys.push(Key::Aid(Aid::Enter)),
-                        '\\' if chars.peek() == Some(&'n') => {
-                            chars.next();
-                            keys.push(Key::Aid(Aid::Enter));
-                        }
-                        c => keys.push(Key::Char(c)),
-                    }
-                }
-            }
-            keys
-        }
-        "key" => args
-            .first()
-            .and_then(|a| {
-                let hex = a.strip_prefix("U+").or_else(|| a.strip_prefix("u+"))?;
-                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
-            })
-            .or_else(|| {
-                args.first().and_then(|a| {
-                    let mut c = a.chars();
-                    c.next().filter(|_| c.next().is_none())
-                })
-            })
-            .map(Key::Char)
-            .into_iter()
-            .collect(),
-        "pf" => arg_num()
-            .map(|n| Key::Aid(Aid::Pf(n)))
-            .into_iter()
-            .collect(),
-        "pa" => arg_num()
-            .map(|n| Key::Aid(Aid::Pa(n)))
-            .into_iter()
-            .collect(),
-        "movecursor" | "movecursor1" => {
-            let nums: Vec<u16> = args.iter().filter_map(|a| a.trim().parse().ok()).collect();
-            let base = u16::from(name.eq_ignore_ascii_case("movecursor1"));
-            match nums.as_slice() {
-                [r, c] => vec![Key::MoveCursor {
-                    row: r.saturating_sub(base),
-                    col: c.saturating_sub(base),
-                }],
-                _ => Vec::new(),
-            }
-        }
-        other => other.parse::<Key>().map(|k| vec![k]).unwrap_or_default(),
-    }
+    crate::script::s3270::action_keys(name, args)
+        .and_then(Result::ok)
+        .unwrap_or_default()
 }
 
-/// Replay a trace.
+/// Replay a trace through the session driver every front end uses.
 pub fn replay(trace: &Trace, options: &ReplayOptions) -> ReplayReport {
     let cfg = terminal_config(trace, options.model);
-    let mut session = Session::new(cfg);
+    // The engine's own limits: a replay applies no `[limits]` of its own.
+    let defaults = Session::new(cfg.clone());
+    let mut driver = Driver::new(cfg, defaults.max_record(), defaults.typeahead_limit());
+    drop(defaults);
     // A virtual clock: only differences matter to the session.
     #[allow(clippy::disallowed_methods)]
     let start = Instant::now();
@@ -305,23 +259,38 @@ pub fn replay(trace: &Trace, options: &ReplayOptions) -> ReplayReport {
         tick += 1;
         start + Duration::from_millis(tick)
     };
+    driver.connected(
+        now(),
+        Connected {
+            endpoint: trace
+                .connect_target()
+                .or_else(|| command_line_host(trace))
+                .unwrap_or_else(|| "trace".to_owned()),
+            peer: SocketAddr::from(([0, 0, 0, 0], 0)),
+            direct_tls: None,
+            connect_time: None,
+        },
+    );
     let mut sent = Vec::new();
     let mut expected = Vec::new();
     let mut bursts: Vec<usize> = Vec::new();
     let mut events = Vec::new();
-    let drain = |s: &mut Session, sent: &mut Vec<u8>, events: &mut Vec<SessionEvent>| {
-        while let Some(b) = s.poll_transmit() {
-            sent.extend_from_slice(&b);
+    let drain = |d: &mut Driver, sent: &mut Vec<u8>, events: &mut Vec<SessionEvent>| {
+        while let Some(out) = d.poll_output() {
+            // A trace has no TLS to start and no connection to drop: only bytes count.
+            if let Output::Send(bytes) = out {
+                sent.extend_from_slice(&bytes);
+            }
         }
-        while let Some(e) = s.poll_event() {
+        while let Some(e) = d.poll_event() {
             events.push(e);
         }
     };
     for ev in trace.replay_actions() {
         match ev {
             TraceEvent::Host(bytes) => {
-                session.handle_input(now(), bytes);
-                drain(&mut session, &mut sent, &mut events);
+                driver.input(now(), bytes);
+                drain(&mut driver, &mut sent, &mut events);
             }
             TraceEvent::Client(bytes) => {
                 expected.extend_from_slice(bytes);
@@ -329,8 +298,8 @@ pub fn replay(trace: &Trace, options: &ReplayOptions) -> ReplayReport {
             }
             TraceEvent::Action { name, args, .. } => {
                 for key in action_keys(name, args) {
-                    session.handle_key(key, now());
-                    drain(&mut session, &mut sent, &mut events);
+                    driver.key(now(), key);
+                    drain(&mut driver, &mut sent, &mut events);
                 }
             }
             TraceEvent::Note { .. } => {}
@@ -342,6 +311,7 @@ pub fn replay(trace: &Trace, options: &ReplayOptions) -> ReplayReport {
         None
     };
     let comparable = !expected.is_empty();
+    let session = driver.into_session();
     ReplayReport {
         rows: session.text_rows(),
         sent,
@@ -396,6 +366,8 @@ mod tests {
             Some("foo")
         );
     }
+
+    use crate::proto::key::Aid;
 
     #[test]
     fn actions_to_keys() {

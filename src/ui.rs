@@ -2,7 +2,9 @@
 //!
 //! Each submodule draws one thing from data it is handed: [`screen`] the 3270 presentation
 //! space, [`oia`] the status line, [`tabs`] the tab bar, [`overlay`] the help, palette,
-//! picker, confirmation and message popups, [`monitor`] the session monitor's table and detail. [`text`] holds the pure helpers over a
+//! picker, confirmation and message popups, [`monitor`] the session monitor's table and
+//! detail. [`failure`] words connection failures for the OIA and the status line. [`text`]
+//! holds the pure helpers over a
 //! [`Screen`](crate::proto::Screen) the app needs for mouse and clipboard (selection text,
 //! PF-key hotspots) and has no ratatui dependency.
 //!
@@ -11,6 +13,7 @@
 //! the state to show. Anything a view needs to know (blink phase, pan offset, focus) comes
 //! in as a parameter.
 
+pub mod failure;
 pub mod monitor;
 pub mod oia;
 pub mod overlay;

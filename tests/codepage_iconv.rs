@@ -67,11 +67,17 @@ fn glibc_char(charmap: &str, b: u8) -> char {
     }
 }
 
+/// Bytes where x3270 (and so r3270) differs from glibc's IBM285 and IBM875.
+const CP285_EDITS: &[(u8, char)] = &[(0xA1, '¯')];
+const CP875_EDITS: &[(u8, char)] = &[(0xB4, 'ΐ'), (0xB8, 'ΰ'), (0xCC, 'ϊ'), (0xCD, 'ϋ')];
+
 /// The glibc charmap a page comes from, and the bytes where the page deliberately differs.
 fn reference(page: CodePage) -> (String, &'static [(u8, char)]) {
     match page.name() {
         "bracket" => ("IBM037".to_owned(), BRACKET_EDITS),
         "cp924" => ("IBM1047".to_owned(), CP924_EDITS),
+        "cp285" => ("IBM285".to_owned(), CP285_EDITS),
+        "cp875" => ("IBM875".to_owned(), CP875_EDITS),
         _ => (format!("IBM{:03}", page.number()), &[]),
     }
 }

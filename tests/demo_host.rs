@@ -46,6 +46,16 @@ fn connect(s: &mut S3270, target: &str) {
 
 /// The whole application, from a connected sign-on screen to the host hanging up.
 fn walk(s: &mut S3270, e: &Expect) {
+    sign_on_screen(s, e);
+    sign_on(s);
+    order_form(s);
+    catalogue(s);
+    colour_chart(s, e.extended);
+    sign_off(s);
+}
+
+/// The sign-on screen fits the connection: its size, the data stream and the terminal name.
+fn sign_on_screen(s: &mut S3270, e: &Expect) {
     assert_eq!(s.run("Query(ConnectionState)").unwrap(), vec![e.state]);
     let rows = s.screen();
     assert_eq!(rows.len(), e.rows);
@@ -59,8 +69,10 @@ fn walk(s: &mut S3270, e: &Expect) {
     let kind = if e.extended { "extended" } else { "basic" };
     assert!(t.contains(&format!("{kind} data stream")), "{t}");
     assert!(t.contains("Terminal DEMO0"), "{t}");
+}
 
-    // Sign-on: a wrong password, then the right one.
+/// Sign-on: a wrong password, then the right one.
+fn sign_on(s: &mut S3270) {
     s.run("String(\"demo\")").unwrap();
     s.run("Tab()").unwrap();
     s.run("String(\"wrong\")").unwrap();
@@ -76,8 +88,10 @@ fn walk(s: &mut S3270, e: &Expect) {
     s.aid("Enter()");
     expect(s, "Main menu", "signing on");
     expect(s, "User DEMO", "signing on");
+}
 
-    // The order form and its server-side validation.
+/// The order form and its server-side validation.
+fn order_form(s: &mut S3270) {
     s.run("String(\"1\")").unwrap();
     s.aid("Enter()");
     expect(s, "Order entry", "option 1");
@@ -115,8 +129,10 @@ fn walk(s: &mut S3270, e: &Expect) {
     expect(s, "Customer name", "Clear");
     s.aid("PF(3)");
     expect(s, "Main menu", "PF3 from the form");
+}
 
-    // The catalogue, to both ends.
+/// The catalogue, to both ends.
+fn catalogue(s: &mut S3270) {
     s.run("String(\"2\")").unwrap();
     s.aid("Enter()");
     expect(s, "Lines 1-", "option 2");
@@ -135,20 +151,24 @@ fn walk(s: &mut S3270, e: &Expect) {
     expect(s, "P-1060", "the last page");
     expect(s, "of 60", "the last page");
     s.aid("PF(3)");
+}
 
-    // The colour chart.
+/// The colour chart, in colour only on an extended data stream.
+fn colour_chart(s: &mut S3270, extended: bool) {
     s.run("String(\"3\")").unwrap();
     s.aid("Enter()");
     expect(s, "Colour chart", "option 3");
-    if e.extended {
+    if extended {
         expect(s, "Turquoise", "option 3");
         expect(s, "Reverse video", "option 3");
     } else {
         expect(s, "basic data stream", "option 3");
     }
     s.aid("PF(3)");
+}
 
-    // A key with no function, then sign off with the command.
+/// A key with no function, then sign off with the command; the host hangs up.
+fn sign_off(s: &mut S3270) {
     s.aid("PF(5)");
     expect(s, "DMO005W PF5 has no function on this screen.", "PF5");
     s.run("String(\"x\")").unwrap();

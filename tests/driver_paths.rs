@@ -78,6 +78,7 @@ fn tui_path(spec: &HostSpec) -> (Vec<u8>, Option<String>, Snapshot) {
         peer: "127.0.0.1:23".parse().unwrap(),
         direct_tls: None,
         connect_time: None,
+        tried: Vec::new(),
     };
     collect(host(&mut app, connected), &mut sent);
     collect(host(&mut app, HostEvent::Data(screen)), &mut sent);

@@ -2,8 +2,11 @@
 //! it: connection state as the tab bar shows it, badges, the reconnect policy and view state.
 //!
 //! The driver does the session's bookkeeping (the record tracker, the record-size policy,
-//! statistics); the tab turns what it asks for into [`Effect`]s (`Send`, `StartTls`,
-//! `Disconnect`) and its engine events into badges and the bell. It does no I/O of its own.
+//! statistics, attempts per endpoint); the tab turns what it asks for into [`Effect`]s
+//! (`Send`, `StartTls`, `Disconnect`) and its engine events into badges and the bell. It
+//! does no I/O of its own. Connection failures arrive typed and stay typed on the tab
+//! ([`Tab::tried`], [`Driver::ended`]); their text for the status line is made by
+//! [`crate::ui::failure`].
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +15,8 @@ use crate::config::Profile;
 use crate::driver::{Connected, Driver, Output};
 use crate::limits::Limits;
 use crate::proto::{Key, LockReason, Session, SessionEvent};
+use crate::runtime::error::{Attempt, ConnectionError};
+use crate::ui::failure;
 use crate::ui::monitor::SessionState;
 
 /// A tab's identity, stable across reordering.
@@ -64,6 +69,12 @@ pub struct Tab {
     pub pan: Option<(u16, u16)>,
     /// The last host error or connection failure, for the status line.
     pub last_error: Option<String>,
+    /// The endpoints that failed in the last round of connecting, in order, with their
+    /// typed errors: every endpoint tried when none answered (the last one is the latest
+    /// error), or those tried before the one that answered. Why an open connection ended is
+    /// the driver's [`Driver::ended`]; attempts per endpoint over the tab's life are counted
+    /// in its [`LinkStats`](crate::driver::LinkStats).
+    pub tried: Vec<Attempt>,
     /// Whether this tab is the one shown (badges are only set on background tabs).
     pub(crate) foreground: bool,
     /// The profile's logon macro waits for the host's first unlocked 3270 screen.
@@ -108,6 +119,7 @@ impl Tab {
             selection: None,
             pan: None,
             last_error: None,
+            tried: Vec::new(),
             foreground: false,
             logon_pending: false,
             reconnect: None,
@@ -169,6 +181,7 @@ impl Tab {
                 peer,
                 direct_tls,
                 connect_time,
+                tried,
             } => {
                 // Each connection starts a fresh conversation (the driver makes a new
                 // session): nothing of an old one may leak into it. The limits are the
@@ -188,6 +201,10 @@ impl Tab {
                             Some(why) => format!("failed over from {b} to {endpoint}: {why}"),
                             None => format!("failed over from {b} to {endpoint}"),
                         });
+                for a in &tried {
+                    self.driver.attempt_failed(&a.endpoint);
+                }
+                self.tried = tried;
                 self.driver.connected(
                     now,
                     Connected {
@@ -222,16 +239,23 @@ impl Tab {
             HostEvent::Closed => {
                 // The driver knows whether a record was open: "in the middle of a record".
                 self.driver.closed(now);
-                let why = self.driver.ended().map_or_else(
-                    || "the host closed the connection".to_owned(),
-                    ToString::to_string,
-                );
-                self.ended(why, Some(now));
+                self.ended(self.end_text(), Some(now));
             }
-            HostEvent::Failed(message) => {
+            HostEvent::Failed(tried) => {
+                for a in &tried {
+                    self.driver.attempt_failed(&a.endpoint);
+                }
                 self.driver.disconnected("disconnected");
                 self.badges.error |= !self.foreground;
-                self.ended(message, Some(now));
+                let why = failure::attempts(&tried);
+                self.tried = tried;
+                self.ended(why, Some(now));
+            }
+            HostEvent::Lost(e) => {
+                // The driver tells a reset in the middle of a record from one between them.
+                self.driver.failed(now, e);
+                self.badges.error |= !self.foreground;
+                self.ended(self.end_text(), Some(now));
             }
         }
     }
@@ -259,6 +283,15 @@ impl Tab {
     /// A session timer came due.
     pub(crate) fn timeout(&mut self, now: Instant) {
         self.driver.timeout(now);
+    }
+
+    /// Why the driver says the connection ended, in the operator's words. The driver always
+    /// has a reason once the host closed or a limit was broken; a plain close stands in.
+    fn end_text(&self) -> String {
+        self.driver.ended().map_or_else(
+            || failure::describe(&ConnectionError::HostClosed),
+            failure::describe,
+        )
     }
 
     /// The connection ended for `why`; with `now`, the reconnect policy may schedule
@@ -309,11 +342,7 @@ impl Tab {
                     // session: hang up, say why, and do not reconnect (the same host would
                     // only do it again).
                     out.push(Effect::Disconnect { tab: self.id });
-                    let why = self
-                        .driver
-                        .ended()
-                        .map_or_else(|| "the host broke a limit".to_owned(), ToString::to_string);
-                    self.ended(why, None);
+                    self.ended(self.end_text(), None);
                     self.badges.error |= !foreground;
                 }
             }
@@ -411,4 +440,136 @@ fn new_driver(profile: &Profile, limits: &Limits) -> Driver {
         limits.max_record_bytes,
         limits.type_ahead,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(endpoint: &str) -> Attempt {
+        Attempt {
+            endpoint: endpoint.to_owned(),
+            error: ConnectionError::Refused {
+                addr: endpoint.parse().unwrap(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_failure_with_two_endpoints_keeps_both_typed_results_and_names_both() {
+        let limits = Limits::default();
+        let profile = Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
+        let mut tab = Tab::new(TabId(1), "demo".to_owned(), profile, &limits);
+        let now = Instant::now();
+        let mut effects = Vec::new();
+        let tls = Attempt {
+            endpoint: "L:127.0.0.2:992".to_owned(),
+            error: ConnectionError::NotTls {
+                host: "127.0.0.2".to_owned(),
+                port: 992,
+                telnet: true,
+            },
+        };
+        let event = HostEvent::Failed(vec![refused("127.0.0.1:3270"), tls]);
+        tab.host_event(event, now, &limits, Duration::from_secs(1), &mut effects);
+        assert!(effects.is_empty(), "{effects:?}");
+        // Both results are kept, typed and in order.
+        assert!(
+            matches!(
+                &tab.tried[..],
+                [
+                    Attempt {
+                        error: ConnectionError::Refused { .. },
+                        ..
+                    },
+                    Attempt {
+                        error: ConnectionError::NotTls { telnet: true, .. },
+                        ..
+                    },
+                ]
+            ),
+            "{:?}",
+            tab.tried
+        );
+        let endpoints: Vec<_> = tab.tried.iter().map(|a| a.endpoint.as_str()).collect();
+        assert_eq!(endpoints, ["127.0.0.1:3270", "L:127.0.0.2:992"]);
+        // The status line and the OIA name both endpoints, each with its reason and, for
+        // the TLS port, what to change in the profile.
+        let why = "127.0.0.1:3270: connection to 127.0.0.1:3270 refused (is a TN3270 server \
+                   listening on that port?); L:127.0.0.2:992: 127.0.0.2 does not speak TLS on \
+                   port 992: it answered the TLS handshake with telnet negotiation, as a plain \
+                   TN3270 port does (set `tls = \"off\"` in the profile: r3270 still starts TLS \
+                   there if the host offers STARTTLS)";
+        assert_eq!(tab.conn, ConnState::Disconnected(Some(why.to_owned())));
+        assert_eq!(tab.last_error.as_deref(), Some(why));
+        // The driver counted one failed attempt at each endpoint, and no connection.
+        let link = tab.driver().stats().link;
+        let counts: Vec<_> = link
+            .endpoints
+            .iter()
+            .map(|e| (e.endpoint.as_str(), e.attempts, e.failures))
+            .collect();
+        assert_eq!(
+            counts,
+            [("127.0.0.1:3270", 1, 1), ("L:127.0.0.2:992", 1, 1)]
+        );
+        assert_eq!((link.connections, link.reconnects), (0, 0));
+    }
+
+    #[test]
+    fn a_connection_after_failed_alternates_keeps_them_and_counts_every_attempt() {
+        let limits = Limits::default();
+        let profile = Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
+        let mut tab = Tab::new(TabId(1), "demo".to_owned(), profile, &limits);
+        let now = Instant::now();
+        let long_aid = Duration::from_secs(1);
+        let mut effects = Vec::new();
+        let connected = |tried| HostEvent::Connected {
+            endpoint: "127.0.0.3:23".to_owned(),
+            peer: "127.0.0.3:23".parse().unwrap(),
+            direct_tls: None,
+            connect_time: None,
+            tried,
+        };
+        tab.host_event(
+            connected(vec![refused("127.0.0.1:3270")]),
+            now,
+            &limits,
+            long_aid,
+            &mut effects,
+        );
+        assert!(tab.conn.is_connected());
+        assert!(
+            matches!(&tab.tried[..], [Attempt { endpoint, error: ConnectionError::Refused { .. } }] if endpoint == "127.0.0.1:3270"),
+            "{:?}",
+            tab.tried
+        );
+        // The host resets the connection, and the next round reaches the same alternate.
+        tab.host_event(
+            HostEvent::Lost(ConnectionError::Reset { mid_record: false }),
+            now,
+            &limits,
+            long_aid,
+            &mut effects,
+        );
+        assert!(matches!(
+            tab.driver().ended(),
+            Some(ConnectionError::Reset { mid_record: false })
+        ));
+        tab.host_event(
+            connected(vec![refused("127.0.0.1:3270")]),
+            now,
+            &limits,
+            long_aid,
+            &mut effects,
+        );
+        let link = tab.driver().stats().link;
+        let counts: Vec<_> = link
+            .endpoints
+            .iter()
+            .map(|e| (e.endpoint.as_str(), e.attempts, e.failures))
+            .collect();
+        assert_eq!(counts, [("127.0.0.1:3270", 2, 2), ("127.0.0.3:23", 2, 0)]);
+        assert_eq!((link.connections, link.reconnects), (2, 1));
+    }
 }

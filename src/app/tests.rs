@@ -136,6 +136,7 @@ impl Rig {
                                 connect_time: None,
                                 peer: "127.0.0.1:3270".parse().unwrap(),
                                 direct_tls: None,
+                                tried: Vec::new(),
                             },
                         };
                         queue.extend(self.app.handle_event(ev, self.now));
@@ -375,7 +376,7 @@ fn background_tabs_keep_running_and_get_badges() {
     let effects = rig.app.handle_event(
         Event::Host {
             tab: first,
-            event: HostEvent::Failed("connection reset by the host".into()),
+            event: HostEvent::Lost(ConnectionError::Reset { mid_record: false }),
         },
         rig.now,
     );
@@ -384,7 +385,7 @@ fn background_tabs_keep_running_and_get_badges() {
     assert!(tab.badges.disconnected && tab.badges.error);
     assert_eq!(
         tab.conn,
-        ConnState::Disconnected(Some("connection reset by the host".into()))
+        ConnState::Disconnected(Some("the connection was reset by the host".into()))
     );
 }
 
@@ -493,7 +494,12 @@ fn a_dropped_session_reconnects_by_the_profiles_policy() {
     let fail = |rig: &mut Rig| {
         let ev = Event::Host {
             tab: id,
-            event: HostEvent::Failed("connection refused".into()),
+            event: HostEvent::Failed(vec![Attempt {
+                endpoint: "127.0.0.1:3270".to_owned(),
+                error: ConnectionError::Refused {
+                    addr: "127.0.0.1:3270".parse().unwrap(),
+                },
+            }]),
         };
         let effects = rig.app.handle_event(ev, rig.now);
         assert!(effects.is_empty());

@@ -12,7 +12,7 @@ use std::collections::{HashMap, HashSet};
 use crate::action::Action;
 use crate::keymap::{Binding, Condition, KeyChord, Layer};
 
-use super::doc::{Ctx, Table, Value, join};
+use super::doc::{Ctx, Entry, Node, Table, Value, join};
 use super::profile::Reference;
 
 /// The keys of one binding.
@@ -57,60 +57,11 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
                 continue;
             };
             ctx.check_keys(&ipath, t, BINDING_KEYS);
-            let chord = match t.get("key") {
-                None => {
-                    ctx.err(
-                        &n.span,
-                        &ipath,
-                        "a binding needs `key` (a chord such as \"shift-f3\")",
-                    );
-                    None
-                }
-                Some(k) => ctx
-                    .str(&ipath, k)
-                    .and_then(|s| match s.parse::<KeyChord>() {
-                        Ok(c) => Some(c),
-                        Err(why) => {
-                            ctx.err(&k.node.span, &join(&ipath, "key"), why.to_string());
-                            None
-                        }
-                    }),
-            };
-            let action = match t.get("action") {
-                None => {
-                    ctx.err(
-                        &n.span,
-                        &ipath,
-                        "a binding needs `action` (such as \"send-aid pf3\")",
-                    );
-                    None
-                }
-                Some(a) => ctx.str(&ipath, a).and_then(|s| match s.parse::<Action>() {
-                    Ok(action) => {
-                        if let Action::PlayMacro(name) = &action {
-                            refs.push(Reference {
-                                name: name.clone(),
-                                key: join(&ipath, "action"),
-                                span: a.node.span.clone(),
-                            });
-                        }
-                        Some(action)
-                    }
-                    Err(why) => {
-                        ctx.err(&a.node.span, &join(&ipath, "action"), why.to_string());
-                        None
-                    }
-                }),
-            };
+            let chord = binding_key(ctx, &ipath, n, t);
+            let action = binding_action(ctx, &ipath, n, t, &mut refs);
             let when = match t.get("when") {
                 None => Some(None),
-                Some(w) => ctx.str(&ipath, w).and_then(|s| match condition(&s) {
-                    Ok(c) => Some(Some(c)),
-                    Err(why) => {
-                        ctx.err(&w.node.span, &join(&ipath, "when"), why);
-                        None
-                    }
-                }),
+                Some(w) => binding_when(ctx, &ipath, w).map(Some),
             };
             let (Some(key), Some(action), Some(when)) = (chord, action, when) else {
                 continue;
@@ -134,6 +85,71 @@ pub fn read(ctx: &mut Ctx<'_>, table: &Table) -> (Vec<(Layer, Vec<Binding>)>, Ve
         layers.push((layer, bindings));
     }
     (layers, refs)
+}
+
+/// A binding's `key`: a chord (`shift-f3`); `None` after reporting it missing or unparsable.
+fn binding_key(ctx: &mut Ctx<'_>, ipath: &str, n: &Node, t: &Table) -> Option<KeyChord> {
+    let Some(k) = t.get("key") else {
+        ctx.err(
+            &n.span,
+            ipath,
+            "a binding needs `key` (a chord such as \"shift-f3\")",
+        );
+        return None;
+    };
+    ctx.str(ipath, k).and_then(|s| match s.parse::<KeyChord>() {
+        Ok(c) => Some(c),
+        Err(why) => {
+            ctx.err(&k.node.span, &join(ipath, "key"), why.to_string());
+            None
+        }
+    })
+}
+
+/// A binding's `action`; a `play-macro` is noted in `refs`, to be checked once every file
+/// is read. `None` after reporting it missing or unknown.
+fn binding_action(
+    ctx: &mut Ctx<'_>,
+    ipath: &str,
+    n: &Node,
+    t: &Table,
+    refs: &mut Vec<Reference>,
+) -> Option<Action> {
+    let Some(a) = t.get("action") else {
+        ctx.err(
+            &n.span,
+            ipath,
+            "a binding needs `action` (such as \"send-aid pf3\")",
+        );
+        return None;
+    };
+    ctx.str(ipath, a).and_then(|s| match s.parse::<Action>() {
+        Ok(action) => {
+            if let Action::PlayMacro(name) = &action {
+                refs.push(Reference {
+                    name: name.clone(),
+                    key: join(ipath, "action"),
+                    span: a.node.span.clone(),
+                });
+            }
+            Some(action)
+        }
+        Err(why) => {
+            ctx.err(&a.node.span, &join(ipath, "action"), why.to_string());
+            None
+        }
+    })
+}
+
+/// A binding's `when`, when it has one; `None` after reporting a bad one.
+fn binding_when(ctx: &mut Ctx<'_>, ipath: &str, w: &Entry) -> Option<Condition> {
+    ctx.str(ipath, w).and_then(|s| match condition(&s) {
+        Ok(c) => Some(c),
+        Err(why) => {
+            ctx.err(&w.node.span, &join(ipath, "when"), why);
+            None
+        }
+    })
 }
 
 /// A condition name, with the nearest known one when it does not parse.

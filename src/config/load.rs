@@ -16,7 +16,7 @@ use crate::config::{Config, Macro, Paths, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
-use crate::theme::ThemeColor;
+use crate::theme::{Theme, ThemeColor};
 
 use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
@@ -436,27 +436,11 @@ impl Builder {
         config_file: (PathBuf, Origin),
         user_themes: bool,
     ) -> Result<Config, ConfigErrors> {
-        let platform = paths::platform();
         let mut origins = PathOrigins {
             config_file: config_file.1,
             ..PathOrigins::default()
         };
-        let default_themes = config_file
-            .0
-            .parent()
-            .map_or_else(|| platform.themes_dir.clone(), |d| d.join("themes"));
-        let pick = |key: &str, default: PathBuf, origin: &mut Origin| -> PathBuf {
-            match self.path_keys.get(key) {
-                Some((p, k)) => {
-                    *origin = Origin::Key(k.clone());
-                    p.clone()
-                }
-                None => default,
-            }
-        };
-        let themes_dir = pick("themes-dir", default_themes, &mut origins.themes_dir);
-        let data_dir = pick("data-dir", platform.data_dir.clone(), &mut origins.data_dir);
-        let mut log_dir = pick("log-dir", platform.log_dir.clone(), &mut origins.log_dir);
+        let (themes_dir, data_dir, mut log_dir) = self.directories(&config_file.0, &mut origins);
 
         let logging = self.finish_serde::<LoggingSettings>("logging");
         let limits = self.finish_serde::<Limits>("limits");
@@ -469,45 +453,93 @@ impl Builder {
         if user_themes {
             theme_file::add_user_themes(&themes_dir, &mut themes, &mut self.errors);
         }
-        let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
-        let check_theme = |name: &str, key: &str, loc: &Loc, errors: &mut Vec<ConfigError>| {
-            if !themes.contains_key(name) {
-                let hint = crate::suggest::nearest(name, theme_names.iter().copied())
-                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
-                errors.push(loc.error(
-                    key,
-                    format!(
-                        "no theme \"{name}\"{hint}: the themes are {} (or add {name}.toml to {})",
-                        theme_names.join(", "),
-                        themes_dir.display()
-                    ),
-                ));
+        self.check_references(&themes, &themes_dir);
+        let profiles = self.build_profiles(&themes, &themes_dir);
+
+        let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
+        let theme = theme_file::with_colours(&theme, &self.theme_colours);
+
+        if !self.errors.is_empty() {
+            return Err(sorted(self.errors));
+        }
+        Ok(Config {
+            paths: Paths {
+                config_file: config_file.0,
+                themes_dir,
+                data_dir,
+                log_dir,
+            },
+            path_origins: origins,
+            profiles,
+            keymap: Keymap::new(self.keymap),
+            theme,
+            themes,
+            macros: self.macros,
+            ui: self.ui,
+            logging,
+            limits,
+        })
+    }
+
+    /// The themes, data and log directories: the file's `themes-dir`, `data-dir` and
+    /// `log-dir` when it sets them (noted in `origins`), else the themes next to the config
+    /// file and the platform's data and log directories.
+    fn directories(
+        &self,
+        config_file: &Path,
+        origins: &mut PathOrigins,
+    ) -> (PathBuf, PathBuf, PathBuf) {
+        let platform = paths::platform();
+        let default_themes = config_file
+            .parent()
+            .map_or_else(|| platform.themes_dir.clone(), |d| d.join("themes"));
+        let pick = |key: &str, default: PathBuf, origin: &mut Origin| -> PathBuf {
+            match self.path_keys.get(key) {
+                Some((p, k)) => {
+                    *origin = Origin::Key(k.clone());
+                    p.clone()
+                }
+                None => default,
             }
         };
+        (
+            pick("themes-dir", default_themes, &mut origins.themes_dir),
+            pick("data-dir", platform.data_dir.clone(), &mut origins.data_dir),
+            pick("log-dir", platform.log_dir.clone(), &mut origins.log_dir),
+        )
+    }
+
+    /// Every theme and macro a key names must exist (with the nearest name as a hint), and
+    /// no macro may play itself, directly or through others.
+    fn check_references(&mut self, themes: &BTreeMap<String, Theme>, themes_dir: &Path) {
         if let Some((r, loc)) = &self.ui_theme {
-            check_theme(&r.name, &r.key, loc, &mut self.errors);
+            self.errors
+                .extend(missing_theme(&r.name, &r.key, loc, themes, themes_dir));
         }
-        let macro_names: Vec<&str> = self.macros.keys().map(String::as_str).collect();
-        let macros = &self.macros;
-        let check_macro = |r: &Reference, loc: &Loc, errors: &mut Vec<ConfigError>| {
-            // A map lookup: every profile may name a logon macro.
-            if !macros.contains_key(&r.name) {
-                let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
-                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
-                let known = if macro_names.is_empty() {
-                    "no macros are defined".to_owned()
-                } else {
-                    format!("the macros are {}", macro_names.join(", "))
-                };
-                errors.push(loc.error(
+        for (r, loc) in &self.macro_refs {
+            self.errors.extend(missing_macro(r, loc, &self.macros));
+        }
+        for (owner, r, loc) in &self.macro_calls {
+            if self.macros.contains_key(&r.name) && plays(&self.macros, &r.name, owner) {
+                self.errors.push(loc.error(
                     &r.key,
                     format!(
-                        "no macro \"{}\"{hint}: define it under [macros] ({known})",
+                        "macro \"{owner}\" would play itself through \"{}\": a macro cannot call itself, directly or through others",
                         r.name
                     ),
                 ));
             }
-        };
+        }
+    }
+
+    /// Each profile from its merged tables: `profile.rs` checks it (a missing `host`
+    /// included) and builds it; each problem is placed where its key was last set, and the
+    /// logon macro and theme it names must exist.
+    fn build_profiles(
+        &mut self,
+        themes: &BTreeMap<String, Theme>,
+        themes_dir: &Path,
+    ) -> Vec<crate::config::Profile> {
         let mut profiles = Vec::with_capacity(self.profiles.len());
         for (name, keys, reconnect, health) in &self.profiles {
             let section = join("profile", name);
@@ -547,54 +579,19 @@ impl Builder {
                         key,
                         span: Span::default(),
                     };
-                    check_macro(&r, &loc, &mut self.errors);
+                    self.errors.extend(missing_macro(&r, &loc, &self.macros));
                 }
             }
             if let Some(th) = refs.theme {
                 let key = join(&section, "theme");
                 if let Some(loc) = loc_of(&key) {
-                    check_theme(&th, &key, &loc, &mut self.errors);
+                    self.errors
+                        .extend(missing_theme(&th, &key, &loc, themes, themes_dir));
                 }
             }
             profiles.push(p);
         }
-        for (r, loc) in &self.macro_refs {
-            check_macro(r, loc, &mut self.errors);
-        }
-        for (owner, r, loc) in &self.macro_calls {
-            if self.macros.contains_key(&r.name) && plays(&self.macros, &r.name, owner) {
-                self.errors.push(loc.error(
-                    &r.key,
-                    format!(
-                        "macro \"{owner}\" would play itself through \"{}\": a macro cannot call itself, directly or through others",
-                        r.name
-                    ),
-                ));
-            }
-        }
-        let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
-        let theme = theme_file::with_colours(&theme, &self.theme_colours);
-
-        if !self.errors.is_empty() {
-            return Err(sorted(self.errors));
-        }
-        Ok(Config {
-            paths: Paths {
-                config_file: config_file.0,
-                themes_dir,
-                data_dir,
-                log_dir,
-            },
-            path_origins: origins,
-            profiles,
-            keymap: Keymap::new(self.keymap),
-            theme,
-            themes,
-            macros: self.macros,
-            ui: self.ui,
-            logging,
-            limits,
-        })
+        profiles
     }
 
     /// Deserialises a merged serde section and runs its own checks, placing each problem
@@ -625,6 +622,58 @@ impl Builder {
         }
         value
     }
+}
+
+/// The error for a theme `name` (set at `key`) that is not one of `themes`, with the
+/// nearest name as a hint.
+fn missing_theme(
+    name: &str,
+    key: &str,
+    loc: &Loc,
+    themes: &BTreeMap<String, Theme>,
+    themes_dir: &Path,
+) -> Option<ConfigError> {
+    if themes.contains_key(name) {
+        return None;
+    }
+    let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
+    let hint = crate::suggest::nearest(name, theme_names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+    Some(loc.error(
+        key,
+        format!(
+            "no theme \"{name}\"{hint}: the themes are {} (or add {name}.toml to {})",
+            theme_names.join(", "),
+            themes_dir.display()
+        ),
+    ))
+}
+
+/// The error for a macro reference `r` that names no macro (a map lookup: every profile
+/// may name a logon macro).
+fn missing_macro(
+    r: &Reference,
+    loc: &Loc,
+    macros: &BTreeMap<String, Macro>,
+) -> Option<ConfigError> {
+    if macros.contains_key(&r.name) {
+        return None;
+    }
+    let macro_names: Vec<&str> = macros.keys().map(String::as_str).collect();
+    let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+    let known = if macro_names.is_empty() {
+        "no macros are defined".to_owned()
+    } else {
+        format!("the macros are {}", macro_names.join(", "))
+    };
+    Some(loc.error(
+        &r.key,
+        format!(
+            "no macro \"{}\"{hint}: define it under [macros] ({known})",
+            r.name
+        ),
+    ))
 }
 
 /// Whether playing macro `from` ends up playing `target` (following `play-macro`).

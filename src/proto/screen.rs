@@ -294,8 +294,11 @@ impl Screen {
 /// The visible form of one EBCDIC byte.
 pub fn display_byte(byte: u8, ge: bool, cp: CodePage) -> char {
     match byte {
-        DUP => '*',
-        FM => ';',
+        DUP if !ge => '*',
+        FM if !ge => ';',
+        // SUB and EO (eight ones) have glyphs of their own on a 3270, as in x3270.
+        0x3F if !ge => '■',
+        0xFF if !ge => '●',
         0x00..=0x3F => ' ',
         b if ge => crate::proto::ge::to_unicode(b),
         b => cp.to_unicode(b),

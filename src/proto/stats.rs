@@ -26,43 +26,20 @@ use crate::proto::key::Aid;
 /// below a second separate a local host from a loaded one.
 pub const RESPONSE_BUCKETS_MS: [u64; 9] = [50, 100, 250, 500, 1_000, 2_000, 5_000, 10_000, 30_000];
 
-/// How many of the newest response times are kept one by one (the monitor's sparkline).
-pub const RECENT_RESPONSES: usize = 60;
-
-/// Host response times in fixed memory: the last, the largest, the sum (for the mean), a
-/// count per bucket (the last bucket holds everything above 30 s) and the newest
-/// [`RECENT_RESPONSES`] one by one in a ring.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Host response times in fixed memory: the last, the largest, the sum (for the mean) and a
+/// count per bucket (the last bucket holds everything above 30 s).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ResponseTimes {
     count: u64,
     total: Duration,
     last: Option<Duration>,
     max: Duration,
     buckets: [u64; RESPONSE_BUCKETS_MS.len() + 1],
-    /// The newest responses; slot `count % RECENT_RESPONSES` is written next.
-    recent: [Duration; RECENT_RESPONSES],
-}
-
-impl Default for ResponseTimes {
-    fn default() -> Self {
-        ResponseTimes {
-            count: 0,
-            total: Duration::ZERO,
-            last: None,
-            max: Duration::ZERO,
-            buckets: [0; RESPONSE_BUCKETS_MS.len() + 1],
-            recent: [Duration::ZERO; RECENT_RESPONSES],
-        }
-    }
 }
 
 impl ResponseTimes {
     /// Count one response.
     pub fn record(&mut self, d: Duration) {
-        // The slot is the count modulo the ring's length, which fits a usize.
-        #[allow(clippy::cast_possible_truncation)]
-        let slot = (self.count % RECENT_RESPONSES as u64) as usize;
-        self.recent[slot] = d;
         self.count += 1;
         self.total = self.total.saturating_add(d);
         self.last = Some(d);
@@ -78,21 +55,6 @@ impl ResponseTimes {
     /// How many responses were counted.
     pub fn count(&self) -> u64 {
         self.count
-    }
-
-    /// The newest responses (at most [`RECENT_RESPONSES`]), oldest first.
-    pub fn recent(&self) -> impl Iterator<Item = Duration> + '_ {
-        let kept =
-            usize::try_from(self.count).map_or(RECENT_RESPONSES, |n| n.min(RECENT_RESPONSES));
-        // The oldest kept is the slot written next once the ring is full, else slot 0.
-        let start = if kept < RECENT_RESPONSES {
-            0
-        } else {
-            #[allow(clippy::cast_possible_truncation)]
-            let next = (self.count % RECENT_RESPONSES as u64) as usize;
-            next
-        };
-        (0..kept).map(move |i| self.recent[(start + i) % RECENT_RESPONSES])
     }
 
     /// The newest response time.
@@ -299,24 +261,6 @@ mod tests {
         one.record(ms(3));
         assert_eq!(one.quantile_bound(0.0), Some(ms(3)));
         assert_eq!(one.quantile_bound(0.99), Some(ms(3)));
-    }
-
-    #[test]
-    fn the_newest_responses_are_kept_in_order_in_a_ring() {
-        let mut r = ResponseTimes::default();
-        assert_eq!(r.recent().count(), 0);
-        for n in 1..=3 {
-            r.record(ms(n));
-        }
-        assert_eq!(r.recent().collect::<Vec<_>>(), [ms(1), ms(2), ms(3)]);
-        for n in 4..=(RECENT_RESPONSES as u64 + 5) {
-            r.record(ms(n));
-        }
-        let kept: Vec<Duration> = r.recent().collect();
-        assert_eq!(kept.len(), RECENT_RESPONSES);
-        assert_eq!(kept[0], ms(6));
-        assert_eq!(kept[RECENT_RESPONSES - 1], ms(RECENT_RESPONSES as u64 + 5));
-        assert!(kept.windows(2).all(|w| w[0] < w[1]), "{kept:?}");
     }
 
     #[test]

@@ -353,29 +353,7 @@ impl TelnetParser {
                             continue;
                         }
                     }
-                    // Fast path: hand out the run up to the next IAC (or CR, when the NVT
-                    // rule is on) as one borrowed slice.
-                    let strip = self.strip_cr_nul;
-                    let rest = &input[i..];
-                    let stop = rest.iter().position(|&b| b == IAC || (strip && b == CR));
-                    match stop {
-                        None => {
-                            sink(TelnetEvent::Data(rest));
-                            i = input.len();
-                        }
-                        Some(n) if rest[n] == CR => {
-                            sink(TelnetEvent::Data(&rest[..=n]));
-                            self.state = State::DataAfterCr;
-                            i += n + 1;
-                        }
-                        Some(n) => {
-                            if n > 0 {
-                                sink(TelnetEvent::Data(&rest[..n]));
-                            }
-                            self.state = State::Iac;
-                            i += n + 1;
-                        }
-                    }
+                    i += self.data_run(&input[i..], sink);
                 }
                 State::Iac => {
                     let byte = input[i];
@@ -426,41 +404,78 @@ impl TelnetParser {
                 State::SubnegotiationIac(option) => {
                     let byte = input[i];
                     i += 1;
-                    match byte {
-                        IAC => {
-                            self.buffer_sb(&[IAC]);
-                            self.state = State::Subnegotiation(option);
-                        }
-                        SE => {
-                            self.state = State::Data;
-                            if self.sb_overflow {
-                                sink(TelnetEvent::Error(TelnetError::SubnegotiationTooLong {
-                                    option,
-                                }));
-                            } else {
-                                sink(TelnetEvent::Subnegotiation {
-                                    option,
-                                    data: &self.sb_buffer,
-                                });
-                            }
-                            self.sb_buffer.clear();
-                            self.sb_overflow = false;
-                        }
-                        command => {
-                            // RFC 855 leaves this undefined. Dropping the partial payload and
-                            // honouring the command keeps us in step with a host that forgot
-                            // its IAC SE (the command is most likely real).
-                            sink(TelnetEvent::Error(TelnetError::SubnegotiationInterrupted {
-                                option,
-                                command,
-                            }));
-                            self.sb_buffer.clear();
-                            self.sb_overflow = false;
-                            self.state = State::Data;
-                            self.after_iac(command, sink);
-                        }
-                    }
+                    self.after_sb_iac(option, byte, sink);
                 }
+            }
+        }
+    }
+
+    /// Hands out the data at the start of `rest` up to the next IAC (or CR, when the NVT
+    /// rule is on) as one borrowed slice: the fast path. Returns how many bytes it took, the
+    /// IAC or CR included.
+    #[inline]
+    fn data_run(&mut self, rest: &[u8], sink: &mut impl FnMut(TelnetEvent<'_>)) -> usize {
+        let strip = self.strip_cr_nul;
+        match rest.iter().position(|&b| b == IAC || (strip && b == CR)) {
+            None => {
+                sink(TelnetEvent::Data(rest));
+                rest.len()
+            }
+            Some(n) if rest[n] == CR => {
+                sink(TelnetEvent::Data(&rest[..=n]));
+                self.state = State::DataAfterCr;
+                n + 1
+            }
+            Some(n) => {
+                if n > 0 {
+                    sink(TelnetEvent::Data(&rest[..n]));
+                }
+                self.state = State::Iac;
+                n + 1
+            }
+        }
+    }
+
+    /// Handles the byte after an IAC inside a subnegotiation: a doubled IAC is payload, SE
+    /// ends it (RFC 855), anything else interrupts it.
+    fn after_sb_iac(
+        &mut self,
+        option: TelnetOption,
+        byte: u8,
+        sink: &mut impl FnMut(TelnetEvent<'_>),
+    ) {
+        match byte {
+            IAC => {
+                self.buffer_sb(&[IAC]);
+                self.state = State::Subnegotiation(option);
+            }
+            SE => {
+                self.state = State::Data;
+                if self.sb_overflow {
+                    sink(TelnetEvent::Error(TelnetError::SubnegotiationTooLong {
+                        option,
+                    }));
+                } else {
+                    sink(TelnetEvent::Subnegotiation {
+                        option,
+                        data: &self.sb_buffer,
+                    });
+                }
+                self.sb_buffer.clear();
+                self.sb_overflow = false;
+            }
+            command => {
+                // RFC 855 leaves this undefined. Dropping the partial payload and
+                // honouring the command keeps us in step with a host that forgot
+                // its IAC SE (the command is most likely real).
+                sink(TelnetEvent::Error(TelnetError::SubnegotiationInterrupted {
+                    option,
+                    command,
+                }));
+                self.sb_buffer.clear();
+                self.sb_overflow = false;
+                self.state = State::Data;
+                self.after_iac(command, sink);
             }
         }
     }

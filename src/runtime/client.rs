@@ -4,9 +4,10 @@
 //! task goes to the driver, what the driver asks for (bytes, a STARTTLS handshake, an
 //! abort) goes to the connection, and the driver's timer is slept on. The session's
 //! bookkeeping (the record tracker, the record-size policy, the trace tap, statistics) is
-//! the driver's, shared with the TUI's tabs; what is left here is waiting: for a first
-//! screen, for the answer to an AID, for the host to fall quiet. It has no user interface
-//! and prints nothing.
+//! the driver's, shared with the TUI's tabs; waiting (for a first screen, for the answer
+//! to an AID, for the host to fall quiet) is the script runner's ([`crate::script`]), and
+//! this client only serves the connection while a [`Runner`] waits. It has no user
+//! interface and prints nothing.
 
 use std::io::Write;
 use std::time::Duration;
@@ -14,10 +15,11 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::driver::{Connected, Driver, Output};
-use crate::proto::{Key, LockReason, Mode, Session, TerminalConfig};
+use crate::proto::{Key, LockReason, Session, TerminalConfig};
 use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, ConnectOptions, Connection};
 use crate::runtime::error::ConnectionError;
 use crate::runtime::host::HostSpec;
+use crate::script::{self, Failure, Options, Progress, Runner, Step, Until};
 use crate::trace::writer::TraceWriter;
 
 /// How long the host must stay silent after unlocking before a screen counts as final, by
@@ -25,10 +27,7 @@ use crate::trace::writer::TraceWriter;
 /// unlocks). `r3270 screen` sets it with `--settle` (default 0, as s3270's `Wait(Unlock)`).
 pub const QUIET: Duration = Duration::from_millis(200);
 
-/// The longest a wait holds out for [`QUIET`] once its condition holds. A host that redraws
-/// more often than that (a clock, a monitor) never falls quiet, and with the keyboard
-/// unlocked an operator would go on typing; so does the script.
-pub const MAX_SETTLE: Duration = Duration::from_secs(1);
+pub use crate::script::MAX_SETTLE;
 
 /// How a wait ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,17 +173,13 @@ impl Client {
     }
 
     /// Wait until the host has drawn a screen, the keyboard is unlocked and the host has
-    /// been quiet for [`QUIET`] (at most [`MAX_SETTLE`]).
+    /// been quiet for the settle time (at most [`MAX_SETTLE`]).
     pub async fn wait_ready(&mut self, timeout: Duration) -> Wait {
-        self.pump(Instant::now() + timeout, |c| {
-            let session = c.session();
-            c.drawn() && !session.is_locked() && session.mode() != Mode::Negotiating
-        })
-        .await
+        self.wait(Until::Ready, timeout).await
     }
 
     /// Press an AID key (or Attn) and wait for the host to unlock the keyboard, then for
-    /// [`QUIET`] (at most [`MAX_SETTLE`]).
+    /// the settle time (at most [`MAX_SETTLE`]).
     pub async fn aid(&mut self, aid: crate::proto::Aid, timeout: Duration) -> Answer {
         self.press_and_wait(Key::Aid(aid), timeout).await
     }
@@ -201,13 +196,50 @@ impl Client {
             // Refused by field rules (e.g. a mandatory field): nothing went to the host.
             return Answer::Refused(lock);
         }
-        match self
-            .pump(Instant::now() + timeout, |c| !c.session().is_locked())
-            .await
-        {
+        match self.wait(Until::Unlock, timeout).await {
             Wait::Ready => Answer::Answered,
             Wait::TimedOut => Answer::NoAnswer,
             Wait::Ended => Answer::Ended,
+        }
+    }
+
+    /// One wait, run by the script runner, with this client's settle time.
+    pub async fn wait(&mut self, until: Until, timeout: Duration) -> Wait {
+        let mut runner = Runner::new(
+            [Step::Wait(script::Wait::within(until, timeout))],
+            self.options(),
+        );
+        match self.run(&mut runner).await {
+            Progress::Done | Progress::Pending(_) => Wait::Ready,
+            Progress::Failed(Failure::TimedOut { .. }) => Wait::TimedOut,
+            Progress::Failed(Failure::Ended { .. } | Failure::NotConnected { .. }) => Wait::Ended,
+        }
+    }
+
+    /// The runner options this client works with: s3270's, with its settle time.
+    pub fn options(&self) -> Options {
+        Options {
+            settle: self.settle,
+            ..Options::default()
+        }
+    }
+
+    /// Runs a script until it is done or fails, serving the connection meanwhile.
+    pub async fn run(&mut self, runner: &mut Runner) -> Progress {
+        loop {
+            let progress = runner.poll(&mut self.driver, std::time::Instant::now());
+            self.flush();
+            match progress {
+                Progress::Pending(wake) => {
+                    // Nothing to wake for but the host: a day is as good as for ever.
+                    let until = wake.map_or_else(
+                        || Instant::now() + Duration::from_secs(86_400),
+                        Instant::from_std,
+                    );
+                    self.step(until).await;
+                }
+                done => return done,
+            }
         }
     }
 
@@ -231,45 +263,40 @@ impl Client {
         closed
     }
 
-    /// Serve the connection until `done` holds and the host has been quiet for [`QUIET`],
-    /// the deadline passes, or the connection ends. Once `done` holds, the wait for quiet
-    /// lasts at most [`MAX_SETTLE`] and never past the deadline: a condition that holds is
-    /// never reported as timed out because the host kept talking.
-    async fn pump(&mut self, deadline: Instant, done: fn(&Client) -> bool) -> Wait {
-        let mut held_since: Option<Instant> = None;
-        loop {
-            let holds = done(self);
-            let now = Instant::now();
-            held_since = if holds {
-                held_since.or(Some(now))
-            } else {
-                None
-            };
-            let quiet_at = self.quiet_at();
-            if let Some(since) = held_since {
-                if now >= quiet_at || now >= since + MAX_SETTLE || now >= deadline {
-                    return Wait::Ready;
-                }
-            }
-            if self.ended().is_some() {
-                // The last screen before a hang-up still counts (sign-off screens do this).
-                return if holds { Wait::Ready } else { Wait::Ended };
-            }
-            if now >= deadline {
-                return Wait::TimedOut;
-            }
-            let wake = held_since.map_or(deadline, |since| {
-                deadline.min(quiet_at).min(since + MAX_SETTLE)
-            });
-            self.step(wake).await;
-        }
+    /// One poll of a script runner, and what it asked for carried out.
+    pub fn poll_runner(&mut self, runner: &mut Runner) -> Progress {
+        let progress = runner.poll(&mut self.driver, std::time::Instant::now());
+        self.flush();
+        progress
     }
 
-    /// When the host will have been quiet for the settle time (now, if it never spoke).
-    fn quiet_at(&self) -> Instant {
-        self.driver
-            .last_input()
-            .map_or_else(Instant::now, |t| Instant::from_std(t) + self.settle)
+    /// Serves the connection until something happens on it, the session's timer fires, or
+    /// `until`; a front end that waits for something else (a script's next line) selects
+    /// on this.
+    pub async fn serve(&mut self, until: Instant) {
+        self.step(until).await;
+    }
+
+    /// Handles the connection events already waiting (and a timer already due), without
+    /// waiting for more.
+    pub async fn take_pending(&mut self) {
+        while self.driver.ended().is_none() {
+            // Let the connection task read what the kernel already holds (it runs on this
+            // thread too).
+            tokio::task::yield_now().await;
+            match tokio::time::timeout(Duration::ZERO, self.conn.next_event()).await {
+                Ok(ev) => self.on_event(ev),
+                Err(_) => break,
+            }
+        }
+        if self
+            .driver
+            .poll_timeout()
+            .is_some_and(|t| t <= std::time::Instant::now())
+        {
+            self.driver.timeout(std::time::Instant::now());
+            self.flush();
+        }
     }
 
     /// Handle one event from the connection, or the session's timer, or wake at `until`.

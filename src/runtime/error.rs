@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::runtime::cert_info::CertInfo;
+use crate::runtime::host::HostSpecError;
 
 /// Why a connection could not be made, or ended.
 #[derive(Debug, thiserror::Error)]
@@ -118,6 +119,20 @@ pub enum ConnectionError {
     Io(#[source] std::io::Error),
     #[error("the connection task ended unexpectedly")]
     TaskGone,
+    /// An endpoint that does not parse (a profile's alternate made in code; the config file's
+    /// are checked when it loads). The front end says where it came from.
+    #[error("{0}")]
+    InvalidEndpoint(HostSpecError),
+}
+
+/// One endpoint tried, and why it could not be connected. A profile with alternates is tried
+/// endpoint by endpoint, so a failure to connect is a list of these, in the order tried.
+#[derive(Debug)]
+pub struct Attempt {
+    /// The endpoint as named: the profile's host (`host:port`, `L:host:992`), or an
+    /// alternate as written.
+    pub endpoint: String,
+    pub error: ConnectionError,
 }
 
 /// What kind of certificate failure it was, read from OpenSSL's verify result, so that the

@@ -2,7 +2,8 @@
 //! when an endpoint fails), report [`HostEvent`]s to the loop, and carry out its commands.
 //!
 //! The task only moves bytes and reports; the tab's [`Session`](crate::proto::Session)
-//! lives in the `App`, which the loop owns. Nothing here touches the terminal.
+//! lives in the `App`, which the loop owns. Nothing here touches the terminal. Failures are
+//! reported typed, one [`Attempt`] per endpoint tried; `crate::ui::failure` words them.
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -11,7 +12,7 @@ use crate::app::{HostEvent, TabId};
 use crate::config::Profile;
 use crate::limits::Limits;
 use crate::runtime::connection::{CLOSE_GRACE, ConnEvent, Connection};
-use crate::runtime::error::{CertProblem, ConnectionError};
+use crate::runtime::error::{Attempt, ConnectionError};
 use crate::runtime::host::HostSpec;
 
 /// What the loop asks a connection task to do.
@@ -43,11 +44,13 @@ pub fn spawn(
 
 /// The endpoints to try: the profile's own, then its alternates (a bad alternate is a
 /// failure to report, not a reason to stop trying the others).
-fn endpoints(profile: &Profile) -> Vec<Result<HostSpec, String>> {
+fn endpoints(profile: &Profile) -> Vec<Result<HostSpec, Attempt>> {
     let mut out = vec![Ok(profile.host_spec())];
     out.extend(profile.alternates.iter().map(|a| {
-        a.parse::<HostSpec>()
-            .map_err(|e| format!("alternate `{a}`: {e}"))
+        a.parse::<HostSpec>().map_err(|e| Attempt {
+            endpoint: a.clone(),
+            error: ConnectionError::InvalidEndpoint(e),
+        })
     }));
     out
 }
@@ -77,22 +80,28 @@ async fn run(
                         conn = Some((c, spec.to_string(), started.elapsed()));
                         break;
                     }
-                    Err(e) => failures.push(format!("{spec}: {}", describe(&e))),
+                    Err(error) => failures.push(Attempt {
+                        endpoint: spec.to_string(),
+                        error,
+                    }),
                 }
             }
-            Err(e) => failures.push(e),
+            Err(bad) => failures.push(bad),
         }
     }
+    // The status line shows what fits of a failure; the log keeps all of it.
+    for a in &failures {
+        tracing::warn!(tab = tab.0, endpoint = %a.endpoint, error = %a.error, "connection failed");
+    }
     let report = |event: HostEvent| {
-        // The status line shows what fits of a failure; the log keeps all of it.
-        if let HostEvent::Failed(message) = &event {
-            tracing::warn!(tab = tab.0, error = %message, "connection failed");
+        if let HostEvent::Lost(e) = &event {
+            tracing::warn!(tab = tab.0, error = %e, "connection failed");
         }
         let events = events.clone();
         async move { events.send((tab, event)).await.is_ok() }
     };
     let Some((mut conn, endpoint, took)) = conn else {
-        report(HostEvent::Failed(failures.join("; "))).await;
+        report(HostEvent::Failed(failures)).await;
         return;
     };
     let connected = HostEvent::Connected {
@@ -100,6 +109,7 @@ async fn run(
         peer: conn.peer(),
         direct_tls: conn.direct_tls(),
         connect_time: Some(took),
+        tried: failures,
     };
     if !report(connected).await {
         conn.close();
@@ -113,13 +123,13 @@ async fn run(
                         // Over the outbound budget (or the task is gone): stop at once
                         // rather than leave the task writing to a host that does not read.
                         conn.abort();
-                        report(HostEvent::Failed(describe(&e))).await;
+                        report(HostEvent::Lost(e)).await;
                         return;
                     }
                 }
                 Some(ConnCmd::StartTls) => {
                     if let Err(e) = conn.start_tls() {
-                        report(HostEvent::Failed(describe(&e))).await;
+                        report(HostEvent::Lost(e)).await;
                         return;
                     }
                 }
@@ -140,10 +150,10 @@ async fn run(
                         HostEvent::TlsEstablished { verified }
                     }
                     Some(ConnEvent::Closed) => HostEvent::Closed,
-                    Some(ConnEvent::Error(e)) => HostEvent::Failed(describe(&e)),
-                    None => HostEvent::Failed("the connection task ended".to_owned()),
+                    Some(ConnEvent::Error(e)) => HostEvent::Lost(e),
+                    None => HostEvent::Lost(ConnectionError::TaskGone),
                 };
-                let last = matches!(event, HostEvent::Closed | HostEvent::Failed(_));
+                let last = matches!(event, HostEvent::Closed | HostEvent::Lost(_));
                 if !report(event).await || last {
                     conn.close();
                     return;
@@ -151,37 +161,6 @@ async fn run(
             }
         }
     }
-}
-
-/// A connection error as the operator of the interactive client should read it: what to do
-/// about an unverified certificate or a port without TLS is said with the profile's keys.
-fn describe(e: &ConnectionError) -> String {
-    let hint = match e {
-        ConnectionError::CertificateVerification { problem, .. } => match problem {
-            CertProblem::Expired => "the host's certificate must be renewed, unless this \
-                machine's clock is wrong; `verify = false` in the profile connects without \
-                verification"
-                .to_owned(),
-            CertProblem::NotYetValid => "check this machine's clock (or the certificate's \
-                start date); `verify = false` in the profile connects without verification"
-                .to_owned(),
-            CertProblem::NameMismatch => "set the profile's `host` to a name the certificate \
-                names; `verify = false` skips the check"
-                .to_owned(),
-            CertProblem::UnknownIssuer | CertProblem::Other => "trust its CA with `ca-file` \
-                in the profile, or connect unverified with `verify = false`"
-                .to_owned(),
-        },
-        ConnectionError::NotTls { telnet: true, .. } => "set `tls = \"off\"` in the profile: \
-            r3270 still starts TLS there if the host offers STARTTLS"
-            .to_owned(),
-        ConnectionError::NotTls { telnet: false, .. } => {
-            "check the profile's `port`, or set `tls = \"off\"` if it is a plain TN3270 port"
-                .to_owned()
-        }
-        other => return other.to_string(),
-    };
-    format!("{e} ({hint})")
 }
 
 #[cfg(test)]
@@ -217,12 +196,24 @@ mod tests {
             peer,
             direct_tls,
             connect_time,
+            tried,
         } = first
         else {
             panic!("not connected: {first:?}");
         };
         assert_eq!((endpoint, peer, direct_tls), (addr.to_string(), addr, None));
         assert!(connect_time.is_some());
+        // The endpoints that failed first are reported typed, in the order tried.
+        assert!(
+            matches!(
+                &tried[..],
+                [
+                    Attempt { error: ConnectionError::Refused { .. }, .. },
+                    Attempt { endpoint: bad, error: ConnectionError::InvalidEndpoint(_) },
+                ] if bad == "L:X:bad"
+            ),
+            "{tried:?}"
+        );
         // The host starts negotiating at once.
         let (_, data) = rx.recv().await.unwrap();
         assert!(
@@ -293,57 +284,11 @@ mod tests {
         let (tx, mut rx) = mpsc::channel(16);
         let _handle = spawn(TabId(1), profile, Limits::default(), tx);
         let (_, event) = rx.recv().await.unwrap();
-        let HostEvent::Failed(message) = event else {
+        let HostEvent::Failed(attempts) = event else {
             panic!("{event:?}")
         };
+        let message = crate::ui::failure::attempts(&attempts);
         assert!(message.contains(&format!("127.0.0.1:{port}")), "{message}");
         assert!(message.contains("alternate `L:X:bad`"), "{message}");
-    }
-
-    #[test]
-    fn an_unverified_certificate_points_at_the_profile_keys() {
-        let e = ConnectionError::CertificateVerification {
-            host: "mvs.example.com".to_owned(),
-            reason: "self-signed certificate".to_owned(),
-            problem: CertProblem::UnknownIssuer,
-            cert: None,
-        };
-        let text = describe(&e);
-        assert!(text.contains("mvs.example.com"), "{text}");
-        assert!(text.contains("self-signed certificate"), "{text}");
-        assert!(
-            text.contains("`ca-file`") && text.contains("`verify = false`"),
-            "{text}"
-        );
-        assert!(!text.contains("--insecure"), "{text}");
-        // The advice fits the failure: no CA helps an expired certificate or another name.
-        let expired = describe(&ConnectionError::CertificateVerification {
-            host: "mvs".to_owned(),
-            reason: "certificate has expired".to_owned(),
-            problem: CertProblem::Expired,
-            cert: None,
-        });
-        assert!(expired.contains("must be renewed"), "{expired}");
-        assert!(!expired.contains("`ca-file`"), "{expired}");
-        let misnamed = describe(&ConnectionError::CertificateVerification {
-            host: "mvs".to_owned(),
-            reason: "hostname mismatch".to_owned(),
-            problem: CertProblem::NameMismatch,
-            cert: None,
-        });
-        assert!(misnamed.contains("not issued for `mvs`"), "{misnamed}");
-        assert!(misnamed.contains("profile's `host`"), "{misnamed}");
-        assert!(!misnamed.contains("`ca-file`"), "{misnamed}");
-        let plain = describe(&ConnectionError::NotTls {
-            host: "mvs".to_owned(),
-            port: 23,
-            telnet: true,
-        });
-        assert!(plain.contains("`tls = \"off\"`"), "{plain}");
-        // Other errors keep their own words.
-        assert_eq!(
-            describe(&ConnectionError::HostClosed),
-            ConnectionError::HostClosed.to_string()
-        );
     }
 }

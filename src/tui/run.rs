@@ -38,12 +38,15 @@ const TICK_ENV: &str = "R3270_TICK_MS";
 /// At most this many ready events are handled before a frame gets a chance.
 const BATCH: usize = 512;
 
+/// An endpoint and how its health probe went (`Event::Probe`).
+type ProbeResult = (String, Result<Duration, String>);
+
 struct Loop {
     app: App,
     conns: HashMap<TabId, ConnHandle>,
     host_tx: mpsc::Sender<(TabId, HostEvent)>,
     /// Health probes report here (at most one in flight per endpoint: the app's rule).
-    probe_tx: mpsc::Sender<(String, Result<Duration, String>)>,
+    probe_tx: mpsc::Sender<ProbeResult>,
     opts_reload: crate::tui::Reload,
     watch: Option<std::path::PathBuf>,
     watched_mtime: Option<SystemTime>,
@@ -60,19 +63,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         watch,
     } = opts;
     let mouse = config.ui.mouse;
-    let watched_mtime = watch.as_deref().and_then(mtime);
-    let (host_tx, mut host_rx) = mpsc::channel(256);
-    let (probe_tx, mut probe_rx) = mpsc::channel(64);
-    let mut lp = Loop {
-        app: App::new(config),
-        conns: HashMap::new(),
-        host_tx,
-        probe_tx,
-        opts_reload: reload,
-        watch,
-        watched_mtime,
-    };
-    lp.app.set_color_depth(crate::theme::ColorDepth::detect());
+    let (mut lp, mut host_rx, mut probe_rx) = Loop::new(config, reload, watch);
     let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
     if let Ok(text) = std::fs::read_to_string(&recent_file) {
         lp.app.set_recent_hosts(text.lines().map(str::to_owned));
@@ -85,18 +76,14 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let mut effects = lp
         .app
         .handle_event(Event::Resize(size.width, size.height), now);
-    // Tabs a run that did not quit left open are offered again (`ui.restore-tabs`), unless
-    // the command line names what to open.
-    let tabs_file = crate::tui::restore::path(&lp.app.config().paths.data_dir);
-    let left_open = crate::tui::restore::read(&tabs_file);
+    let mut saved_tabs = SavedTabs::read(&lp.app);
     if open.is_empty() {
-        effects.extend(lp.app.offer_restore(left_open.clone(), now));
+        effects.extend(saved_tabs.offer(&mut lp.app, now));
     }
     for profile in open {
         effects.extend(lp.app.open_tab(profile));
     }
     lp.carry_out(effects)?;
-    let mut saved_tabs = left_open;
 
     // SIGTERM and SIGHUP (the terminal went away) end the loop like quit, so the guard
     // restores the terminal and connections close in order.
@@ -104,12 +91,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     let mut sighup = signal(SignalKind::hangup()).context("cannot watch SIGHUP")?;
     let watchdog = tokio::spawn(exit_if_stuck());
     let mut input = Input::spawn().context("cannot start reading the terminal")?;
-    let tick_every = std::env::var(TICK_ENV)
-        .ok()
-        .and_then(|ms| ms.parse().ok())
-        .map_or(TICK, Duration::from_millis);
-    let mut tick = tokio::time::interval(tick_every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut tick = slow_tick();
     let mut last_draw = Instant::now() - FRAME;
     let result = loop {
         let next_draw = last_draw + FRAME;
@@ -163,10 +145,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         if lp.app.quitting() {
             break Ok(ExitCode::SUCCESS);
         }
-        if !lp.app.tabs_saved_as(&saved_tabs) {
-            saved_tabs = lp.app.saved_tabs();
-            crate::tui::restore::write(&tabs_file, &saved_tabs);
-        }
+        saved_tabs.keep(&lp.app);
         if lp.app.is_dirty() && Instant::now() >= last_draw + FRAME {
             terminal
                 .draw(|f| crate::tui::draw(f, &mut lp.app))
@@ -177,12 +156,55 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     };
     lp.shutdown().await;
     save_recent(&recent_file, lp.app.recent_hosts());
-    if lp.app.quitting() {
-        // Quitting closes the tabs on purpose: nothing to offer next time.
-        crate::tui::restore::write(&tabs_file, &[]);
-    }
+    saved_tabs.ended(&lp.app);
     watchdog.abort();
     result
+}
+
+/// The slow tick ([`TICK`], or [`TICK_ENV`] milliseconds); a late tick is not made up.
+fn slow_tick() -> tokio::time::Interval {
+    let every = std::env::var(TICK_ENV)
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map_or(TICK, Duration::from_millis);
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick
+}
+
+/// The list of open tabs in the data directory (`tui::restore`), as last written.
+struct SavedTabs {
+    path: std::path::PathBuf,
+    tabs: Vec<crate::app::SavedTab>,
+}
+
+impl SavedTabs {
+    fn read(app: &App) -> Self {
+        let path = crate::tui::restore::path(&app.config().paths.data_dir);
+        let tabs = crate::tui::restore::read(&path);
+        SavedTabs { path, tabs }
+    }
+
+    /// Tabs a run that did not quit left open are offered again (`ui.restore-tabs`).
+    fn offer(&self, app: &mut App, now: std::time::Instant) -> Vec<Effect> {
+        app.offer_restore(self.tabs.clone(), now)
+    }
+
+    /// Replace the file when the tabs changed (no allocation when they did not).
+    fn keep(&mut self, app: &App) {
+        if !app.tabs_saved_as(&self.tabs) {
+            self.tabs = app.saved_tabs();
+            crate::tui::restore::write(&self.path, &self.tabs);
+        }
+    }
+
+    /// Quitting closes the tabs on purpose: nothing to offer next time. Any other end
+    /// (a signal, a lost terminal) leaves the list.
+    fn ended(&self, app: &App) {
+        if app.quitting() {
+            crate::tui::restore::write(&self.path, &[]);
+        }
+    }
 }
 
 /// Sleep until `at`, or for ever when there is no deadline.
@@ -269,6 +291,34 @@ fn mtime(path: &Path) -> Option<SystemTime> {
 }
 
 impl Loop {
+    /// The loop's state before the terminal is touched (the App, at the terminal's colour
+    /// depth, with no tab yet), and the receiving end of every connection task's reports.
+    fn new(
+        config: crate::config::Config,
+        reload: crate::tui::Reload,
+        watch: Option<std::path::PathBuf>,
+    ) -> (
+        Self,
+        mpsc::Receiver<(TabId, HostEvent)>,
+        mpsc::Receiver<ProbeResult>,
+    ) {
+        let watched_mtime = watch.as_deref().and_then(mtime);
+        let (host_tx, host_rx) = mpsc::channel(256);
+        let (probe_tx, probe_rx) = mpsc::channel(64);
+        let mut app = App::new(config);
+        app.set_color_depth(crate::theme::ColorDepth::detect());
+        let lp = Loop {
+            app,
+            conns: HashMap::new(),
+            host_tx,
+            probe_tx,
+            opts_reload: reload,
+            watch,
+            watched_mtime,
+        };
+        (lp, host_rx, probe_rx)
+    }
+
     fn terminal_event(&mut self, ev: TermEvent) -> anyhow::Result<()> {
         let now = std::time::Instant::now();
         let ev = match ev {
@@ -284,7 +334,10 @@ impl Loop {
     }
 
     fn host_event(&mut self, tab: TabId, event: HostEvent) -> anyhow::Result<()> {
-        if matches!(event, HostEvent::Closed | HostEvent::Failed(_)) {
+        if matches!(
+            event,
+            HostEvent::Closed | HostEvent::Failed(_) | HostEvent::Lost(_)
+        ) {
             // The task has ended (or is ending); a reconnect starts a new one.
             self.conns.remove(&tab);
         }

@@ -541,13 +541,14 @@ pub struct Detail<'a> {
     pub balance: Option<String>,
     /// The last failover: what happened, and how long ago.
     pub failover: Option<(String, Duration)>,
+    /// The newest response times, oldest first (`Driver::recent_responses`).
+    pub recent: Vec<Duration>,
 }
 
 /// The detail view's text lines (the sparkline is drawn under them), each at most `width`
 /// columns where the figures allow.
 pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
     let (s, conn) = (&d.snapshot.session, &d.snapshot.link);
-    let r = &s.response;
     let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
     let mut lines = Vec::new();
     let mut line = |text: String| lines.push(text);
@@ -603,6 +604,18 @@ pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
         "bytes      in {}   out {}   records in {}   out {}",
         s.bytes_in, s.bytes_out, s.records_in, s.records_out
     ));
+    lines.extend(figure_lines(d, width));
+    lines
+}
+
+/// The detail's figures from the AIDs on: responses, the keyboard, errors, the newest
+/// responses and the buckets.
+fn figure_lines(d: &Detail, width: usize) -> Vec<String> {
+    let s = &d.snapshot.session;
+    let r = &s.response;
+    let opt = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+    let mut lines = Vec::new();
+    let mut line = |text: String| lines.push(text);
     let mut aids = format!("AIDs       {}", s.aids.total());
     let by = s.aids.by_name();
     if !by.is_empty() {
@@ -641,7 +654,7 @@ pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
     if let Some((what, ago)) = &d.failover {
         line(format!("failover   {what} ({} ago)", age(*ago)));
     }
-    let recent: Vec<Duration> = r.recent().collect();
+    let recent = &d.recent;
     let min = recent.iter().min().copied();
     let max = recent.iter().max().copied();
     line(format!(
@@ -687,10 +700,8 @@ pub fn draw_detail(buf: &mut Buffer, area: Rect, d: &Detail, theme: &Theme) {
     let spark_rows = keys_row.saturating_sub(y).min(4);
     if spark_rows > 0 {
         let data: Vec<u64> = d
-            .snapshot
-            .session
-            .response
-            .recent()
+            .recent
+            .iter()
             .map(|t| u64::try_from(t.as_micros()).unwrap_or(u64::MAX))
             .collect();
         let w = inner

@@ -282,25 +282,9 @@ pub fn draw_screen(
     let background = theme.background.0;
     // Cells around the view are cleared here; every cell inside it is written by the walk
     // below (clearing those too cost a fifth of the frame).
-    for y in area.top()..area.bottom() {
-        for x in area.left()..area.right() {
-            if l.view.contains((x, y).into()) {
-                continue;
-            }
-            if let Some(c) = buf.cell_mut((x, y)) {
-                c.reset();
-                c.bg = background;
-            }
-        }
-    }
+    clear_around(buf, area, l.view, background);
     if let Some(notice) = l.notice() {
-        for (x, ch) in (area.x..).zip(notice.chars().take(usize::from(area.width))) {
-            if let Some(c) = buf.cell_mut((x, area.y)) {
-                c.set_char(ch);
-                c.fg = theme.oia_warning.0;
-                c.bg = theme.oia_bg.0;
-            }
-        }
+        draw_notice(buf, area, &notice, theme);
     }
 
     let cols = usize::from(dims.cols.max(1));
@@ -395,14 +379,46 @@ pub fn draw_screen(
             opts.focused,
         );
     }
-    for (row, col) in over {
+    draw_over_lines(buf, &l, &over);
+    l
+}
+
+/// Clears the cells of `area` outside `view` to the background.
+fn clear_around(buf: &mut Buffer, area: Rect, view: Rect, background: Color) {
+    for y in area.top()..area.bottom() {
+        for x in area.left()..area.right() {
+            if view.contains((x, y).into()) {
+                continue;
+            }
+            if let Some(c) = buf.cell_mut((x, y)) {
+                c.reset();
+                c.bg = background;
+            }
+        }
+    }
+}
+
+/// The too-small notice on the top row of `area`, cut to its width.
+fn draw_notice(buf: &mut Buffer, area: Rect, notice: &str, theme: &Theme) {
+    for (x, ch) in (area.x..).zip(notice.chars().take(usize::from(area.width))) {
+        if let Some(c) = buf.cell_mut((x, area.y)) {
+            c.set_char(ch);
+            c.fg = theme.oia_warning.0;
+            c.bg = theme.oia_bg.0;
+        }
+    }
+}
+
+/// Over lines (field outlining), as an underline on the row above each marked cell, where
+/// that row is in view.
+fn draw_over_lines(buf: &mut Buffer, l: &ScreenLayout, over: &[(u16, u16)]) {
+    for &(row, col) in over {
         if let Some((x, y)) = l.to_terminal(Position::new(row, col))
             && let Some(c) = buf.cell_mut((x, y))
         {
             c.modifier |= Modifier::UNDERLINED;
         }
     }
-    l
 }
 
 /// Selection, crosshair and cursor, on top of a drawn cell.

@@ -108,35 +108,7 @@ pub fn draw_tabs(
     let active = active.min(tabs.len() - 1);
     let labels: Vec<(String, String)> = tabs.iter().enumerate().map(|(i, t)| label(i, t)).collect();
     let widths: Vec<u16> = labels.iter().map(|(t, m)| width(t, m)).collect();
-
-    // The window of tabs shown: grow around the active one, right first, while it fits
-    // (one cell each side is kept for the overflow marks).
-    let (mut first, mut last) = (active, active);
-    let total: u32 = widths.iter().map(|&w| u32::from(w)).sum();
-    if total > u32::from(row.width) {
-        let room = u32::from(row.width.saturating_sub(2));
-        let mut used = u32::from(widths[active]);
-        loop {
-            let mut grew = false;
-            if last + 1 < tabs.len() && used + u32::from(widths[last + 1]) <= room {
-                last += 1;
-                used += u32::from(widths[last]);
-                grew = true;
-            }
-            if first > 0 && used + u32::from(widths[first - 1]) <= room {
-                first -= 1;
-                used += u32::from(widths[first]);
-                grew = true;
-            }
-            if !grew {
-                break;
-            }
-        }
-    } else {
-        first = 0;
-        last = tabs.len() - 1;
-    }
-
+    let (first, last) = window(&widths, active, row.width);
     let mut x = row.x;
     if first > 0 {
         buf.set_string(x, row.y, "◀", bar.add_modifier(Modifier::BOLD));
@@ -144,68 +116,9 @@ pub fn draw_tabs(
     }
     for i in first..=last {
         let (text, marks) = &labels[i];
-        let style = if i == active {
-            Style::new()
-                .fg(theme.tab_active_fg.0)
-                .bg(theme.tab_active_bg.0)
-                .add_modifier(Modifier::BOLD)
-        } else {
-            bar
-        };
-        let state_style = match tabs[i].state {
-            TabState::Disconnected | TabState::Error if i != active => style.fg(theme.oia_error.0),
-            _ => style,
-        };
         let start = x;
-        let limit = usize::from(row.right().saturating_sub(x));
-        // The name part, then the state word in its own colour.
-        let (name_part, state_part) = text.rsplit_once('·').unwrap_or((text.as_str(), ""));
-        let (nx, _) = buf.set_stringn(x, row.y, name_part, limit, style);
-        let (nx, _) = buf.set_stringn(
-            nx,
-            row.y,
-            "·",
-            usize::from(row.right().saturating_sub(nx)),
-            style,
-        );
-        let (nx, _) = buf.set_stringn(
-            nx,
-            row.y,
-            state_part,
-            usize::from(row.right().saturating_sub(nx)),
-            state_style,
-        );
-        let mut nx = nx;
-        if !marks.is_empty() {
-            let (bx, _) = buf.set_stringn(
-                nx,
-                row.y,
-                " ",
-                usize::from(row.right().saturating_sub(nx)),
-                style,
-            );
-            let badge = style.fg(theme.tab_badge.0).add_modifier(Modifier::BOLD);
-            let badge = if i == active {
-                style.add_modifier(Modifier::BOLD)
-            } else {
-                badge
-            };
-            (nx, _) = buf.set_stringn(
-                bx,
-                row.y,
-                marks,
-                usize::from(row.right().saturating_sub(bx)),
-                badge,
-            );
-        }
-        let (nx, _) = buf.set_stringn(
-            nx,
-            row.y,
-            " ",
-            usize::from(row.right().saturating_sub(nx)),
-            style,
-        );
-        x = nx;
+        let styles = label_styles(theme, bar, tabs[i].state, i == active);
+        x = draw_label(buf, x, row, text, marks, styles);
         hits.push((Rect::new(start, row.y, x - start, 1), i));
         if x >= row.right() {
             break;
@@ -220,4 +133,119 @@ pub fn draw_tabs(
         );
     }
     hits
+}
+
+/// The tabs shown, `first..=last`: all when they fit in `width`; otherwise a window grown
+/// around the active one, right first, while it fits (one cell each side is kept for the
+/// overflow marks).
+fn window(widths: &[u16], active: usize, width: u16) -> (usize, usize) {
+    let total: u32 = widths.iter().map(|&w| u32::from(w)).sum();
+    if total <= u32::from(width) {
+        return (0, widths.len().saturating_sub(1));
+    }
+    let (mut first, mut last) = (active, active);
+    let room = u32::from(width.saturating_sub(2));
+    let mut used = u32::from(widths[active]);
+    loop {
+        let mut grew = false;
+        if last + 1 < widths.len() && used + u32::from(widths[last + 1]) <= room {
+            last += 1;
+            used += u32::from(widths[last]);
+            grew = true;
+        }
+        if first > 0 && used + u32::from(widths[first - 1]) <= room {
+            first -= 1;
+            used += u32::from(widths[first]);
+            grew = true;
+        }
+        if !grew {
+            return (first, last);
+        }
+    }
+}
+
+/// How one label is drawn: its text, its state word, its badges.
+#[derive(Clone, Copy)]
+struct LabelStyles {
+    text: Style,
+    state: Style,
+    badge: Style,
+}
+
+/// The active tab stands out; a background tab that dropped or failed has its state word
+/// in the error colour and its badges in the badge colour.
+fn label_styles(theme: &Theme, bar: Style, state: TabState, active: bool) -> LabelStyles {
+    let text = if active {
+        Style::new()
+            .fg(theme.tab_active_fg.0)
+            .bg(theme.tab_active_bg.0)
+            .add_modifier(Modifier::BOLD)
+    } else {
+        bar
+    };
+    let state = match state {
+        TabState::Disconnected | TabState::Error if !active => text.fg(theme.oia_error.0),
+        _ => text,
+    };
+    let badge = if active {
+        text.add_modifier(Modifier::BOLD)
+    } else {
+        text.fg(theme.tab_badge.0).add_modifier(Modifier::BOLD)
+    };
+    LabelStyles { text, state, badge }
+}
+
+/// Draws one label at `x` on `row` (name, `·`, the state word, then the badges), cut at
+/// the row's end; returns the x after it.
+fn draw_label(
+    buf: &mut Buffer,
+    x: u16,
+    row: Rect,
+    text: &str,
+    marks: &str,
+    st: LabelStyles,
+) -> u16 {
+    let limit = usize::from(row.right().saturating_sub(x));
+    // The name part, then the state word in its own colour.
+    let (name_part, state_part) = text.rsplit_once('·').unwrap_or((text, ""));
+    let (nx, _) = buf.set_stringn(x, row.y, name_part, limit, st.text);
+    let (nx, _) = buf.set_stringn(
+        nx,
+        row.y,
+        "·",
+        usize::from(row.right().saturating_sub(nx)),
+        st.text,
+    );
+    let (nx, _) = buf.set_stringn(
+        nx,
+        row.y,
+        state_part,
+        usize::from(row.right().saturating_sub(nx)),
+        st.state,
+    );
+    let mut nx = nx;
+    if !marks.is_empty() {
+        let (bx, _) = buf.set_stringn(
+            nx,
+            row.y,
+            " ",
+            usize::from(row.right().saturating_sub(nx)),
+            st.text,
+        );
+        (nx, _) = buf.set_stringn(
+            bx,
+            row.y,
+            marks,
+            usize::from(row.right().saturating_sub(bx)),
+            st.badge,
+        );
+    }
+    let (nx, _) = buf.set_stringn(
+        nx,
+        row.y,
+        " ",
+        usize::from(row.right().saturating_sub(nx)),
+        st.text,
+    );
+    nx
 }

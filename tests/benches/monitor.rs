@@ -60,6 +60,7 @@ fn pump(
                             peer: "127.0.0.1:3270".parse().unwrap(),
                             direct_tls: None,
                             connect_time: Some(Duration::from_micros(350)),
+                            tried: Vec::new(),
                         },
                     };
                     queue.extend(app.handle_event(ev, now));

@@ -200,6 +200,7 @@ impl Pane for Monitor {
                 connected_ago: ago(snapshot.link.connected_at),
                 first_byte_ago: ago(snapshot.session.first_byte_at),
                 balance: tab.balance_note.clone(),
+                recent: tab.driver().recent_responses().collect(),
                 failover: tab
                     .failover
                     .as_ref()

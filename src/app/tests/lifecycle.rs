@@ -132,13 +132,18 @@ fn a_failed_migration_leaves_the_tab_where_it_was() {
     assert_eq!(profile.host_spec().to_string(), "127.0.0.1:3271");
     let ev = Event::Host {
         tab: new,
-        event: HostEvent::Failed("127.0.0.1:3271: connection refused".into()),
+        event: HostEvent::Failed(vec![crate::runtime::error::Attempt {
+            endpoint: "127.0.0.1:3271".to_owned(),
+            error: crate::runtime::error::ConnectionError::Refused {
+                addr: "127.0.0.1:3271".parse().unwrap(),
+            },
+        }]),
     };
     let effects = rig.app.handle_event(ev, rig.now);
     assert_eq!(effects, [Effect::Disconnect { tab: new }]);
     let status = rig.app.status().unwrap();
     assert!(
-        status.contains("did not move to 127.0.0.1:3271: 127.0.0.1:3271: connection refused"),
+        status.starts_with("`demo` did not move to 127.0.0.1:3271: 127.0.0.1:3271: connection to 127.0.0.1:3271 refused"),
         "{status}"
     );
     assert!(status.contains("it stays on 127.0.0.1:3270"), "{status}");
@@ -268,6 +273,7 @@ fn a_reconnect_that_lands_on_another_endpoint_says_it_failed_over() {
             peer: "127.0.0.1:3271".parse().unwrap(),
             direct_tls: None,
             connect_time: None,
+            tried: Vec::new(),
         },
     };
     let _ = rig.app.handle_event(connected, rig.now);
@@ -293,6 +299,7 @@ fn a_reconnect_that_lands_on_another_endpoint_says_it_failed_over() {
             peer: "127.0.0.1:3271".parse().unwrap(),
             direct_tls: None,
             connect_time: None,
+            tried: Vec::new(),
         },
     };
     let _ = rig.app.handle_event(again, rig.now);
@@ -402,11 +409,18 @@ fn health_probes_are_paced_one_at_a_time_and_new_tabs_avoid_a_down_endpoint() {
         now,
     );
     assert_eq!(app.endpoint_health()["127.0.0.1:3270"].health, Health::Up);
-    // With every tab closed, the endpoints are forgotten and nothing more is probed.
-    let mut cfg_ui = app.config().clone();
-    cfg_ui.ui.confirm_close = false;
-    app.set_config(cfg_ui);
-    let _ = app.update("close-tab".parse().unwrap(), now);
+}
+
+#[test]
+fn with_every_tab_closed_the_endpoints_are_forgotten_and_not_probed() {
+    let mut cfg = config();
+    cfg.profiles[0].health_check = Some(crate::config::HealthCheck::default());
+    cfg.ui.confirm_close = false;
+    let mut app = App::new(cfg);
+    let now = Instant::now();
+    let _ = app.update("connect demo".parse().unwrap(), now);
+    let _ = app.handle_event(Event::Tick, now);
+    assert_eq!(app.endpoint_health().len(), 1);
     let _ = app.update("close-tab".parse().unwrap(), now);
     let _ = app.handle_event(Event::Tick, now);
     assert!(app.endpoint_health().is_empty());

@@ -343,11 +343,12 @@ fn graphic_escape_characters_are_drawn_and_copied_as_apl() {
     let mut s = Screen::new(dims, dims);
     let a =
         crate::proto::addr::BufferAddr::from_position(Position::new(0, 3), dims).expect("in range");
-    // 0xAD in the APL set is a left bracket-like box character; the point is that it goes
-    // through the GE table, not the code page.
-    s.set_char(a, 0xAD, true, crate::proto::attr::ExtAttrs::DEFAULT);
-    let ge = crate::proto::ge::to_unicode(0xAD);
-    assert_ne!(ge, CodePage::default().to_unicode(0xAD));
+    // 0xC5 in the APL set is a box corner (the code page has `E` there); the point is that
+    // it goes through the GE table, not the code page.
+    s.set_char(a, 0xC5, true, crate::proto::attr::ExtAttrs::DEFAULT);
+    let ge = crate::proto::ge::to_unicode(0xC5);
+    assert_eq!(ge, '┌');
+    assert_ne!(ge, CodePage::default().to_unicode(0xC5));
     let rows = drawn_rows(&s, &ScreenOptions::default());
     assert_eq!(rows[0].chars().nth(3), Some(ge));
     let sel = Selection {

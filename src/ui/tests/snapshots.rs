@@ -170,10 +170,10 @@ fn oia(f: impl FnOnce(&mut Oia)) -> Oia {
     o
 }
 
-#[test]
-fn every_oia_state() {
-    let theme = Theme::default();
-    let cases: Vec<(&str, Oia, ConnState)> = vec![
+/// Every state the OIA draws, by name: the mode, each lock, insert, TLS, the response time
+/// and each connection state.
+fn oia_cases() -> Vec<(&'static str, Oia, ConnState)> {
+    vec![
         (
             "4A unlocked",
             oia(|o| o.mode = Mode::Tn3270),
@@ -236,9 +236,14 @@ fn every_oia_state() {
             Oia::default(),
             ConnState::Reconnecting { attempt: 3 },
         ),
-    ];
+    ]
+}
+
+#[test]
+fn every_oia_state() {
+    let theme = Theme::default();
     let mut out = String::new();
-    for (name, o, conn) in cases {
+    for (name, o, conn) in oia_cases() {
         let mut buf = buffer(80, 1);
         let status = OiaStatus {
             oia: &o,
