@@ -141,7 +141,11 @@ pub fn main(words: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    rt.block_on(run(args))
+    let code = rt.block_on(run(args));
+    // The standard-input reader sits in a blocking read that cannot be cancelled; a client
+    // that says Quit and keeps the pipe open must not keep r3270 from exiting.
+    rt.shutdown_background();
+    code
 }
 
 fn version_text() -> String {

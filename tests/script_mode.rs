@@ -753,3 +753,102 @@ fn bad_input_gets_s3270s_reply_and_never_a_hang() {
     drop(stdin);
     let _ = child.wait();
 }
+
+#[test]
+fn the_trace_of_a_script_keeps_no_password() {
+    let Some((_g, port)) = start_mfmock(&[]) else {
+        return;
+    };
+    let dir = common::temp_dir("script-trace");
+    let trace = dir.join("script.trc");
+    let password = format!("PW{}", common::unique() % 100_000);
+    let connect = format!("Connect(127.0.0.1:{port})");
+    let typed = format!("String(\"DEMO\\t{password}\\n\")");
+    let out = run_script(
+        &r3270_bin(),
+        &[
+            "script",
+            "-model",
+            "2",
+            "-trace",
+            "-tracefile",
+            trace.to_str().unwrap(),
+        ],
+        &[
+            &connect,
+            "Wait(5,InputField)",
+            &typed,
+            "Wait(5,Unlock)",
+            "Ascii(0,0,80)",
+            "Quit",
+        ],
+        Duration::from_secs(60),
+    );
+    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 6, "{out}");
+    let written = std::fs::read(&trace).unwrap();
+    let text = String::from_utf8_lossy(&written);
+    // The trace records the session (host bytes and ours), with the password masked.
+    assert!(text.lines().any(|l| l.starts_with('<')), "{text}");
+    assert!(text.lines().any(|l| l.starts_with('>')), "{text}");
+    let ebcdic: Vec<u8> = password
+        .bytes()
+        .map(|b| {
+            r3270::proto::CodePage::default()
+                .from_unicode(char::from(b))
+                .unwrap()
+        })
+        .collect();
+    assert!(!text.contains(&password), "the password is in the trace");
+    let parsed = r3270::trace::Trace::from_path(&trace).unwrap();
+    let mut sent = Vec::new();
+    for ev in parsed.replay_actions() {
+        if let r3270::trace::TraceEvent::Client(bytes) = ev {
+            sent.extend_from_slice(bytes);
+        }
+    }
+    assert!(!sent.is_empty(), "no client bytes in the trace");
+    assert!(
+        !sent.windows(ebcdic.len()).any(|w| w == ebcdic.as_slice()),
+        "the password's EBCDIC is in the trace"
+    );
+}
+
+#[test]
+fn quit_exits_while_the_client_keeps_standard_input_open() {
+    let Some((_g, port)) = start_mfmock(&[]) else {
+        return;
+    };
+    let mut child = Command::new(r3270_bin())
+        .args(["script", "-model", "2"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "Connect(127.0.0.1:{port})\nWait(5,InputField)\nQuit").unwrap();
+    stdin.flush().unwrap();
+    // stdin stays open (held here) while r3270 must exit on Quit.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("r3270 script did not exit on Quit with standard input still open");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(stdin);
+    assert!(status.success());
+    let mut out = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert_eq!(out.lines().filter(|l| *l == "ok").count(), 3, "{out}");
+}

@@ -205,6 +205,22 @@ mod tests {
     }
 
     #[test]
+    fn a_session_file_sets_host_and_resources() {
+        let dir = std::env::temp_dir().join(format!("r3270-s3270-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("prod.s3270");
+        std::fs::write(
+            &path,
+            "! a session file\ns3270.hostname: L:host.example:992\ns3270.model: 3279-3-E\n",
+        )
+        .unwrap();
+        let a = args(&[path.to_str().unwrap()]).unwrap();
+        assert_eq!(a.host.as_deref(), Some("L:host.example:992"));
+        assert_eq!(a.model.as_deref(), Some("3279-3-E"));
+        assert!(args(&["/nonexistent/x.s3270"]).is_err());
+    }
+
+    #[test]
     fn unknown_options_fail_and_unknown_resources_are_noted() {
         assert!(args(&["-bogus"]).is_err());
         assert!(args(&["-model"]).is_err());

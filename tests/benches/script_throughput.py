@@ -14,11 +14,10 @@ of `String("x")` + `Enter` + `Wait(Unlock)` + `Ascii` (median of many), the late
 tool sees per step.
 
     python3 tests/benches/script_throughput.py [--screens 20000] [--r3270 target/release/r3270]
-        [--s3270 s3270] [--extra "-xrm 's3270.unlockDelay: False'"]
+        [--s3270 s3270]
 
-Both programs get the same options (`-model 2` plus --extra). s3270's default delays the
-keyboard unlock by up to 350 ms after a fast host answer (its unlockDelay resource); py3270
-and Robot Framework turn that off, so the script reports both settings by default.
+Both programs get the same options (`-model 2`), once as they start by default and once with
+`-xrm "s3270.unlockDelay: False"` as py3270 and Robot Framework start s3270.
 """
 
 import argparse
@@ -164,8 +163,7 @@ def main():
     for label, extra in settings:
         results = {}
         for name, base in (("s3270", [args.s3270]), ("r3270", [args.r3270, "script"])):
-            # s3270 with its unlock delay is slow: fewer screens give the same rate.
-            n = args.screens if not (name == "s3270" and not extra) else max(args.screens // 50, 20)
+            n = args.screens
             rate, rtt = run(base + ["-model", "2"] + extra, port, n)
             results[name] = (rate, rtt)
             print(f"{label:52} {name}: {rate:10.1f} screens/s over {n} screens; "
