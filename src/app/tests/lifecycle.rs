@@ -465,3 +465,31 @@ fn tabs_left_open_are_offered_and_restored_in_order_with_their_names() {
     assert_eq!(effects.len(), 2);
     assert_eq!(always.app.tabs().len(), 2);
 }
+
+#[test]
+fn with_every_endpoint_down_a_new_tab_still_tries_them_all_in_order() {
+    let mut cfg = config();
+    cfg.profiles[0].alternates = vec!["127.0.0.1:3271".to_owned()];
+    cfg.profiles[0].health_check = Some(crate::config::HealthCheck::default());
+    let mut app = App::new(cfg);
+    let now = Instant::now();
+    let _ = app.update("connect demo".parse().unwrap(), now);
+    let _ = app.handle_event(Event::Tick, now);
+    for endpoint in ["127.0.0.1:3270", "127.0.0.1:3271"] {
+        let ev = Event::Probe {
+            endpoint: endpoint.to_owned(),
+            result: Err("connection refused".into()),
+        };
+        let _ = app.handle_event(ev, now);
+    }
+    let effects = app.update("connect demo".parse().unwrap(), now);
+    let Some(Effect::Connect { profile, .. }) = effects.first() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(profile.host_spec().to_string(), "127.0.0.1:3270");
+    assert_eq!(profile.alternates, ["127.0.0.1:3271"]);
+    assert_eq!(
+        app.tabs()[1].balance_note.as_deref(),
+        Some("first: 127.0.0.1:3270, 1 of 2 (down: 127.0.0.1:3270, 127.0.0.1:3271)")
+    );
+}
