@@ -67,6 +67,18 @@ pub enum Action {
     PanDown,
     PanLeft,
     PanRight,
+    /// Open the session monitor: every tab's connection and figures, live.
+    ShowMonitor,
+    /// Close this tab's connection cleanly and keep the tab, its last screen dimmed, with
+    /// no automatic reconnect.
+    PauseSession,
+    /// Connect a paused tab again (its logon macro plays again).
+    ResumeSession,
+    /// Move this tab to another endpoint (the profile's next one, or the host named); the
+    /// old connection closes once the new one has shown its first screen.
+    MigrateSession(Option<String>),
+    /// Open again the tabs a run that did not quit left open (offered at start).
+    RestoreTabs,
     /// Close an overlay, a prompt or a selection.
     Cancel,
     /// In a pane with a list (palette, picker) the previous item; in help, one row up.
@@ -225,6 +237,27 @@ pub const ACTIONS: &[ActionInfo] = &[
     info("pan-down", Arg::None, "scroll a large screen down"),
     info("pan-left", Arg::None, "scroll a large screen left"),
     info("pan-right", Arg::None, "scroll a large screen right"),
+    info(
+        "show-monitor",
+        Arg::None,
+        "the session monitor: every session's state and figures",
+    ),
+    info(
+        "pause-session",
+        Arg::None,
+        "close this tab's connection, keep its last screen; no reconnect",
+    ),
+    info("resume-session", Arg::None, "connect a paused tab again"),
+    info(
+        "migrate-session",
+        Arg::Optional("[L:][N:][LU@]host[:port]; none: the profile's next endpoint"),
+        "move this tab to another host (its application state does not move)",
+    ),
+    info(
+        "restore-tabs",
+        Arg::None,
+        "open again the tabs the last run left open",
+    ),
     info("cancel", Arg::None, "close an overlay or selection"),
     info(
         "select-prev",
@@ -357,6 +390,12 @@ impl fmt::Display for Action {
             Action::PanDown => f.write_str("pan-down"),
             Action::PanLeft => f.write_str("pan-left"),
             Action::PanRight => f.write_str("pan-right"),
+            Action::ShowMonitor => f.write_str("show-monitor"),
+            Action::PauseSession => f.write_str("pause-session"),
+            Action::ResumeSession => f.write_str("resume-session"),
+            Action::MigrateSession(None) => f.write_str("migrate-session"),
+            Action::MigrateSession(Some(to)) => write!(f, "migrate-session {to}"),
+            Action::RestoreTabs => f.write_str("restore-tabs"),
             Action::Cancel => f.write_str("cancel"),
             Action::SelectPrev => f.write_str("select-prev"),
             Action::SelectNext => f.write_str("select-next"),
@@ -432,6 +471,11 @@ impl FromStr for Action {
             "pan-down" => Action::PanDown,
             "pan-left" => Action::PanLeft,
             "pan-right" => Action::PanRight,
+            "show-monitor" => Action::ShowMonitor,
+            "pause-session" => Action::PauseSession,
+            "resume-session" => Action::ResumeSession,
+            "migrate-session" => Action::MigrateSession(arg.map(str::to_owned)),
+            "restore-tabs" => Action::RestoreTabs,
             "cancel" => Action::Cancel,
             "select-prev" => Action::SelectPrev,
             "select-next" => Action::SelectNext,

@@ -24,8 +24,11 @@ use crate::proto::Key;
 use crate::runtime::error::{Attempt, ConnectionError};
 use crate::theme::{ColorDepth, Theme};
 
+mod balance;
 mod focus;
 mod frame;
+pub mod health;
+mod lifecycle;
 mod mouse;
 pub mod pane;
 mod paste;
@@ -35,6 +38,7 @@ mod tabs;
 mod tests;
 
 pub use frame::{LastFrame, Selection};
+pub use lifecycle::SavedTab;
 pub use pane::{Pane, PaneCtx, PickerEntry};
 pub use tab::{Badges, ConnState, Reconnect, Tab, TabId};
 
@@ -60,6 +64,12 @@ pub enum Event {
     AuditRead(Box<crate::audit::read::Snapshot>),
     /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
     Timer,
+    /// A health probe of an endpoint ended ([`Effect::Probe`]): how long until the host
+    /// negotiated, or why it did not.
+    Probe {
+        endpoint: String,
+        result: Result<std::time::Duration, String>,
+    },
 }
 
 /// What a connection task reports about its tab. Errors stay typed; `crate::ui::failure`
@@ -126,6 +136,14 @@ pub enum Effect {
         verify: bool,
     },
     Quit,
+    /// Probe an endpoint's health (`runtime::probe`) within `timeout`, with the profile's
+    /// TLS settings, and report it as [`Event::Probe`].
+    Probe {
+        endpoint: String,
+        spec: crate::runtime::host::HostSpec,
+        profile: Box<Profile>,
+        timeout: std::time::Duration,
+    },
 }
 
 /// The whole interactive state.
@@ -160,7 +178,24 @@ pub struct App {
     drag: Option<(crate::proto::Position, bool)>,
     /// The audit log new tabs record to (the runtime opens it; `None` in tests).
     audit: Option<crate::audit::SharedWriter>,
+    /// The `now` of the last event handled: what panes measure ages to (the app never
+    /// reads the clock).
+    clock: Option<Instant>,
+    /// While the monitor is open: when its figures are next redrawn. Host events do not
+    /// ask for a frame then, so a hundred busy sessions cost a bounded number of frames.
+    monitor_refresh: Option<Instant>,
+    /// Tabs moving to another host (`migrate-session`), each with its pending connection.
+    migrations: Vec<lifecycle::Migration>,
+    /// `balance = "round-robin"`: the endpoint the next tab on each profile starts with.
+    round_robin: std::collections::HashMap<String, usize>,
+    /// Every endpoint of the profiles in use, and what the health probes found.
+    health: std::collections::BTreeMap<String, health::EndpointHealth>,
+    /// Tabs offered for `restore-tabs` (left open by a run that did not quit).
+    restorable: Vec<lifecycle::SavedTab>,
 }
+
+/// How often the open monitor redraws its figures.
+pub const MONITOR_REFRESH: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Whether any character or field on `screen` has the blink highlight.
 fn has_blinking_text(screen: &crate::proto::Screen) -> bool {
@@ -202,6 +237,12 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            clock: None,
+            monitor_refresh: None,
+            migrations: Vec::new(),
+            round_robin: std::collections::HashMap::new(),
+            health: std::collections::BTreeMap::new(),
+            restorable: Vec::new(),
             audit: None,
         }
     }
@@ -386,8 +427,33 @@ impl App {
 
     /// Something happened: map it to actions and apply them.
     pub fn handle_event(&mut self, ev: Event, now: Instant) -> Vec<Effect> {
+        self.clock = Some(now);
         let undrawn = self.dirty;
         self.dirty = true;
+        let host = matches!(ev, Event::Host { .. });
+        let effects = self.event(ev, now, undrawn);
+        for tab in &mut self.tabs {
+            tab.stamp_state(now);
+        }
+        if self.monitor_open() {
+            if host {
+                // The monitor's figures are redrawn on its own timer, not per host event.
+                self.dirty = undrawn;
+            }
+            if self.monitor_refresh.is_none_or(|at| at <= now) {
+                self.monitor_refresh = Some(now + MONITOR_REFRESH);
+                self.dirty = true;
+            }
+        }
+        effects
+    }
+
+    /// Whether the session monitor has the focus.
+    pub fn monitor_open(&self) -> bool {
+        self.pane_as::<pane::Monitor>().is_some()
+    }
+
+    fn event(&mut self, ev: Event, now: Instant, undrawn: bool) -> Vec<Effect> {
         match ev {
             Event::Key(key) => self.handle_key(&key, now),
             Event::Mouse(m) => self.handle_mouse(m, now),
@@ -428,6 +494,12 @@ impl App {
                 self.dirty = undrawn || !effects.is_empty();
                 effects
             }
+            Event::Probe { endpoint, result } => {
+                self.probed(&endpoint, result, now);
+                // Shown by the monitor on its own refresh.
+                self.dirty = undrawn;
+                Vec::new()
+            }
         }
     }
 
@@ -435,10 +507,19 @@ impl App {
     /// (`Session::poll_timeout`). The loop sleeps until then and sends [`Event::Timer`], so
     /// nothing waits for the slow tick.
     pub fn next_deadline(&self) -> Option<Instant> {
+        let monitor = self.monitor_refresh.filter(|_| self.monitor_open());
+        let moving = self
+            .migrations
+            .iter()
+            .filter_map(|m| m.tab.driver().poll_timeout());
+        let probe = self.next_probe();
         self.tabs
             .iter()
             .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
             .flatten()
+            .chain(monitor)
+            .chain(moving)
+            .chain(probe)
             .min()
     }
 
@@ -447,17 +528,32 @@ impl App {
         let mut effects = Vec::new();
         let active = self.active;
         let long_aid = self.config.ui.long_aid;
+        self.sync_endpoints(now);
+        self.due_probes(now, &mut effects);
+        let mut reconnects = Vec::new();
         for (i, tab) in self.tabs.iter_mut().enumerate() {
             if tab.reconnect_due(now) {
-                effects.push(Effect::Connect {
-                    tab: tab.id,
-                    profile: Box::new(tab.profile.clone()),
-                });
+                reconnects.push(i);
             }
             if tab.driver().poll_timeout().is_some_and(|t| t <= now) {
                 tab.timeout(now);
                 tab.drain(i == active, long_aid, &mut effects);
             }
+        }
+        for m in &mut self.migrations {
+            if m.tab.driver().poll_timeout().is_some_and(|t| t <= now) {
+                m.tab.timeout(now);
+                m.tab.drain(false, long_aid, &mut effects);
+            }
+        }
+        // A reconnect tries the endpoints the probes found up first (the next in the
+        // profile's order that is not down), the down ones last.
+        for i in reconnects {
+            let profile = self.order_endpoints(self.tabs[i].profile.clone(), 0);
+            effects.push(Effect::Connect {
+                tab: self.tabs[i].id,
+                profile: Box::new(profile),
+            });
         }
         effects
     }
@@ -510,8 +606,22 @@ impl App {
 
     /// Apply one action; `confirmed` skips the "are you sure" question (the confirmation pane
     /// answered it).
+    /// Switching, moving and renaming tabs.
+    fn tab_action(&mut self, action: Action) {
+        match action {
+            Action::SwitchTab(n) => self.switch_to(n.saturating_sub(1)),
+            Action::NextTab => self.cycle(true),
+            Action::PrevTab => self.cycle(false),
+            Action::MoveTabLeft => self.move_tab(false),
+            Action::MoveTabRight => self.move_tab(true),
+            Action::RenameTab(name) => self.rename(name),
+            _ => {}
+        }
+    }
+
     pub(crate) fn apply(&mut self, action: Action, now: Instant, confirmed: bool) -> Vec<Effect> {
         self.dirty = true;
+        self.clock = Some(now);
         match action {
             Action::Key(key) => self.press(key, now),
             Action::Type(text) => {
@@ -546,28 +656,13 @@ impl App {
             Action::Disconnect => self.disconnect(),
             Action::Reconnect => self.reconnect(),
             Action::CloseTab => self.close_tab(confirmed),
-            Action::SwitchTab(n) => {
-                self.switch_to(n.saturating_sub(1));
-                Vec::new()
-            }
-            Action::NextTab => {
-                self.cycle(true);
-                Vec::new()
-            }
-            Action::PrevTab => {
-                self.cycle(false);
-                Vec::new()
-            }
-            Action::MoveTabLeft => {
-                self.move_tab(false);
-                Vec::new()
-            }
-            Action::MoveTabRight => {
-                self.move_tab(true);
-                Vec::new()
-            }
-            Action::RenameTab(name) => {
-                self.rename(name);
+            Action::SwitchTab(_)
+            | Action::NextTab
+            | Action::PrevTab
+            | Action::MoveTabLeft
+            | Action::MoveTabRight
+            | Action::RenameTab(_) => {
+                self.tab_action(action);
                 Vec::new()
             }
             Action::Copy => self.copy(),
@@ -598,6 +693,11 @@ impl App {
             | Action::PageNext
             | Action::Accept
             | Action::Complete => Vec::new(),
+            Action::ShowMonitor
+            | Action::PauseSession
+            | Action::ResumeSession
+            | Action::MigrateSession(_)
+            | Action::RestoreTabs => self.session_action(action, now),
             Action::Cancel => {
                 if self.pane.take().is_none() {
                     if let Some(tab) = self.active_tab_mut() {
@@ -607,6 +707,27 @@ impl App {
                 self.reopen_picker_if_empty();
                 Vec::new()
             }
+        }
+    }
+
+    /// The monitor and a session's lifecycle (`app/lifecycle.rs`).
+    fn session_action(&mut self, action: Action, now: Instant) -> Vec<Effect> {
+        match action {
+            Action::ShowMonitor => {
+                if self.monitor_open() {
+                    self.pane = None;
+                    self.reopen_picker_if_empty();
+                } else {
+                    self.open_pane(Box::<pane::Monitor>::default());
+                    self.monitor_refresh = Some(now + MONITOR_REFRESH);
+                }
+                Vec::new()
+            }
+            Action::PauseSession => self.pause_session(),
+            Action::ResumeSession => self.resume_session(),
+            Action::MigrateSession(to) => self.migrate_session(to.as_deref()),
+            Action::RestoreTabs => self.restore_tabs(now),
+            _ => Vec::new(),
         }
     }
 

@@ -77,6 +77,62 @@ impl Default for ReconnectPolicy {
     }
 }
 
+/// How a new tab on a profile chooses among its endpoints (its `host`, then its
+/// `alternates`), skipping none: an endpoint that fails is followed by the next in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Balance {
+    /// The profile's host first, then the alternates in order (the default).
+    #[default]
+    First,
+    /// Each new tab starts one endpoint further along the list than the last one did.
+    RoundRobin,
+    /// The endpoint with the fewest of this profile's tabs on it now (the first of equals).
+    LeastSessions,
+}
+
+impl std::str::FromStr for Balance {
+    type Err = ();
+
+    fn from_str(s: &str) -> Result<Self, ()> {
+        match s {
+            "first" => Ok(Balance::First),
+            "round-robin" => Ok(Balance::RoundRobin),
+            "least-sessions" => Ok(Balance::LeastSessions),
+            _ => Err(()),
+        }
+    }
+}
+
+impl std::fmt::Display for Balance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Balance::First => "first",
+            Balance::RoundRobin => "round-robin",
+            Balance::LeastSessions => "least-sessions",
+        })
+    }
+}
+
+/// A profile's endpoint health checks (`health-check = { interval, timeout }`): a probe is a
+/// TCP connect (and the TLS handshake for a TLS endpoint) and a wait for the host's first
+/// telnet negotiation, then a close; it never negotiates a device, so it never holds an LU.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HealthCheck {
+    /// The time between two probes of one endpoint (each paced with up to a tenth of jitter).
+    pub interval: Duration,
+    /// How long one probe may take before the endpoint counts as down.
+    pub timeout: Duration,
+}
+
+impl Default for HealthCheck {
+    fn default() -> Self {
+        HealthCheck {
+            interval: Duration::from_secs(30),
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
 /// A named host and how to talk to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Profile {
@@ -101,6 +157,10 @@ pub struct Profile {
     pub keepalive: Option<Duration>,
     /// Other endpoints (`[L:][LU@]host[:port]`) tried in order when this one fails.
     pub alternates: Vec<String>,
+    /// Which endpoint a new tab tries first.
+    pub balance: Balance,
+    /// Probe the endpoints while a tab on this profile is open (off when `None`).
+    pub health_check: Option<HealthCheck>,
     pub reconnect: ReconnectPolicy,
     /// A macro played once the host first unlocks the keyboard.
     pub logon_macro: Option<String>,
@@ -133,6 +193,8 @@ impl Profile {
             connect_timeout: Duration::from_secs(30),
             keepalive: None,
             alternates: Vec::new(),
+            balance: Balance::First,
+            health_check: None,
             reconnect: ReconnectPolicy::default(),
             logon_macro: None,
             theme: None,
@@ -210,6 +272,29 @@ pub struct UiSettings {
     pub long_aid: Duration,
     /// How many recently used hosts the connect picker remembers.
     pub recent_hosts: usize,
+    /// Whether tabs left open by a run that did not quit (a crash, kill -9, a closed
+    /// terminal) are opened again at the next start.
+    pub restore_tabs: RestoreTabs,
+}
+
+/// `ui.restore-tabs`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RestoreTabs {
+    /// Ask first (the default).
+    #[default]
+    Ask,
+    Always,
+    Never,
+}
+
+impl RestoreTabs {
+    pub fn name(self) -> &'static str {
+        match self {
+            RestoreTabs::Ask => "ask",
+            RestoreTabs::Always => "always",
+            RestoreTabs::Never => "never",
+        }
+    }
 }
 
 impl Default for UiSettings {
@@ -221,6 +306,7 @@ impl Default for UiSettings {
             confirm_close: true,
             long_aid: Duration::from_secs(2),
             recent_hosts: 10,
+            restore_tabs: RestoreTabs::Ask,
         }
     }
 }

@@ -42,6 +42,9 @@ const KEPT_ERRORS: usize = 32;
 
 /// How often bytes held for a failing audit log are retried.
 const AUDIT_RETRY: Duration = Duration::from_secs(1);
+/// Response times kept one by one, newest last (the monitor's sparkline); the engine's
+/// statistics have the count, the buckets, the mean and the largest of all of them.
+pub const RECENT_RESPONSES: usize = 60;
 
 /// Where a trace (and, later, the audit log) taps the session. It is handed the host's bytes
 /// as read and our bytes as the engine masked them for keeping: secrets typed into
@@ -172,6 +175,10 @@ pub struct Driver {
     last_input: Option<Instant>,
     screens: u64,
     host_errors: VecDeque<HostError>,
+    /// The newest response times of this connection, and how many the engine had counted
+    /// when the last was taken.
+    recent: VecDeque<Duration>,
+    responses_seen: u64,
     tap: Option<Box<dyn Tap>>,
     audit: Option<Box<dyn AuditSink>>,
     /// Bytes whose audit records could not be written yet (`on-failure = "block"`).
@@ -211,6 +218,8 @@ impl Driver {
             last_input: None,
             screens: 0,
             host_errors: VecDeque::new(),
+            recent: VecDeque::new(),
+            responses_seen: 0,
             tap: None,
             audit: None,
             held: VecDeque::new(),
@@ -296,6 +305,8 @@ impl Driver {
         if let Some(a) = &mut self.audit {
             a.connected(&self.link, &self.session);
         }
+        self.recent.clear();
+        self.responses_seen = 0;
     }
 
     /// Bytes from the host, as read (any chunking).
@@ -469,6 +480,12 @@ impl Driver {
         self.host_errors.iter()
     }
 
+    /// The newest response times of this connection (at most [`RECENT_RESPONSES`]),
+    /// oldest first.
+    pub fn recent_responses(&self) -> impl Iterator<Item = Duration> + '_ {
+        self.recent.iter().copied()
+    }
+
     /// Every figure of the session and its connection.
     pub fn stats(&self) -> Snapshot {
         let e = self.session.tn3270e();
@@ -552,6 +569,18 @@ impl Driver {
                 a.event(&self.session, &ev);
             }
             self.events.push_back(ev);
+        }
+        // A response is recorded by the engine when the host restores the keyboard after
+        // an AID; one read answers at most one AID (the next leaves only after it).
+        let r = self.session.stats().response;
+        if r.count() > self.responses_seen {
+            self.responses_seen = r.count();
+            if let Some(last) = r.last() {
+                if self.recent.len() == RECENT_RESPONSES {
+                    self.recent.pop_front();
+                }
+                self.recent.push_back(last);
+            }
         }
     }
 

@@ -19,6 +19,7 @@ pub mod client;
 pub mod connection;
 pub mod error;
 pub mod host;
+pub mod probe;
 pub mod record;
 pub mod tls;
 

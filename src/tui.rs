@@ -25,6 +25,7 @@ mod conn;
 mod draw;
 mod input;
 mod launch;
+mod restore;
 mod run;
 
 pub use draw::draw;

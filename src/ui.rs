@@ -2,8 +2,9 @@
 //!
 //! Each submodule draws one thing from data it is handed: [`screen`] the 3270 presentation
 //! space, [`oia`] the status line, [`tabs`] the tab bar, [`overlay`] the help, palette,
-//! picker, confirmation and message popups. [`failure`] words connection failures for the
-//! OIA and the status line. [`text`] holds the pure helpers over a
+//! picker, confirmation and message popups, [`monitor`] the session monitor's table and
+//! detail. [`failure`] words connection failures for the OIA and the status line. [`text`]
+//! holds the pure helpers over a
 //! [`Screen`](crate::proto::Screen) the app needs for mouse and clipboard (selection text,
 //! PF-key hotspots) and has no ratatui dependency.
 //!
@@ -14,6 +15,7 @@
 
 pub mod audit;
 pub mod failure;
+pub mod monitor;
 pub mod oia;
 pub mod overlay;
 pub mod screen;

@@ -471,3 +471,13 @@ fn the_shipped_defaults_check_clean_as_a_user_file() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn profiles_written_as_a_list_say_how_profiles_are_written() {
+    check_fails(
+        "profile-array",
+        &[
+            "2:1: profile: profiles are tables named after the profile, not a list: write [profile.NAME] (e.g. [profile.mvs] then host = \"mvs.example.com\"), not [[profile]]",
+        ],
+    );
+}

@@ -65,6 +65,9 @@ impl App {
             recent: &self.recent,
             tabs: self.tabs.len(),
             theme: self.theme(),
+            sessions: &self.tabs,
+            now: self.clock,
+            endpoints: self.endpoint_health(),
         }
     }
 

@@ -1,5 +1,5 @@
 //! The pane seam: what every popup over the screen (help, palette, picker, confirmation,
-//! message, rename prompt) and every later pane (the session monitor, the audit viewer) agrees
+//! message, rename prompt), the session monitor and every later pane (the audit viewer) agrees
 //! to, so the App routes keys and draws panes without knowing which one is open.
 //!
 //! The contract for one key (see `App::handle_key`):
@@ -30,6 +30,7 @@ pub mod audit;
 pub mod confirm;
 pub mod help;
 pub mod message;
+pub mod monitor;
 pub mod palette;
 pub mod picker;
 pub mod rename;
@@ -38,6 +39,7 @@ pub use audit::AuditViewer;
 pub use confirm::Confirm;
 pub use help::Help;
 pub use message::Message;
+pub use monitor::Monitor;
 pub use palette::Palette;
 pub use picker::{Picker, PickerEntry};
 pub use rename::Rename;
@@ -83,6 +85,13 @@ pub struct PaneCtx<'a> {
     pub tabs: usize,
     /// The theme to draw with.
     pub theme: &'a Theme,
+    /// The tabs, in order (the monitor reads their figures).
+    pub sessions: &'a [crate::app::Tab],
+    /// The time of the event the App handled last (the app never reads the clock): ages
+    /// and countdowns are measured to it.
+    pub now: Option<std::time::Instant>,
+    /// Every endpoint of the profiles in use, with what the health probes found.
+    pub endpoints: &'a std::collections::BTreeMap<String, crate::app::health::EndpointHealth>,
 }
 
 /// A focused part of the UI over (or instead of) the screen.

@@ -17,6 +17,7 @@ use crate::limits::Limits;
 use crate::proto::{Key, LockReason, Session, SessionEvent};
 use crate::runtime::error::{Attempt, ConnectionError};
 use crate::ui::failure;
+use crate::ui::monitor::SessionState;
 
 /// A tab's identity, stable across reordering.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -82,6 +83,20 @@ pub struct Tab {
     pub reconnect: Option<Reconnect>,
     /// Failed reconnect attempts in a row (reset when a connection is up).
     attempts: u32,
+    /// When the tab entered its state as the monitor names it (`App` stamps it with the
+    /// `now` of the event that changed it).
+    pub since: Option<Instant>,
+    /// The state `since` belongs to (a reconnect's countdown counted as one state).
+    seen: Option<SessionState>,
+    /// The operator paused the session (`pause-session`): no connection, the last screen
+    /// kept (drawn dimmed), no automatic reconnect, host events of the closed connection
+    /// ignored.
+    pub paused: bool,
+    /// How the profile's `balance` chose the endpoint this tab started on, if it did.
+    pub balance_note: Option<String>,
+    /// The last time a reconnect landed on another endpoint than the connection it
+    /// replaced: what happened, and when.
+    pub failover: Option<(String, Instant)>,
 }
 
 /// A scheduled automatic reconnect.
@@ -109,6 +124,40 @@ impl Tab {
             logon_pending: false,
             reconnect: None,
             attempts: 0,
+            since: None,
+            seen: None,
+            paused: false,
+            balance_note: None,
+            failover: None,
+        }
+    }
+
+    /// The tab's state in x3270's words, as the monitor shows it; a pending reconnect
+    /// counts down from `now` (zero when `now` is unknown).
+    pub fn monitor_state(&self, now: Option<Instant>) -> SessionState {
+        if self.paused {
+            return SessionState::Paused;
+        }
+        if let Some(r) = self.reconnect {
+            let left = now.map_or(Duration::ZERO, |now| r.at.saturating_duration_since(now));
+            return SessionState::Reconnecting(left);
+        }
+        match &self.conn {
+            ConnState::Connecting => SessionState::Connecting,
+            ConnState::Connected => SessionState::connected(self.session().mode()),
+            ConnState::Disconnected(_) => SessionState::Disconnected,
+        }
+    }
+
+    /// Note the time if the monitor's state changed since the last call.
+    pub(crate) fn stamp_state(&mut self, now: Instant) {
+        let state = match self.monitor_state(None) {
+            SessionState::Reconnecting(_) => SessionState::Reconnecting(Duration::ZERO),
+            other => other,
+        };
+        if self.seen != Some(state) {
+            self.seen = Some(state);
+            self.since = Some(now);
         }
     }
 
@@ -133,6 +182,11 @@ impl Tab {
         long_aid: Duration,
         effects: &mut Vec<Effect>,
     ) {
+        if self.paused {
+            // What the closed connection still had to say (a late close, a connect that
+            // raced the pause) must not wake a paused tab.
+            return;
+        }
         match event {
             HostEvent::Connected {
                 endpoint,
@@ -149,6 +203,16 @@ impl Tab {
                     limits.max_record_bytes,
                     limits.type_ahead,
                 );
+                // A reconnect that landed elsewhere (the endpoint it had is down, the next
+                // in the profile's order answered) is said in the tab and the monitor.
+                let before = self.driver.stats().link.endpoint;
+                let failed_over =
+                    before
+                        .filter(|b| *b != endpoint)
+                        .map(|b| match self.last_error.take() {
+                            Some(why) => format!("failed over from {b} to {endpoint}: {why}"),
+                            None => format!("failed over from {b} to {endpoint}"),
+                        });
                 for a in &tried {
                     self.driver.attempt_failed(&a.endpoint);
                 }
@@ -164,6 +228,11 @@ impl Tab {
                 );
                 self.conn = ConnState::Connected;
                 self.last_error = None;
+                if let Some(what) = failed_over {
+                    tracing::info!(tab = self.id.0, "{what}");
+                    self.last_error = Some(what.clone());
+                    self.failover = Some((what, now));
+                }
                 self.logon_pending = self.profile.logon_macro.is_some();
                 self.reconnect = None;
                 self.attempts = 0;

@@ -40,7 +40,9 @@ impl App {
         let id = TabId(self.next_id);
         self.next_id += 1;
         let name = self.unique_name(&profile.name);
+        let (profile, choice) = self.balanced(profile);
         let mut tab = Tab::new(id, name, profile.clone(), &self.config.limits);
+        tab.balance_note = choice;
         if let Some(sink) = self.audit_sink(&profile) {
             tab.set_audit(Box::new(sink));
         }
@@ -91,6 +93,7 @@ impl App {
         };
         let mut effects = Vec::new();
         tab.cancel_reconnect();
+        tab.paused = false;
         if !matches!(tab.conn, ConnState::Disconnected(_)) {
             tab.disconnect();
             effects.push(Effect::Disconnect { tab: tab.id });
@@ -192,6 +195,9 @@ impl App {
 
     /// Route a connection task's report to its tab (a closed tab's late events are dropped).
     pub(crate) fn host_event(&mut self, id: TabId, event: HostEvent, now: Instant) -> Vec<Effect> {
+        if self.is_migrating(id) {
+            return self.migration_event(id, event, now);
+        }
         let long_aid = self.config.ui.long_aid;
         let limits = self.config.limits.clone();
         let Some(i) = self.tab_index(id) else {
@@ -207,7 +213,7 @@ impl App {
 
     /// Play a profile's logon macro into tab `i` (background tabs too). Only keys and
     /// typed text make sense there; other actions are skipped with a note.
-    fn logon(&mut self, i: usize, name: &str, now: Instant, effects: &mut Vec<Effect>) {
+    pub(crate) fn logon(&mut self, i: usize, name: &str, now: Instant, effects: &mut Vec<Effect>) {
         let long_aid = self.config.ui.long_aid;
         let Some(m) = self.config.macros.get(name) else {
             let msg = format!("the logon macro `{name}` is not defined");

@@ -19,6 +19,8 @@ use crate::keymap::{Binding, Keymap};
 use crate::proto::{Aid, LockReason, OperatorError, Position};
 
 mod input;
+mod lifecycle;
+mod monitor;
 mod panes;
 
 const WALL: WallClock = WallClock {

@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::action::Action;
 use crate::audit::AuditSettings;
-use crate::config::{Config, Macro, Paths, Profile, UiSettings};
+use crate::config::{Config, Macro, Paths, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
@@ -23,7 +23,7 @@ use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
 use super::keymap_file;
 use super::paths::{self, Origin, PathOrigins};
-use super::profile::{self, ProfileRefs, Reference};
+use super::profile::{self, HealthCheckFile, ProfileFile, ReconnectFile, Reference};
 use super::theme_file;
 
 /// The embedded defaults.
@@ -43,6 +43,7 @@ pub const UI_KEYS: &[&str] = &[
     "confirm-close",
     "long-aid",
     "recent-hosts",
+    "restore-tabs",
 ];
 /// The keys of `[paths]`.
 pub const PATHS_KEYS: &[&str] = &["data-dir", "log-dir", "themes-dir"];
@@ -79,12 +80,14 @@ pub struct Builder {
     ui_theme: Option<(Reference, Loc)>,
     path_keys: BTreeMap<&'static str, (PathBuf, String)>,
     theme_colours: Vec<(String, ThemeColor)>,
-    profiles: Vec<Profile>,
+    /// Each profile's name and its merged tables (its keys, its `reconnect` table, its
+    /// `health-check` table), in the order the profiles were first named.
+    profiles: Vec<(String, toml::Table, toml::Table, toml::Table)>,
     /// Where each name is in `profiles`: a file may hold thousands of profiles, and a scan
     /// of the list for each of them made loading quadratic.
     profile_index: HashMap<String, usize>,
-    profile_refs: Vec<(ProfileRefs, Loc, Loc)>,
-    profile_tables: Vec<(String, Loc)>,
+    /// The directory of the file that last set a profile's file key, by key path.
+    profile_dirs: HashMap<String, Option<PathBuf>>,
     macros: BTreeMap<String, Macro>,
     macro_refs: Vec<(Reference, Loc)>,
     /// `play-macro` inside macros: (the macro that plays, the reference).
@@ -93,7 +96,7 @@ pub struct Builder {
     logging: toml::Table,
     limits: toml::Table,
     audit: toml::Table,
-    /// Where each `[logging]`/`[limits]` key was last set, by key path.
+    /// Where each `[logging]`/`[limits]`/`[profile.NAME]` key was last set, by key path.
     section_locs: BTreeMap<String, Loc>,
 }
 
@@ -107,8 +110,7 @@ impl Default for Builder {
             theme_colours: Vec::new(),
             profiles: Vec::new(),
             profile_index: HashMap::new(),
-            profile_refs: Vec::new(),
-            profile_tables: Vec::new(),
+            profile_dirs: HashMap::new(),
             macros: BTreeMap::new(),
             macro_refs: Vec::new(),
             macro_calls: Vec::new(),
@@ -149,7 +151,16 @@ impl Builder {
                     }
                 }
                 "profile" => {
-                    if let Some(t) = ctx.table("", e) {
+                    if let super::doc::Value::Array(_) = e.node.value {
+                        // `[[profile]]`, as some tools write lists of hosts.
+                        ctx.err(
+                            &e.node.span,
+                            "profile",
+                            "profiles are tables named after the profile, not a list: write \
+                             [profile.NAME] (e.g. [profile.mvs] then host = \"mvs.example.com\"), \
+                             not [[profile]]",
+                        );
+                    } else if let Some(t) = ctx.table("", e) {
                         self.apply_profiles(&mut ctx, t);
                     }
                 }
@@ -179,6 +190,7 @@ impl Builder {
                             &known,
                             &mut self.logging,
                             &mut self.section_locs,
+                            serde_words,
                         );
                     }
                 }
@@ -192,6 +204,7 @@ impl Builder {
                             &known,
                             &mut self.limits,
                             &mut self.section_locs,
+                            serde_words,
                         );
                     }
                 }
@@ -204,6 +217,7 @@ impl Builder {
                             &audit_keys(),
                             &mut self.audit,
                             &mut self.section_locs,
+                            serde_words,
                         );
                     }
                 }
@@ -233,6 +247,22 @@ impl Builder {
                 "mouse" => ui.mouse = ctx.bool("ui", e).unwrap_or(ui.mouse),
                 "confirm-close" => ui.confirm_close = ctx.bool("ui", e).unwrap_or(ui.confirm_close),
                 "long-aid" => ui.long_aid = ctx.seconds("ui", e).unwrap_or(ui.long_aid),
+                "restore-tabs" => {
+                    if let Some(v) = ctx.str("ui", e) {
+                        match v.as_str() {
+                            "ask" => ui.restore_tabs = crate::config::RestoreTabs::Ask,
+                            "always" => ui.restore_tabs = crate::config::RestoreTabs::Always,
+                            "never" => ui.restore_tabs = crate::config::RestoreTabs::Never,
+                            _ => ctx.err(
+                                &e.node.span,
+                                "ui.restore-tabs",
+                                format!(
+                                    "\"{v}\" is not allowed: use \"ask\", \"always\" or \"never\""
+                                ),
+                            ),
+                        }
+                    }
+                }
                 "recent-hosts" => {
                     if let Some(n) = ctx.int("ui", e, 0..=1000, "the number of hosts") {
                         ui.recent_hosts = usize::try_from(n).unwrap_or(ui.recent_hosts);
@@ -272,6 +302,9 @@ impl Builder {
         }
     }
 
+    /// Each `[profile.NAME]` through the serde path, key by key (`profile.rs` owns the
+    /// shape and the checks). Its `reconnect` table is merged key by key too, and the items
+    /// of `alternates` must be strings (each reported at its place).
     fn apply_profiles(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
         for e in &t.entries {
             let Some(pt) = ctx.table("profile", e) else {
@@ -287,20 +320,85 @@ impl Builder {
                 continue;
             }
             let idx = *self.profile_index.entry(name.clone()).or_insert_with(|| {
-                self.profiles.push(profile::blank(&name));
+                self.profiles.push((
+                    name.clone(),
+                    toml::Table::new(),
+                    toml::Table::new(),
+                    toml::Table::new(),
+                ));
                 self.profiles.len() - 1
             });
-            let refs = profile::apply(ctx, &name, pt, &mut self.profiles[idx]);
-            let loc_of = |r: &Option<Reference>| {
-                r.as_ref().map_or_else(
-                    || Loc::of(ctx.doc, &e.key_span),
-                    |r| Loc::of(ctx.doc, &r.span),
-                )
-            };
-            let (ml, tl) = (loc_of(&refs.logon_macro), loc_of(&refs.theme));
-            self.profile_refs.push((refs, ml, tl));
-            self.profile_tables
-                .push((name, Loc::of(ctx.doc, &e.key_span)));
+            let section = join("profile", &name);
+            // A problem of the profile as a whole (no host) is placed at its first header.
+            self.section_locs
+                .entry(section.clone())
+                .or_insert_with(|| Loc::of(ctx.doc, &e.key_span));
+            let mut keys = Table::default();
+            for entry in &pt.entries {
+                match entry.key.as_str() {
+                    "reconnect" => {
+                        if let Some(rt) = ctx.table(&section, entry) {
+                            let known: Vec<String> = profile::RECONNECT_KEYS
+                                .iter()
+                                .map(|k| (*k).to_owned())
+                                .collect();
+                            apply_serde::<ReconnectFile>(
+                                ctx,
+                                &join(&section, "reconnect"),
+                                rt,
+                                &known,
+                                &mut self.profiles[idx].2,
+                                &mut self.section_locs,
+                                profile::type_words,
+                            );
+                        }
+                    }
+                    "health-check" => {
+                        if let Some(ht) = ctx.table(&section, entry) {
+                            let known: Vec<String> = profile::HEALTH_CHECK_KEYS
+                                .iter()
+                                .map(|k| (*k).to_owned())
+                                .collect();
+                            apply_serde::<HealthCheckFile>(
+                                ctx,
+                                &join(&section, "health-check"),
+                                ht,
+                                &known,
+                                &mut self.profiles[idx].3,
+                                &mut self.section_locs,
+                                profile::type_words,
+                            );
+                        }
+                    }
+                    "alternates" => {
+                        let before = ctx.errors.len();
+                        if ctx.strings(&section, entry).is_some() && ctx.errors.len() == before {
+                            keys.entries.push(entry.clone());
+                        }
+                    }
+                    key => {
+                        if profile::FILE_KEYS.contains(&key) {
+                            self.profile_dirs
+                                .insert(join(&section, key), ctx.doc.dir.clone());
+                        }
+                        keys.entries.push(entry.clone());
+                    }
+                }
+            }
+            // Unknown keys (`reconnect` included among the known) are named at their place.
+            ctx.check_keys(&section, pt, profile::KEYS);
+            keys.entries
+                .retain(|entry| profile::KEYS.contains(&entry.key.as_str()));
+            let known: Vec<String> = profile::KEYS.iter().map(|k| (*k).to_owned()).collect();
+            apply_serde::<ProfileFile>(
+                ctx,
+                &section,
+                &keys,
+                &known,
+                &mut self.profiles[idx].1,
+                &mut self.section_locs,
+                profile::type_words,
+            );
         }
     }
 
@@ -373,7 +471,7 @@ impl Builder {
             theme_file::add_user_themes(&themes_dir, &mut themes, &mut self.errors);
         }
         self.check_references(&themes, &themes_dir);
-        self.check_profile_hosts();
+        let profiles = self.build_profiles(&themes, &themes_dir);
 
         let theme = themes.get(&self.ui.theme).cloned().unwrap_or_default();
         let theme = theme_file::with_colours(&theme, &self.theme_colours);
@@ -389,7 +487,7 @@ impl Builder {
                 log_dir,
             },
             path_origins: origins,
-            profiles: self.profiles,
+            profiles,
             keymap: Keymap::new(self.keymap),
             theme,
             themes,
@@ -432,55 +530,12 @@ impl Builder {
     /// Every theme and macro a key names must exist (with the nearest name as a hint), and
     /// no macro may play itself, directly or through others.
     fn check_references(&mut self, themes: &BTreeMap<String, Theme>, themes_dir: &Path) {
-        let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
-        let check_theme = |name: &str, key: &str, loc: &Loc, errors: &mut Vec<ConfigError>| {
-            if !themes.contains_key(name) {
-                let hint = crate::suggest::nearest(name, theme_names.iter().copied())
-                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
-                errors.push(loc.error(
-                    key,
-                    format!(
-                        "no theme \"{name}\"{hint}: the themes are {} (or add {name}.toml to {})",
-                        theme_names.join(", "),
-                        themes_dir.display()
-                    ),
-                ));
-            }
-        };
         if let Some((r, loc)) = &self.ui_theme {
-            check_theme(&r.name, &r.key, loc, &mut self.errors);
-        }
-        let macro_names: Vec<&str> = self.macros.keys().map(String::as_str).collect();
-        let macros = &self.macros;
-        let check_macro = |r: &Reference, loc: &Loc, errors: &mut Vec<ConfigError>| {
-            // A map lookup: every profile may name a logon macro.
-            if !macros.contains_key(&r.name) {
-                let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
-                    .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
-                let known = if macro_names.is_empty() {
-                    "no macros are defined".to_owned()
-                } else {
-                    format!("the macros are {}", macro_names.join(", "))
-                };
-                errors.push(loc.error(
-                    &r.key,
-                    format!(
-                        "no macro \"{}\"{hint}: define it under [macros] ({known})",
-                        r.name
-                    ),
-                ));
-            }
-        };
-        for (refs, mloc, tloc) in &self.profile_refs {
-            if let Some(r) = &refs.logon_macro {
-                check_macro(r, mloc, &mut self.errors);
-            }
-            if let Some(r) = &refs.theme {
-                check_theme(&r.name, &r.key, tloc, &mut self.errors);
-            }
+            self.errors
+                .extend(missing_theme(&r.name, &r.key, loc, themes, themes_dir));
         }
         for (r, loc) in &self.macro_refs {
-            check_macro(r, loc, &mut self.errors);
+            self.errors.extend(missing_macro(r, loc, &self.macros));
         }
         for (owner, r, loc) in &self.macro_calls {
             if self.macros.contains_key(&r.name) && plays(&self.macros, &r.name, owner) {
@@ -495,22 +550,66 @@ impl Builder {
         }
     }
 
-    /// Every profile needs a `host`, in one of the files that define it.
-    fn check_profile_hosts(&mut self) {
-        for (name, loc) in &self.profile_tables {
-            let no_host = self
-                .profile_index
-                .get(name)
-                .and_then(|&i| self.profiles.get(i))
-                .is_some_and(|p| p.host.is_empty());
-            if no_host {
-                self.errors.push(loc.error(
-                    &join("profile", name),
-                    "the profile has no `host` (host = \"name or address\")".to_owned(),
-                ));
+    /// Each profile from its merged tables: `profile.rs` checks it (a missing `host`
+    /// included) and builds it; each problem is placed where its key was last set, and the
+    /// logon macro and theme it names must exist.
+    fn build_profiles(
+        &mut self,
+        themes: &BTreeMap<String, Theme>,
+        themes_dir: &Path,
+    ) -> Vec<crate::config::Profile> {
+        let mut profiles = Vec::with_capacity(self.profiles.len());
+        for (name, keys, reconnect, health) in &self.profiles {
+            let section = join("profile", name);
+            let mut table = keys.clone();
+            if !reconnect.is_empty() {
+                table.insert("reconnect".into(), toml::Value::Table(reconnect.clone()));
             }
+            if self
+                .section_locs
+                .contains_key(&join(&section, "health-check"))
+                || !health.is_empty()
+            {
+                table.insert("health-check".into(), toml::Value::Table(health.clone()));
+            }
+            // Each key was tried on its own when it was merged, so the whole deserialises.
+            let file: ProfileFile = toml::Value::Table(table).try_into().unwrap_or_default();
+            let dirs = &self.profile_dirs;
+            let dir_of = |key: &str| dirs.get(key).cloned().flatten();
+            let (p, problems) = file.validate(name, &dir_of);
+            let loc_of = |key: &str| {
+                self.section_locs
+                    .get(key)
+                    .or_else(|| self.section_locs.get(&section))
+                    .cloned()
+            };
+            for (key, message) in problems {
+                if let Some(loc) = loc_of(&key) {
+                    self.errors.push(loc.error(&key, message));
+                }
+            }
+            let refs = file.refs();
+            if let Some(m) = refs.logon_macro {
+                let key = join(&section, "logon-macro");
+                if let Some(loc) = loc_of(&key) {
+                    let r = Reference {
+                        name: m,
+                        key,
+                        span: Span::default(),
+                    };
+                    self.errors.extend(missing_macro(&r, &loc, &self.macros));
+                }
+            }
+            if let Some(th) = refs.theme {
+                let key = join(&section, "theme");
+                if let Some(loc) = loc_of(&key) {
+                    self.errors
+                        .extend(missing_theme(&th, &key, &loc, themes, themes_dir));
+                }
+            }
+            profiles.push(p);
         }
-        self.profile_tables.dedup_by(|a, b| a.0 == b.0);
+        profiles
     }
 
     /// Deserialises a merged serde section and runs its own checks, placing each problem
@@ -544,6 +643,58 @@ impl Builder {
         }
         value
     }
+}
+
+/// The error for a theme `name` (set at `key`) that is not one of `themes`, with the
+/// nearest name as a hint.
+fn missing_theme(
+    name: &str,
+    key: &str,
+    loc: &Loc,
+    themes: &BTreeMap<String, Theme>,
+    themes_dir: &Path,
+) -> Option<ConfigError> {
+    if themes.contains_key(name) {
+        return None;
+    }
+    let theme_names: Vec<&str> = themes.keys().map(String::as_str).collect();
+    let hint = crate::suggest::nearest(name, theme_names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+    Some(loc.error(
+        key,
+        format!(
+            "no theme \"{name}\"{hint}: the themes are {} (or add {name}.toml to {})",
+            theme_names.join(", "),
+            themes_dir.display()
+        ),
+    ))
+}
+
+/// The error for a macro reference `r` that names no macro (a map lookup: every profile
+/// may name a logon macro).
+fn missing_macro(
+    r: &Reference,
+    loc: &Loc,
+    macros: &BTreeMap<String, Macro>,
+) -> Option<ConfigError> {
+    if macros.contains_key(&r.name) {
+        return None;
+    }
+    let macro_names: Vec<&str> = macros.keys().map(String::as_str).collect();
+    let hint = crate::suggest::nearest(&r.name, macro_names.iter().copied())
+        .map_or(String::new(), |n| format!(" (did you mean `{n}`?)"));
+    let known = if macro_names.is_empty() {
+        "no macros are defined".to_owned()
+    } else {
+        format!("the macros are {}", macro_names.join(", "))
+    };
+    Some(loc.error(
+        &r.key,
+        format!(
+            "no macro \"{}\"{hint}: define it under [macros] ({known})",
+            r.name
+        ),
+    ))
 }
 
 /// Whether playing macro `from` ends up playing `target` (following `play-macro`).
@@ -621,6 +772,7 @@ fn apply_serde<T: DeserializeOwned>(
     known: &[String],
     merged: &mut toml::Table,
     locs: &mut BTreeMap<String, Loc>,
+    words: fn(&super::doc::Value, &str) -> String,
 ) {
     let known: Vec<&str> = known.iter().map(String::as_str).collect();
     ctx.check_keys(section, t, &known);
@@ -645,21 +797,28 @@ fn apply_serde<T: DeserializeOwned>(
                 *merged = candidate;
                 let path = join(section, &e.key);
                 locs.insert(path.clone(), Loc::of(ctx.doc, &e.node.span));
-                if let super::doc::Value::Table(sub) = &e.node.value {
-                    for s in &sub.entries {
-                        locs.insert(
-                            format!("{path}.\"{}\"", s.key),
-                            Loc::of(ctx.doc, &s.node.span),
-                        );
+                match &e.node.value {
+                    super::doc::Value::Table(sub) => {
+                        for s in &sub.entries {
+                            locs.insert(
+                                format!("{path}.\"{}\"", s.key),
+                                Loc::of(ctx.doc, &s.node.span),
+                            );
+                        }
                     }
+                    super::doc::Value::Array(items) => {
+                        for (i, n) in items.iter().enumerate() {
+                            locs.insert(format!("{path}[{i}]"), Loc::of(ctx.doc, &n.span));
+                        }
+                    }
+                    _ => {}
                 }
             }
             Err(why) => {
-                let msg = plain_words(why.message().trim());
                 ctx.err(
                     &e.node.span,
                     &join(section, &e.key),
-                    format!("{} is not allowed: {msg}", e.node.value.quoted()),
+                    words(&e.node.value, why.message().trim()),
                 );
             }
         }
@@ -668,6 +827,15 @@ fn apply_serde<T: DeserializeOwned>(
         file: ctx.doc.file.clone(),
         pos: (1, 1),
     });
+}
+
+/// A value serde refused, for `[logging]` and `[limits]`: `"x" is not allowed: ...`.
+fn serde_words(found: &super::doc::Value, serde_message: &str) -> String {
+    format!(
+        "{} is not allowed: {}",
+        found.quoted(),
+        plain_words(serde_message)
+    )
 }
 
 /// serde's wording (`invalid type: string "x", expected usize`) in the operator's words,
@@ -785,6 +953,7 @@ pub fn documented_keys() -> Vec<String> {
     add("paths", PATHS_KEYS);
     add("profile.NAME", profile::KEYS);
     add("profile.NAME.reconnect", profile::RECONNECT_KEYS);
+    add("profile.NAME.health-check", profile::HEALTH_CHECK_KEYS);
     add("macros", &["NAME"]);
     add("keymap", keymap_file::LAYER_KEYS);
     add("keymap.LAYER[]", keymap_file::BINDING_KEYS);

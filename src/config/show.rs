@@ -75,6 +75,13 @@ fn profile_table(p: &Profile) -> toml::Table {
         "alternates".into(),
         toml::Value::Array(p.alternates.iter().map(s).collect()),
     );
+    t.insert("balance".into(), s(&p.balance.to_string()));
+    if let Some(h) = &p.health_check {
+        let mut ht = toml::Table::new();
+        ht.insert("interval".into(), secs(h.interval));
+        ht.insert("timeout".into(), secs(h.timeout));
+        t.insert("health-check".into(), toml::Value::Table(ht));
+    }
     let ReconnectPolicy {
         enabled,
         delay,
@@ -116,6 +123,7 @@ pub fn config_toml(c: &Config) -> String {
         "recent-hosts".into(),
         toml::Value::Integer(c.ui.recent_hosts.try_into().unwrap_or(i64::MAX)),
     );
+    ui.insert("restore-tabs".into(), s(c.ui.restore_tabs.name()));
     root.insert("ui".into(), toml::Value::Table(ui));
     let mut paths = toml::Table::new();
     paths.insert("data-dir".into(), s(&c.paths.data_dir.display()));

@@ -175,6 +175,13 @@ pub(crate) fn draw_into(
             code_page: tab.session().code_page(),
         };
         let layout = ui::screen::draw_screen(buf, r.screen, tab.session().screen(), theme, &opts);
+        if tab.paused {
+            // A paused tab keeps its last screen, dimmed: it is not live.
+            buf.set_style(
+                layout.view(),
+                Style::new().add_modifier(ratatui::style::Modifier::DIM),
+            );
+        }
         last.screen_area = Some(layout.view());
         let (row, col) = layout.origin();
         last.screen_origin = Position::new(row, col);

@@ -38,10 +38,15 @@ const TICK_ENV: &str = "R3270_TICK_MS";
 /// At most this many ready events are handled before a frame gets a chance.
 const BATCH: usize = 512;
 
+/// An endpoint and how its health probe went (`Event::Probe`).
+type ProbeResult = (String, Result<Duration, String>);
+
 struct Loop {
     app: App,
     conns: HashMap<TabId, ConnHandle>,
     host_tx: mpsc::Sender<(TabId, HostEvent)>,
+    /// Health probes report here (at most one in flight per endpoint: the app's rule).
+    probe_tx: mpsc::Sender<ProbeResult>,
     opts_reload: crate::tui::Reload,
     watch: Option<std::path::PathBuf>,
     watched_mtime: Option<SystemTime>,
@@ -59,25 +64,17 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         audit,
     } = opts;
     let mouse = config.ui.mouse;
-    let (mut lp, mut host_rx) = Loop::new(config, reload, watch);
+    let (mut lp, mut host_rx, mut probe_rx) = Loop::new(config, reload, watch);
     if let Some(w) = audit {
         lp.app.set_audit(w);
     }
-    let recent_file = lp.app.config().paths.data_dir.join(RECENT_FILE);
-    if let Ok(text) = std::fs::read_to_string(&recent_file) {
-        lp.app.set_recent_hosts(text.lines().map(str::to_owned));
-    }
+    let recent_file = load_recent(&mut lp.app);
     let _guard = setup(mouse).context("cannot set up the terminal")?;
     let mut terminal =
         Terminal::new(CrosstermBackend::new(io::stdout())).context("cannot open the terminal")?;
     let size = terminal.size().context("cannot read the terminal size")?;
-    let now = std::time::Instant::now();
-    let mut effects = lp
-        .app
-        .handle_event(Event::Resize(size.width, size.height), now);
-    for profile in open {
-        effects.extend(lp.app.open_tab(profile));
-    }
+    let mut saved_tabs = SavedTabs::read(&lp.app);
+    let effects = first_effects(&mut lp.app, size, open, &mut saved_tabs);
     lp.carry_out(effects)?;
 
     // SIGTERM and SIGHUP (the terminal went away) end the loop like quit, so the guard
@@ -119,6 +116,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                     }
                 }
             }
+            Some((endpoint, result)) = probe_rx.recv() => {
+                let ev = Event::Probe { endpoint, result };
+                let effects = lp.app.handle_event(ev, std::time::Instant::now());
+                lp.carry_out(effects)?;
+            }
             _ = tick.tick() => {
                 let effects = lp.app.handle_event(Event::Tick, std::time::Instant::now());
                 lp.carry_out(effects)?;
@@ -135,6 +137,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         if lp.app.quitting() {
             break Ok(ExitCode::SUCCESS);
         }
+        saved_tabs.keep(&lp.app);
         if lp.app.is_dirty() && Instant::now() >= last_draw + FRAME {
             terminal
                 .draw(|f| crate::tui::draw(f, &mut lp.app))
@@ -145,8 +148,37 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
     };
     lp.shutdown().await;
     save_recent(&recent_file, lp.app.recent_hosts());
+    saved_tabs.ended(&lp.app);
     watchdog.abort();
     result
+}
+
+/// The recent hosts kept between runs, read into the app; returns the file they go back to.
+fn load_recent(app: &mut App) -> std::path::PathBuf {
+    let recent_file = app.config().paths.data_dir.join(RECENT_FILE);
+    if let Ok(text) = std::fs::read_to_string(&recent_file) {
+        app.set_recent_hosts(text.lines().map(str::to_owned));
+    }
+    recent_file
+}
+
+/// The first frame's size, then the tabs to open: those named on the command line, or the
+/// tabs a run that did not quit left open (offered).
+fn first_effects(
+    app: &mut App,
+    size: ratatui::layout::Size,
+    open: Vec<crate::config::Profile>,
+    saved_tabs: &mut SavedTabs,
+) -> Vec<Effect> {
+    let now = std::time::Instant::now();
+    let mut effects = app.handle_event(Event::Resize(size.width, size.height), now);
+    if open.is_empty() {
+        effects.extend(saved_tabs.offer(app, now));
+    }
+    for profile in open {
+        effects.extend(app.open_tab(profile));
+    }
+    effects
 }
 
 /// The slow tick ([`TICK`], or [`TICK_ENV`] milliseconds); a late tick is not made up.
@@ -158,6 +190,41 @@ fn slow_tick() -> tokio::time::Interval {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     tick
+}
+
+/// The list of open tabs in the data directory (`tui::restore`), as last written.
+struct SavedTabs {
+    path: std::path::PathBuf,
+    tabs: Vec<crate::app::SavedTab>,
+}
+
+impl SavedTabs {
+    fn read(app: &App) -> Self {
+        let path = crate::tui::restore::path(&app.config().paths.data_dir);
+        let tabs = crate::tui::restore::read(&path);
+        SavedTabs { path, tabs }
+    }
+
+    /// Tabs a run that did not quit left open are offered again (`ui.restore-tabs`).
+    fn offer(&self, app: &mut App, now: std::time::Instant) -> Vec<Effect> {
+        app.offer_restore(self.tabs.clone(), now)
+    }
+
+    /// Replace the file when the tabs changed (no allocation when they did not).
+    fn keep(&mut self, app: &App) {
+        if !app.tabs_saved_as(&self.tabs) {
+            self.tabs = app.saved_tabs();
+            crate::tui::restore::write(&self.path, &self.tabs);
+        }
+    }
+
+    /// Quitting closes the tabs on purpose: nothing to offer next time. Any other end
+    /// (a signal, a lost terminal) leaves the list.
+    fn ended(&self, app: &App) {
+        if app.quitting() {
+            crate::tui::restore::write(&self.path, &[]);
+        }
+    }
 }
 
 /// Sleep until `at`, or for ever when there is no deadline.
@@ -250,20 +317,26 @@ impl Loop {
         config: crate::config::Config,
         reload: crate::tui::Reload,
         watch: Option<std::path::PathBuf>,
-    ) -> (Self, mpsc::Receiver<(TabId, HostEvent)>) {
+    ) -> (
+        Self,
+        mpsc::Receiver<(TabId, HostEvent)>,
+        mpsc::Receiver<ProbeResult>,
+    ) {
         let watched_mtime = watch.as_deref().and_then(mtime);
         let (host_tx, host_rx) = mpsc::channel(256);
+        let (probe_tx, probe_rx) = mpsc::channel(64);
         let mut app = App::new(config);
         app.set_color_depth(crate::theme::ColorDepth::detect());
         let lp = Loop {
             app,
             conns: HashMap::new(),
             host_tx,
+            probe_tx,
             opts_reload: reload,
             watch,
             watched_mtime,
         };
-        (lp, host_rx)
+        (lp, host_rx, probe_rx)
     }
 
     fn terminal_event(&mut self, ev: TermEvent) -> anyhow::Result<()> {
@@ -353,6 +426,19 @@ impl Loop {
                         .app
                         .handle_event(Event::AuditRead(Box::new(snap)), std::time::Instant::now());
                     self.carry_out(effects)?;
+                }
+                Effect::Probe {
+                    endpoint,
+                    spec,
+                    profile,
+                    timeout,
+                } => {
+                    let tx = self.probe_tx.clone();
+                    let opts = profile.connect_options();
+                    tokio::spawn(async move {
+                        let result = crate::runtime::probe::probe(&spec, &opts, timeout).await;
+                        let _ = tx.send((endpoint, result)).await;
+                    });
                 }
                 Effect::Quit => {}
             }

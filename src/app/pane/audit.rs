@@ -296,11 +296,17 @@ mod tests {
         use std::sync::OnceLock;
         static CONFIG: OnceLock<crate::config::Config> = OnceLock::new();
         static THEME: OnceLock<crate::theme::Theme> = OnceLock::new();
+        static ENDPOINTS: OnceLock<
+            std::collections::BTreeMap<String, crate::app::health::EndpointHealth>,
+        > = OnceLock::new();
         PaneCtx {
             config: CONFIG.get_or_init(crate::config::Config::builtin),
             recent: &[],
             tabs: 0,
             theme: THEME.get_or_init(crate::theme::Theme::default),
+            sessions: &[],
+            now: None,
+            endpoints: ENDPOINTS.get_or_init(std::collections::BTreeMap::new),
         }
     }
 }
