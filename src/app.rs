@@ -92,6 +92,9 @@ pub enum HostEvent {
     Data(Vec<u8>),
     /// The STARTTLS handshake finished.
     TlsEstablished { verified: bool },
+    /// The certificate the host presented, just before the `Connected` (direct TLS) or
+    /// `TlsEstablished` (STARTTLS) it belongs to.
+    PeerCertificate(crate::runtime::cert_info::PeerCert),
     /// The host closed the connection.
     Closed,
     /// No endpoint could be connected: one typed result per endpoint tried, in order (the

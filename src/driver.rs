@@ -138,6 +138,10 @@ pub struct LinkStats {
     pub reconnects: u32,
     /// Attempts per endpoint, in the order each was first tried.
     pub endpoints: Vec<EndpointAttempts>,
+    /// The certificate the host presented (direct TLS or STARTTLS): names, expiry and
+    /// SHA-256 fingerprint. native-tls does not tell the protocol version or the cipher,
+    /// so neither is kept.
+    pub cert: Option<crate::runtime::cert_info::PeerCert>,
 }
 
 /// How often one endpoint was tried, and how often that failed.
@@ -163,6 +167,8 @@ pub struct Snapshot {
 
 /// One session and its connection's lifecycle, without I/O.
 pub struct Driver {
+    /// A host certificate given before the connection (or STARTTLS) it belongs to.
+    pending_cert: Option<crate::runtime::cert_info::PeerCert>,
     terminal: TerminalConfig,
     max_record: usize,
     type_ahead: usize,
@@ -217,6 +223,7 @@ impl Driver {
             drawn: false,
             last_input: None,
             screens: 0,
+            pending_cert: None,
             host_errors: VecDeque::new(),
             recent: VecDeque::new(),
             responses_seen: 0,
@@ -292,6 +299,8 @@ impl Driver {
         self.link.connect_time = c.connect_time;
         self.link.tls = c.direct_tls;
         self.link.starttls = false;
+        // A certificate given for this connection (direct TLS); none otherwise.
+        self.link.cert = self.pending_cert.take().filter(|_| c.direct_tls.is_some());
         self.link.terminal_type = None;
         self.link.lu = None;
         self.tracker = RecordTracker::default();
@@ -339,12 +348,19 @@ impl Driver {
     }
 
     /// The STARTTLS handshake finished.
+    /// The certificate the host presented; call it before [`Driver::connected`] (direct
+    /// TLS) or [`Driver::tls_established`] (STARTTLS), which take it for their connection.
+    pub fn peer_certificate(&mut self, cert: crate::runtime::cert_info::PeerCert) {
+        self.pending_cert = Some(cert);
+    }
+
     pub fn tls_established(&mut self, _now: Instant, verified: bool) {
         if let Some(tap) = &mut self.tap {
             tap.note("TLS established");
         }
+        self.link.cert = self.pending_cert.take();
         if let Some(a) = &mut self.audit {
-            a.tls(verified);
+            a.tls(verified, self.link.cert.as_ref());
         }
         self.link.tls = Some(verified);
         self.link.starttls = true;

@@ -922,10 +922,20 @@ struct Status {
     cursor_col: u16,
     /// none / verified / unverified.
     tls: &'static str,
+    /// The host's certificate, over TLS: its names, expiry and SHA-256 fingerprint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    certificate: Option<CertOut>,
     keyboard: String,
     host: String,
     /// Why the connection ended, if it did.
     ended: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CertOut {
+    names: Vec<String>,
+    not_after: String,
+    sha256: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -1088,6 +1098,11 @@ fn status(client: &Client) -> Status {
             Some(sec) if sec.verified => "verified",
             Some(_) => "unverified",
         },
+        certificate: client.driver().stats().link.cert.map(|c| CertOut {
+            names: c.names,
+            not_after: c.not_after,
+            sha256: c.sha256,
+        }),
         keyboard: oia.lock.map_or_else(
             || "unlocked".to_owned(),
             |l| format!("locked ({})", l.label()),
@@ -1217,6 +1232,14 @@ fn print_status(client: &Client) {
             _ => "none",
         }
     );
+    if let Some(c) = &s.certificate {
+        eprintln!(
+            "certificate: {} (expires {}; sha256 {})",
+            c.names.join(", "),
+            c.not_after,
+            c.sha256
+        );
+    }
     eprintln!("keyboard: {}", s.keyboard);
     eprintln!("host: {}", s.host);
     let st = stats(client);

@@ -48,6 +48,31 @@ fn direct_tls_verified_refused_and_insecure() {
     assert_eq!(ok.code, Some(0), "{}", ok.stderr);
     assert!(ok.stdout.contains("SIGN ON"), "{}", ok.stdout);
     assert!(ok.stderr.contains("tls: verified"), "{}", ok.stderr);
+    // The certificate the host presented: its fingerprint as openssl computes it from the
+    // file the host serves (a witness that is not r3270).
+    let fp = std::process::Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&pki.cert)
+        .output()
+        .unwrap();
+    assert!(fp.status.success(), "openssl x509 failed");
+    {
+        let fp = String::from_utf8_lossy(&fp.stdout);
+        let hex: String = fp
+            .split('=')
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .replace(':', "")
+            .to_ascii_lowercase();
+        assert_eq!(hex.len(), 64, "{fp}");
+        assert!(
+            ok.stderr.contains(&format!("sha256 {hex})")),
+            "the fingerprint {hex} is not in:\n{}",
+            ok.stderr
+        );
+        assert!(ok.stderr.contains("certificate: "), "{}", ok.stderr);
+    }
 
     // The same CA by name: `localhost` is in the certificate too.
     let by_name = format!("L:localhost:{tls_port}");

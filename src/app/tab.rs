@@ -244,6 +244,7 @@ impl Tab {
                 self.driver.input(now, &bytes);
                 self.drain(self.foreground, long_aid, effects);
             }
+            HostEvent::PeerCertificate(cert) => self.driver.peer_certificate(cert),
             HostEvent::TlsEstablished { verified } => {
                 self.driver.tls_established(now, verified);
                 self.drain(self.foreground, long_aid, effects);

@@ -35,7 +35,7 @@ pub trait AuditSink: Send {
     /// An engine event (unlock after an AID, host errors, the device accepted, ...).
     fn event(&mut self, session: &Session, event: &SessionEvent);
     /// STARTTLS finished.
-    fn tls(&mut self, verified: bool);
+    fn tls(&mut self, verified: bool, cert: Option<&crate::runtime::cert_info::PeerCert>);
     /// The session ended: `by` is `host`, `connection` or `operator`.
     fn ended(&mut self, why: &str, by: &str);
     /// A front end's own event (a clipboard copy: where and how much, never the text).
@@ -392,7 +392,11 @@ impl AuditSink for SessionAudit {
             "profile": self.profile,
             "endpoint": link.endpoint,
             "peer": link.peer.map(|p| p.to_string()),
-            "tls": link.tls.map(|v| json!({"verified": v, "starttls": false})),
+            "tls": link.tls.map(|v| json!({
+                "verified": v,
+                "starttls": false,
+                "certificate": cert_json(link.cert.as_ref()),
+            })),
             "terminal-type": cfg.terminal_type(),
             "lu": cfg.lu,
             "reconnect": link.reconnects > 0,
@@ -491,8 +495,11 @@ impl AuditSink for SessionAudit {
         let _ = r;
     }
 
-    fn tls(&mut self, verified: bool) {
-        let _ = self.record("tls", json!({"verified": verified, "starttls": true}));
+    fn tls(&mut self, verified: bool, cert: Option<&crate::runtime::cert_info::PeerCert>) {
+        let _ = self.record(
+            "tls",
+            json!({"verified": verified, "starttls": true, "certificate": cert_json(cert)}),
+        );
     }
 
     fn ended(&mut self, why: &str, by: &str) {
@@ -688,4 +695,13 @@ mod block_tests {
             "the held record was written when the log came back"
         );
     }
+}
+
+/// The host certificate as a record carries it: its names (the subject), expiry and
+/// SHA-256 fingerprint.
+fn cert_json(cert: Option<&crate::runtime::cert_info::PeerCert>) -> Value {
+    cert.map_or(
+        Value::Null,
+        |c| json!({"names": c.names, "not-after": c.not_after, "sha256": c.sha256}),
+    )
 }

@@ -22,6 +22,33 @@ pub struct CertInfo {
     pub names: Vec<String>,
 }
 
+/// The certificate a host presented on a connection that is up: what the monitor, the
+/// audit log and `Query(TlsSubjectNames)` show of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerCert {
+    /// The names it is for (subjectAltName, or the common name).
+    pub names: Vec<String>,
+    /// `notAfter`, as `YYYY-MM-DD HH:MM:SS UTC`.
+    pub not_after: String,
+    /// SHA-256 of the DER encoding, as lowercase hex (what `openssl x509 -fingerprint
+    /// -sha256` prints, without the colons).
+    pub sha256: String,
+}
+
+impl PeerCert {
+    /// From the DER bytes of the host's certificate; `None` if the walker cannot read it.
+    pub fn from_der(der: &[u8]) -> Option<Self> {
+        use sha2::Digest;
+        let info = parse(der)?;
+        let digest = sha2::Sha256::digest(der);
+        Some(PeerCert {
+            names: info.names,
+            not_after: info.not_after,
+            sha256: hex::encode(digest),
+        })
+    }
+}
+
 /// The most names kept: enough to show the right one, few enough for one line.
 pub const MAX_NAMES: usize = 8;
 

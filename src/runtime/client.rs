@@ -94,6 +94,9 @@ impl Client {
         let started = Instant::now();
         let conn = Connection::open(spec, opts).await?;
         let mut driver = Driver::new(cfg, opts.limits.max_record_bytes, opts.limits.type_ahead);
+        if let Some(cert) = conn.peer_cert() {
+            driver.peer_certificate(cert.clone());
+        }
         driver.connected(
             std::time::Instant::now(),
             Connected {
@@ -337,6 +340,7 @@ impl Client {
                 tracing::debug!(verified, "session: TLS established");
                 self.driver.tls_established(now, verified);
             }
+            Some(ConnEvent::PeerCertificate(cert)) => self.driver.peer_certificate(cert),
             Some(ConnEvent::Closed) => self.driver.closed(now),
             Some(ConnEvent::Error(e)) => self.driver.failed(now, e),
             None => self.driver.failed(now, ConnectionError::TaskGone),

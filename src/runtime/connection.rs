@@ -120,6 +120,9 @@ pub enum Command {
 pub enum ConnEvent {
     /// Bytes from the host, as read.
     Data(Vec<u8>),
+    /// The certificate the host presented in the STARTTLS handshake (sent just before
+    /// `TlsEstablished`).
+    PeerCertificate(crate::runtime::cert_info::PeerCert),
     /// The STARTTLS handshake finished; `verified` is false under `--insecure`.
     TlsEstablished { verified: bool },
     /// The host closed its side (end of stream).
@@ -139,6 +142,7 @@ pub struct Connection {
     peer: SocketAddr,
     /// `Some(verified)` when the stream is TLS from the start (`L:`).
     direct_tls: Option<bool>,
+    peer_cert: Option<crate::runtime::cert_info::PeerCert>,
     /// Bytes queued (plus [`SEND_OVERHEAD`] each send) and not yet written, shared with
     /// the task, which takes off what it has written.
     unsent: Arc<AtomicUsize>,
@@ -147,6 +151,11 @@ pub struct Connection {
 }
 
 impl Connection {
+    /// The certificate the host presented in a direct TLS handshake (`L:`).
+    pub fn peer_cert(&self) -> Option<&crate::runtime::cert_info::PeerCert> {
+        self.peer_cert.as_ref()
+    }
+
     /// Resolve, connect (and for `L:` run the TLS handshake) within the connect timeout,
     /// then start the task.
     pub async fn open(spec: &HostSpec, opts: &ConnectOptions) -> Result<Self, ConnectionError> {
@@ -168,6 +177,7 @@ impl Connection {
         })?;
         tracing::info!(host = %spec.host, port = spec.port, %peer, "connected");
         let domain = spec.tls_domain().to_owned();
+        let mut peer_cert = None;
         let (stream, direct_tls) = if spec.tls {
             let (tcp, first) = Sniffed::new(tcp);
             let how = Handshake::Direct { port: spec.port };
@@ -186,6 +196,7 @@ impl Connection {
                 }
                 .inspect_err(|e| tracing::info!(%peer, error = %e, "TLS handshake failed"))?;
             tracing::info!(%peer, verified, "TLS established (direct)");
+            peer_cert = peer_certificate(&tls);
             (Stream::Tls(Box::new(tls)), Some(verified))
         } else {
             (Stream::Plain(tcp), None)
@@ -212,6 +223,7 @@ impl Connection {
             events,
             peer,
             direct_tls,
+            peer_cert,
             unsent,
             max_unsent: opts.max_unsent_bytes,
             task,
@@ -482,6 +494,27 @@ struct Task {
 impl Task {
     /// The task's life. `stream` is a local, not a field, so that STARTTLS can move the
     /// plain stream into the connector and put the TLS stream in its place.
+    /// Tells the driver STARTTLS is up: the host's certificate first, then the event;
+    /// false when the driver is gone.
+    async fn announce_tls(&self, cert: Option<crate::runtime::cert_info::PeerCert>) -> bool {
+        let verified = self.verified;
+        tracing::info!(verified, "TLS established (STARTTLS)");
+        if let Some(cert) = cert {
+            if self
+                .events
+                .send(ConnEvent::PeerCertificate(cert))
+                .await
+                .is_err()
+            {
+                return false;
+            }
+        }
+        self.events
+            .send(ConnEvent::TlsEstablished { verified })
+            .await
+            .is_ok()
+    }
+
     async fn run(mut self, mut stream: Stream) {
         let mut buf = vec![0u8; 16 * 1024];
         let mut idle_since = Instant::now();
@@ -542,16 +575,10 @@ impl Task {
                         let (tcp, first) = Sniffed::new(tcp);
                         match self.connector.connect(&self.domain, tcp).await {
                             Ok(tls) => {
+                                let cert = peer_certificate(&tls);
                                 stream = Stream::Tls(Box::new(tls));
                                 idle_since = Instant::now();
-                                let verified = self.verified;
-                                tracing::info!(verified, "TLS established (STARTTLS)");
-                                if self
-                                    .events
-                                    .send(ConnEvent::TlsEstablished { verified })
-                                    .await
-                                    .is_err()
-                                {
+                                if !self.announce_tls(cert).await {
                                     return;
                                 }
                                 Ok(())
@@ -676,4 +703,14 @@ fn io_error(e: std::io::Error) -> ConnectionError {
         ErrorKind::UnexpectedEof => ConnectionError::HostClosed,
         _ => ConnectionError::Io(e),
     }
+}
+
+/// The facts of the certificate a finished handshake saw (none if the library gives none).
+fn peer_certificate<S>(tls: &TlsStream<S>) -> Option<crate::runtime::cert_info::PeerCert>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let cert = tls.get_ref().peer_certificate().ok().flatten()?;
+    let der = cert.to_der().ok()?;
+    crate::runtime::cert_info::PeerCert::from_der(&der)
 }

@@ -39,7 +39,7 @@ pub async fn probe(
                 Err("the host closed the connection before negotiating".to_owned())
             }
             Some(ConnEvent::Error(e)) => Err(e.to_string()),
-            Some(ConnEvent::TlsEstablished { .. }) => {
+            Some(ConnEvent::TlsEstablished { .. } | ConnEvent::PeerCertificate(_)) => {
                 Err("the host started TLS before negotiating".to_owned())
             }
         };

@@ -279,8 +279,12 @@ impl State {
                 .map(|p| p.display().to_string())
                 .unwrap_or_default(),
             "TlsProvider" => "native-tls".to_owned(),
-            "BindPluName" | "Proxy" | "ScreenTraceFile" | "TelnetHostOptions" | "TlsCertInfo"
-            | "TlsSessionInfo" | "TlsSubjectNames" | "Tn3270eOptions" => String::new(),
+            "TlsSubjectNames" | "TlsCertInfo" => {
+                let cert = snapshot.as_ref().and_then(|s| s.link.cert.as_ref());
+                cert.map(|c| cert_query(key, c)).unwrap_or_default()
+            }
+            "BindPluName" | "Proxy" | "ScreenTraceFile" | "TelnetHostOptions"
+            | "TlsSessionInfo" | "Tn3270eOptions" => String::new(),
             "Version" => version_text(),
             _ => return None,
         })
@@ -400,4 +404,13 @@ fn connection_state(client: Option<&Client>) -> String {
         Mode::SscpLu => "connected-sscp",
     }
     .to_owned()
+}
+
+/// `Query(TlsSubjectNames)` and `Query(TlsCertInfo)` of the host's certificate.
+fn cert_query(key: &str, c: &crate::runtime::cert_info::PeerCert) -> String {
+    if key == "TlsSubjectNames" {
+        c.names.join(" ")
+    } else {
+        format!("expires {} sha256 {}", c.not_after, c.sha256)
+    }
 }

@@ -104,6 +104,11 @@ async fn run(
         report(HostEvent::Failed(failures)).await;
         return;
     };
+    // The certificate of a direct TLS handshake goes ahead of the connection it belongs to.
+    let sent = match conn.peer_cert().cloned() {
+        Some(cert) => report(HostEvent::PeerCertificate(cert)).await,
+        None => true,
+    };
     let connected = HostEvent::Connected {
         endpoint,
         peer: conn.peer(),
@@ -111,7 +116,7 @@ async fn run(
         connect_time: Some(took),
         tried: failures,
     };
-    if !report(connected).await {
+    if !sent || !report(connected).await {
         conn.close();
         return;
     }
@@ -149,6 +154,7 @@ async fn run(
                     Some(ConnEvent::TlsEstablished { verified }) => {
                         HostEvent::TlsEstablished { verified }
                     }
+                    Some(ConnEvent::PeerCertificate(cert)) => HostEvent::PeerCertificate(cert),
                     Some(ConnEvent::Closed) => HostEvent::Closed,
                     Some(ConnEvent::Error(e)) => HostEvent::Lost(e),
                     None => HostEvent::Lost(ConnectionError::TaskGone),

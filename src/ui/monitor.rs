@@ -585,6 +585,14 @@ pub fn detail_lines(d: &Detail, width: usize) -> Vec<String> {
             _ => "",
         }
     ));
+    if let Some(cert) = &conn.cert {
+        line(format!(
+            "certificate {}   expires {}",
+            cert.names.join(", "),
+            cert.not_after
+        ));
+        line(format!("  sha256 {}", cert.sha256));
+    }
     let functions = if d.snapshot.functions.is_empty() {
         "none".to_owned()
     } else {
