@@ -29,6 +29,7 @@ mod frame;
 mod mouse;
 pub mod pane;
 mod paste;
+mod playback;
 mod tab;
 mod tabs;
 #[cfg(test)]
@@ -141,6 +142,13 @@ pub struct App {
     dirty: bool,
     /// A left-button press on the screen: where, and whether the mouse moved since.
     drag: Option<(crate::proto::Position, bool)>,
+    /// How a macro's `env NAME` is read (the process environment; tests set their own).
+    pub(crate) env: fn(&str) -> Option<String>,
+}
+
+/// The process environment, for macros' `env NAME` steps.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// Whether any character or field on `screen` has the blink highlight.
@@ -183,6 +191,7 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            env: process_env,
         }
     }
 
@@ -367,7 +376,13 @@ impl App {
     pub fn next_deadline(&self) -> Option<Instant> {
         self.tabs
             .iter()
-            .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
+            .flat_map(|t| {
+                [
+                    t.reconnect.map(|r| r.at),
+                    t.driver().poll_timeout(),
+                    t.playback_wake,
+                ]
+            })
             .flatten()
             .min()
     }
@@ -389,6 +404,7 @@ impl App {
                 tab.drain(i == active, long_aid, &mut effects);
             }
         }
+        self.due_playbacks(now, &mut effects);
         effects
     }
 
@@ -397,6 +413,12 @@ impl App {
             return Vec::new();
         }
         self.status = None;
+        // Esc stops a playing macro (before any pane or binding sees it).
+        let plain_esc = key.code == crossterm::event::KeyCode::Esc
+            && key.modifiers == crossterm::event::KeyModifiers::NONE;
+        if plain_esc && self.pane.is_none() && self.stop_macro() {
+            return Vec::new();
+        }
         self.route_key(key, now)
     }
 
@@ -510,7 +532,7 @@ impl App {
                 Vec::new()
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
-            Action::PlayMacro(name) => self.play_macro(&name, now, 0),
+            Action::PlayMacro(name) => self.play_macro(&name, now),
             Action::PanUp => self.pan(0, -1),
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
@@ -539,6 +561,14 @@ impl App {
     /// A 3270 key on the active tab, through the engine (which queues it while the keyboard
     /// is locked by an AID, or locks with an operator error, exactly as a 3270 would).
     fn press(&mut self, key: Key, now: Instant) -> Vec<Effect> {
+        // Reset stops a playing macro; other keys wait for it to end.
+        if key == Key::Reset && self.stop_macro() {
+            return Vec::new();
+        }
+        if let Some(why) = self.playing() {
+            self.set_status(why);
+            return Vec::new();
+        }
         let long_aid = self.config.ui.long_aid;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
@@ -547,37 +577,6 @@ impl App {
         tab.key(now, key);
         let mut effects = Vec::new();
         tab.drain(true, long_aid, &mut effects);
-        effects
-    }
-
-    /// Play a macro's actions in order; a macro may play others, `depth` deep.
-    fn play_macro(&mut self, name: &str, now: Instant, depth: usize) -> Vec<Effect> {
-        // The config loader refuses cycles; the depth bound keeps a cycle that slipped
-        // through (a reload race, a hand-built config) from recursing without end.
-        const MAX_DEPTH: usize = 8;
-        let Some(m) = self.config.macros.get(name) else {
-            let known: Vec<&str> = self.config.macros.keys().map(String::as_str).collect();
-            let hint = crate::suggest::nearest(name, known.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            self.set_status(format!("no macro named `{name}`{hint}"));
-            return Vec::new();
-        };
-        let actions = m.actions.clone();
-        let mut effects = Vec::new();
-        for action in actions {
-            match action {
-                Action::PlayMacro(inner) if depth < MAX_DEPTH => {
-                    effects.extend(self.play_macro(&inner, now, depth + 1));
-                }
-                Action::PlayMacro(inner) => {
-                    self.set_status(format!(
-                        "macro `{inner}` not played: macros nest deeper than {MAX_DEPTH}"
-                    ));
-                }
-                other => effects.extend(self.update(other, now)),
-            }
-        }
         effects
     }
 

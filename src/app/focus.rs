@@ -115,6 +115,12 @@ impl App {
                 self.set_status(text);
                 Vec::new()
             }
+            Request::MacroValue {
+                tab,
+                macro_name,
+                name,
+                value,
+            } => self.macro_value(tab, &macro_name, &name, value, now),
         }
     }
 

@@ -28,6 +28,7 @@ use crate::theme::Theme;
 
 pub mod confirm;
 pub mod help;
+pub mod macro_prompt;
 pub mod message;
 pub mod palette;
 pub mod picker;
@@ -35,6 +36,7 @@ pub mod rename;
 
 pub use confirm::Confirm;
 pub use help::Help;
+pub use macro_prompt::MacroPrompt;
 pub use message::Message;
 pub use palette::Palette;
 pub use picker::{Picker, PickerEntry};
@@ -69,6 +71,14 @@ pub enum Request {
     Rename(String),
     /// Keep the pane and show a line on the status line.
     Status(String),
+    /// Close the pane, keep a macro prompt's value in the tab's memory and go on starting
+    /// the macro (the next prompt, or the playback).
+    MacroValue {
+        tab: crate::app::TabId,
+        macro_name: String,
+        name: String,
+        value: crate::macros::Secret,
+    },
 }
 
 /// What a pane may read from the App: borrowed for one call, never kept.

@@ -82,6 +82,11 @@ pub struct Tab {
     pub reconnect: Option<Reconnect>,
     /// Failed reconnect attempts in a row (reset when a connection is up).
     attempts: u32,
+    /// The macro playing into this tab, and when it next needs a poll.
+    pub(crate) playback: Option<crate::macros::Playback>,
+    pub(crate) playback_wake: Option<Instant>,
+    /// Macro values asked of the operator: kept in memory for the tab's life, never written.
+    pub(crate) values: crate::macros::Values,
 }
 
 /// A scheduled automatic reconnect.
@@ -109,6 +114,9 @@ impl Tab {
             logon_pending: false,
             reconnect: None,
             attempts: 0,
+            playback: None,
+            playback_wake: None,
+            values: crate::macros::Values::default(),
         }
     }
 
@@ -342,18 +350,20 @@ impl Tab {
         self.profile.logon_macro.clone()
     }
 
-    /// Type keys into this tab's session (a logon macro), then drain it.
-    pub(crate) fn type_keys(
-        &mut self,
-        keys: impl IntoIterator<Item = crate::proto::Key>,
-        now: Instant,
-        long_aid: Duration,
-        out: &mut Vec<Effect>,
-    ) {
-        for key in keys {
-            self.driver.key(now, key);
-        }
-        self.drain(self.foreground, long_aid, out);
+    /// Runs the playing macro as far as it goes now; `None` when none plays.
+    pub(crate) fn play(&mut self, now: Instant) -> Option<crate::macros::Played> {
+        let played = self.playback.as_mut()?.poll(&mut self.driver, now);
+        self.playback_wake = match played {
+            crate::macros::Played::Pending(at) => at,
+            _ => None,
+        };
+        Some(played)
+    }
+
+    /// Stops the playing macro; where it was, if one played.
+    pub(crate) fn cancel_playback(&mut self) -> Option<crate::macros::Stopped> {
+        self.playback_wake = None;
+        self.playback.take().map(|p| p.cancel(&self.driver))
     }
 
     /// The operator looked at this tab: its badges are read.
