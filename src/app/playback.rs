@@ -36,6 +36,12 @@ impl App {
             self.set_status(msg);
             return Vec::new();
         }
+        if !self.tabs[i].conn.is_connected() {
+            self.set_status(format!(
+                "macro `{name}` not played: the session is not connected"
+            ));
+            return Vec::new();
+        }
         let env = self.env;
         let tab = &mut self.tabs[i];
         for v in macros::values_needed(&self.config.macros, name) {
@@ -136,6 +142,13 @@ impl App {
         };
         self.report_stop(i, &stopped);
         true
+    }
+
+    /// What the OIA shows of macros on `tab`: `▶ NAME i/n` while one plays.
+    pub fn macro_state(&self, tab: &super::Tab) -> Option<String> {
+        let p = tab.playback.as_ref()?;
+        let (at, of) = p.progress();
+        Some(format!("▶ {} {at}/{of}", p.name()))
     }
 
     /// Whether the active tab plays a macro (keys other than Esc and Reset wait).

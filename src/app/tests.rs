@@ -19,6 +19,7 @@ use crate::keymap::{Binding, Keymap};
 use crate::proto::{Aid, LockReason, OperatorError, Position};
 
 mod input;
+mod macros;
 mod panes;
 
 const WALL: WallClock = WallClock {
