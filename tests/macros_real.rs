@@ -297,7 +297,11 @@ fn no_file_r3270_writes_holds_the_password() {
         );
         let text = String::from_utf8_lossy(&bytes);
         // The trace's data stream as hex: EBCDIC bytes written as two hex digits each.
-        let hex: String = ebcdic.iter().map(|b| format!("{b:02x}")).collect();
+        let hex = ebcdic.iter().fold(String::new(), |mut h, b| {
+            use std::fmt::Write as _;
+            let _ = write!(h, "{b:02x}");
+            h
+        });
         assert!(
             !text.contains(&hex),
             "{} holds the password as hex",
@@ -307,6 +311,9 @@ fn no_file_r3270_writes_holds_the_password() {
     assert!(!out.stdout.contains(&password) && !out.stderr.contains(&password));
 }
 
+/// How many times the macro plays through the slow relay.
+const PLAYBACKS: usize = 3;
+
 /// A relay between r3270 and the host that holds back every host screen (a chunk of more
 /// than 100 bytes: telnet negotiation passes at once) by 1, 1.5 or 2 s in turn.
 struct Relay {
@@ -314,7 +321,7 @@ struct Relay {
 }
 
 fn pump_delayed(mut from: TcpStream, mut to: TcpStream) {
-    let mut buf = [0u8; 65536];
+    let mut buf = vec![0u8; 65536];
     let mut turn = 0u32;
     loop {
         let n = match from.read(&mut buf) {
@@ -365,7 +372,6 @@ fn through_a_slow_relay_the_macro_plays_right_where_fixed_sleeps_go_wrong() {
     let relay = start_relay(port);
     let slow = format!("127.0.0.1:{}", relay.port);
     let home = home(&[("guest", GUEST_BOOK)], "");
-    const PLAYBACKS: usize = 3;
     for i in 0..PLAYBACKS {
         let out = run(
             &home,

@@ -28,23 +28,20 @@ pub struct Read {
 /// `[macros] NAME = [...]` or `[macros.NAME] steps = [...]`.
 pub fn read_entry(ctx: &mut Ctx<'_>, e: &Entry) -> Option<Read> {
     let path = join("macros", &e.key);
-    match &e.node.value {
-        Value::Array(_) => {
-            let (steps, calls) = read_steps(ctx, "macros", e)?;
-            Some(Read {
-                mac: Macro {
-                    name: e.key.clone(),
-                    steps,
-                    timeout: None,
-                    file: None,
-                },
-                calls,
-            })
-        }
-        _ => {
-            let t = ctx.table("macros", e)?;
-            read_table(ctx, &e.key, &path, t, None)
-        }
+    if let Value::Array(_) = &e.node.value {
+        let (steps, calls) = read_steps(ctx, "macros", e)?;
+        Some(Read {
+            mac: Macro {
+                name: e.key.clone(),
+                steps,
+                timeout: None,
+                file: None,
+            },
+            calls,
+        })
+    } else {
+        let t = ctx.table("macros", e)?;
+        read_table(ctx, &e.key, &path, t, None)
     }
 }
 
