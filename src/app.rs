@@ -30,6 +30,7 @@ mod mouse;
 pub mod pane;
 mod paste;
 mod playback;
+mod recording;
 mod tab;
 mod tabs;
 #[cfg(test)]
@@ -108,6 +109,12 @@ pub enum Effect {
     /// Read the configuration file again and hand the result to [`App::set_config`] or
     /// [`App::show_message`].
     ReloadConfig,
+    /// Write a recorded macro's file (creating its directory); a failure goes to
+    /// [`App::show_message`].
+    SaveMacro {
+        path: std::path::PathBuf,
+        text: String,
+    },
     /// Leave: restore the terminal and exit.
     Quit,
 }
@@ -533,6 +540,11 @@ impl App {
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
             Action::PlayMacro(name) => self.play_macro(&name, now),
+            Action::RecordMacro(name) => {
+                self.record_macro(name);
+                Vec::new()
+            }
+            Action::StopRecording => self.stop_recording(),
             Action::PanUp => self.pan(0, -1),
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
@@ -574,6 +586,7 @@ impl App {
             return Vec::new();
         };
         tab.selection = None;
+        tab.record_key(key, now);
         tab.key(now, key);
         let mut effects = Vec::new();
         tab.drain(true, long_aid, &mut effects);

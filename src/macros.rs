@@ -18,6 +18,8 @@
 //! `script::Step::Text` handed to the runner; a step's label ([`Planned::label`]) says
 //! `prompt password (secret)`, never what was typed.
 
+pub mod record;
+
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::PathBuf;
@@ -415,6 +417,16 @@ impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
     }
+}
+
+/// Whether `name` can name a macro (and its file): letters, digits, `-`, `_` and `.`,
+/// not starting with `.`.
+pub fn valid_macro_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// Values for one playback: prompt answers and environment variables, by name. Its `Debug`

@@ -121,6 +121,7 @@ impl App {
                 name,
                 value,
             } => self.macro_value(tab, &macro_name, &name, value, now),
+            Request::SaveRecording { name, steps } => self.save_recording(&name, steps),
         }
     }
 

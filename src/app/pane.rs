@@ -32,6 +32,7 @@ pub mod macro_prompt;
 pub mod message;
 pub mod palette;
 pub mod picker;
+pub mod record_name;
 pub mod rename;
 
 pub use confirm::Confirm;
@@ -40,6 +41,7 @@ pub use macro_prompt::MacroPrompt;
 pub use message::Message;
 pub use palette::Palette;
 pub use picker::{Picker, PickerEntry};
+pub use record_name::RecordName;
 pub use rename::Rename;
 
 /// What a pane did with a key or an action (gitui's consumed / not consumed, with the pane's
@@ -78,6 +80,11 @@ pub enum Request {
         macro_name: String,
         name: String,
         value: crate::macros::Secret,
+    },
+    /// Close the pane and save a recorded macro under this name.
+    SaveRecording {
+        name: String,
+        steps: Vec<crate::macros::MacroStep>,
     },
 }
 

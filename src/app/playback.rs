@@ -144,8 +144,12 @@ impl App {
         true
     }
 
-    /// What the OIA shows of macros on `tab`: `▶ NAME i/n` while one plays.
+    /// What the OIA shows of macros on `tab`: `REC n` while recording, `▶ NAME i/n` while
+    /// one plays.
     pub fn macro_state(&self, tab: &super::Tab) -> Option<String> {
+        if let Some(rec) = App::recording_state(tab) {
+            return Some(rec);
+        }
         let p = tab.playback.as_ref()?;
         let (at, of) = p.progress();
         Some(format!("▶ {} {at}/{of}", p.name()))

@@ -87,6 +87,8 @@ pub struct Tab {
     pub(crate) playback_wake: Option<Instant>,
     /// Macro values asked of the operator: kept in memory for the tab's life, never written.
     pub(crate) values: crate::macros::Values,
+    /// A macro being recorded from this tab's keys.
+    pub(crate) recorder: Option<crate::macros::record::Recorder>,
 }
 
 /// A scheduled automatic reconnect.
@@ -117,6 +119,7 @@ impl Tab {
             playback: None,
             playback_wake: None,
             values: crate::macros::Values::default(),
+            recorder: None,
         }
     }
 
@@ -348,6 +351,20 @@ impl Tab {
         }
         self.logon_pending = false;
         self.profile.logon_macro.clone()
+    }
+
+    /// A recording on this tab sees a key before the session applies it.
+    pub(crate) fn record_key(&mut self, key: Key, now: Instant) {
+        if let Some(rec) = &mut self.recorder {
+            rec.key(&self.driver, key, now);
+        }
+    }
+
+    /// A recording on this tab sees what the host sent.
+    pub(crate) fn record_host(&mut self, now: Instant) {
+        if let Some(rec) = &mut self.recorder {
+            rec.host(&self.driver, now);
+        }
     }
 
     /// Runs the playing macro as far as it goes now; `None` when none plays.

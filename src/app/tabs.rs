@@ -198,6 +198,8 @@ impl App {
         if let Some(name) = self.tabs[i].take_logon() {
             effects.extend(self.start_macro(id, &name, now));
         }
+        // A recording writes its synchronisation point once the host answered an AID.
+        self.tabs[i].record_host(now);
         // A playing macro sees what the host sent (and a disconnect stops it).
         self.poll_playback(i, now, &mut effects);
         effects

@@ -158,10 +158,7 @@ pub fn files(dir: &Path) -> Vec<(PathBuf, String, Result<String, String>)> {
     out
 }
 
-/// Whether `name` can name a macro file: letters, digits, `-`, `_` and `.`.
+/// Whether `name` can name a macro file (`crate::macros::valid_macro_name`).
 pub fn valid_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    crate::macros::valid_macro_name(name)
 }

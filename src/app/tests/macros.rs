@@ -167,3 +167,60 @@ fn esc_stops_a_playing_macro_and_a_disconnect_stops_one_cleanly() {
     let text = message(&rig);
     assert!(text.contains("the connection ended"), "{text}");
 }
+
+#[test]
+fn a_recording_keeps_actions_and_sync_points_never_the_password_and_plays_back() {
+    let mut rig = Rig::new();
+    rig.action("connect demo");
+    rig.action("record-macro");
+    rig.typed("demo");
+    rig.press(KeyCode::Tab);
+    rig.typed("demo");
+    let tab = &rig.app.tabs()[0];
+    assert_eq!(rig.app.macro_state(tab).as_deref(), Some("REC 3"));
+    rig.press(KeyCode::Enter);
+    assert!(rig.text().contains("Main menu"));
+    rig.action("stop-recording");
+    rig.typed("signon");
+    rig.press(KeyCode::Enter);
+    let Some(Effect::SaveMacro { path, text }) = rig
+        .seen
+        .iter()
+        .find(|e| matches!(e, Effect::SaveMacro { .. }))
+        .cloned()
+    else {
+        panic!("no file saved: {:?}", rig.seen)
+    };
+    assert!(path.ends_with("macros/signon.toml"), "{path:?}");
+    let steps: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("    "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            r#"'type "demo"',"#,
+            r#""tab","#,
+            r#""prompt password secret","#,
+            r#""enter","#,
+            r#"'wait text "Main menu" at 2 2 timeout 10',"#,
+            r#"'wait text "Choose an option, or type a command, and press Enter." at 4 3 timeout 10',"#,
+            r#""wait cursor 13 16 timeout 10","#,
+        ],
+        "{text}"
+    );
+    assert!(rig.app.config().macros.contains_key("signon"));
+    // Played back in a new tab: it asks for the password, and signs on.
+    rig.action("connect demo");
+    rig.action("play-macro signon");
+    let p = rig
+        .app
+        .pane_as::<MacroPrompt>()
+        .expect("asks for the password");
+    assert!(p.secret);
+    rig.typed("demo");
+    rig.press(KeyCode::Enter);
+    assert!(rig.text().contains("Main menu"), "{}", rig.text());
+    assert_eq!(rig.app.status(), Some("macro `signon` done"));
+}

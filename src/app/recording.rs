@@ -1,0 +1,100 @@
+//! Recording macros in the App: `record-macro [NAME]` starts a [`Recorder`] on the active
+//! tab (its keys are recorded as the session applies them, its host answers give the
+//! synchronisation points), `stop-recording` ends it and saves `DATA/macros/NAME.toml`
+//! (asking for the name when none was given) through [`Effect::SaveMacro`], adds the macro
+//! to the configuration at once (a reload reads it from its file) and shows the file.
+
+use crate::app::pane::RecordName;
+use crate::app::{App, Effect};
+use crate::macros::record::{Recorder, to_toml};
+use crate::macros::{Macro, MacroStep};
+
+impl App {
+    /// `record-macro [NAME]`.
+    pub(crate) fn record_macro(&mut self, name: Option<String>) {
+        let Some(tab) = self.active_tab_mut() else {
+            self.set_status("nothing to record: no session is open");
+            return;
+        };
+        if tab.recorder.is_some() {
+            self.set_status("already recording: stop-recording ends it");
+            return;
+        }
+        tab.recorder = Some(Recorder::new(name.clone()));
+        let what = name.map_or_else(|| "a macro".to_owned(), |n| format!("macro `{n}`"));
+        self.set_status(format!("recording {what}: stop-recording ends it"));
+    }
+
+    /// `stop-recording`: save under the name given at the start, or ask for one.
+    pub(crate) fn stop_recording(&mut self) -> Vec<Effect> {
+        let Some(rec) = self.active_tab_mut().and_then(|t| t.recorder.take()) else {
+            self.set_status("not recording: record-macro starts a recording");
+            return Vec::new();
+        };
+        let name = rec.name.clone();
+        let steps = rec.finish();
+        match name {
+            Some(name) => self.save_recording(&name, steps),
+            None => {
+                self.open_pane(Box::new(RecordName::new(steps)));
+                Vec::new()
+            }
+        }
+    }
+
+    /// Saves a recording as macro `name` (refused, in the name prompt, for a name that is
+    /// not a file name or is taken).
+    pub(crate) fn save_recording(&mut self, name: &str, steps: Vec<MacroStep>) -> Vec<Effect> {
+        let valid = crate::macros::valid_macro_name(name);
+        let why = if !valid {
+            Some(format!(
+                "`{name}` cannot name a macro: use letters, digits, -, _ and ."
+            ))
+        } else if self.config.macros.contains_key(name) {
+            Some(format!(
+                "a macro named `{name}` exists: choose another name"
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            let mut pane = RecordName::new(steps);
+            pane.input = name.to_owned();
+            self.open_pane(Box::new(pane));
+            self.show_error_in_pane(why);
+            return Vec::new();
+        }
+        let path = self
+            .config
+            .paths
+            .data_dir
+            .join("macros")
+            .join(format!("{name}.toml"));
+        let text = to_toml(name, &steps);
+        self.config.macros.insert(
+            name.to_owned(),
+            Macro {
+                name: name.to_owned(),
+                steps,
+                timeout: None,
+                file: Some(path.clone()),
+            },
+        );
+        let mut lines = vec![
+            format!("Saved macro `{name}` to {}:", path.display()),
+            String::new(),
+        ];
+        lines.extend(text.lines().map(str::to_owned));
+        lines.push(String::new());
+        lines.push(format!(
+            "Play it with `play-macro {name}` (palette), or bind it in [keymap]."
+        ));
+        self.show_message(lines);
+        vec![Effect::SaveMacro { path, text }]
+    }
+
+    /// The OIA's `REC n` while the tab records.
+    pub(crate) fn recording_state(tab: &super::Tab) -> Option<String> {
+        tab.recorder.as_ref().map(|r| format!("REC {}", r.count()))
+    }
+}
