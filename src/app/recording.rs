@@ -33,12 +33,11 @@ impl App {
         };
         let name = rec.name.clone();
         let steps = rec.finish();
-        match name {
-            Some(name) => self.save_recording(&name, steps),
-            None => {
-                self.open_pane(Box::new(RecordName::new(steps)));
-                Vec::new()
-            }
+        if let Some(name) = name {
+            self.save_recording(&name, steps)
+        } else {
+            self.open_pane(Box::new(RecordName::new(steps)));
+            Vec::new()
         }
     }
 
@@ -58,9 +57,7 @@ impl App {
             None
         };
         if let Some(why) = why {
-            let mut pane = RecordName::new(steps);
-            pane.input = name.to_owned();
-            self.open_pane(Box::new(pane));
+            self.open_pane(Box::new(RecordName::named(steps, name)));
             self.show_error_in_pane(why);
             return Vec::new();
         }

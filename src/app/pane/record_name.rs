@@ -33,6 +33,18 @@ impl RecordName {
     }
 }
 
+impl RecordName {
+    /// The prompt again with a refused name in it, the cursor after it.
+    pub fn named(steps: Vec<MacroStep>, name: &str) -> Self {
+        RecordName {
+            input: name.to_owned(),
+            cursor: name.chars().count(),
+            steps,
+            error: None,
+        }
+    }
+}
+
 impl Pane for RecordName {
     fn key(&mut self, key: &KeyEvent, _ctx: &PaneCtx) -> Handled {
         match edit_line(&mut self.input, &mut self.cursor, key) {
