@@ -86,8 +86,12 @@ fn a_recorded_sign_on_plays_back_in_a_new_tab_and_headlessly_as_s3270_does() {
     t.wait_exit(DEADLINE);
     t.assert_restored();
 
-    // Headless, with the password from the environment: the screen s3270 shows for the
-    // same keys.
+    headless_equals_s3270(&config, &host.addr());
+}
+
+/// Headless, with the password from the environment: the screen s3270 shows for the same
+/// keys.
+fn headless_equals_s3270(config: &Path, addr: &str) {
     let out = common::r3270_command()
         .env("R3270_PROMPT_PASSWORD", "demo")
         .args([
@@ -97,7 +101,7 @@ fn a_recorded_sign_on_plays_back_in_a_new_tab_and_headlessly_as_s3270_does() {
             "run",
             "browse",
         ])
-        .arg(host.addr())
+        .arg(addr)
         .args(["--model", "2"])
         .stdin(std::process::Stdio::null())
         .output()
@@ -111,7 +115,7 @@ fn a_recorded_sign_on_plays_back_in_a_new_tab_and_headlessly_as_s3270_does() {
     let Some(mut oracle) = S3270::start(&["-model", "3279-2"]) else {
         return;
     };
-    oracle.run(&format!("Connect({})", host.addr())).unwrap();
+    oracle.run(&format!("Connect({addr})")).unwrap();
     oracle.run("Wait(15,Unlock)").unwrap();
     for (action, aid) in [
         ("String(\"demo\")", false),
