@@ -46,6 +46,9 @@ pub struct Macro {
     pub timeout: Option<Duration>,
     /// The file it came from, when it has one of its own (`DATA/macros/NAME.toml`).
     pub file: Option<PathBuf>,
+    /// Keep the prompts' answers for the tab's life (`remember-values`, on by default); off,
+    /// they are forgotten when the playback ends and asked again next time.
+    pub remember_values: bool,
 }
 
 impl Macro {
@@ -56,6 +59,7 @@ impl Macro {
             steps: actions.into_iter().map(MacroStep::Action).collect(),
             timeout: None,
             file: None,
+            remember_values: true,
         }
     }
 
@@ -466,10 +470,14 @@ impl Values {
         .map(String::as_str)
     }
 
-    /// Forget every prompt answer (a tab that forgets on each playback).
-    pub fn clear(&mut self) {
-        self.prompts.clear();
-        self.env.clear();
+    /// Forget these values (a macro with `remember-values = false`, once played).
+    pub fn forget(&mut self, values: &[Value]) {
+        for v in values {
+            match v {
+                Value::Prompt { name, .. } => self.prompts.remove(name),
+                Value::Env(name) => self.env.remove(name),
+            };
+        }
     }
 }
 
@@ -711,6 +719,15 @@ impl Playback {
             let Some(planned) = self.plan.steps.get(self.index) else {
                 return Played::Done;
             };
+            let types = matches!(planned.step, script::Step::Key(_) | script::Step::Text(_));
+            if self.runner.is_none() && types && !driver.is_connected() {
+                // Keys into a session that has ended would go nowhere: stop here.
+                let ended = Failure::Ended {
+                    step: self.index,
+                    until: None,
+                };
+                return Played::Stopped(self.stopped(driver, Why::Failed(ended)));
+            }
             let runner = self.runner.get_or_insert_with(|| {
                 Runner::new(
                     [planned.step.clone()],

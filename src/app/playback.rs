@@ -110,8 +110,9 @@ impl App {
             Played::Done => {
                 let name = tab.playback.take().map(|p| p.name().to_owned());
                 tab.playback_wake = None;
-                if foreground {
-                    if let Some(name) = name {
+                if let Some(name) = name {
+                    self.forget_values(i, &name);
+                    if foreground {
                         self.set_status(format!("macro `{name}` done"));
                     }
                 }
@@ -119,10 +120,26 @@ impl App {
             Played::Stopped(stopped) => {
                 tab.playback = None;
                 tab.playback_wake = None;
+                self.forget_values(i, &stopped.macro_name);
                 self.report_stop(i, &stopped);
             }
         }
         self.dirty = true;
+    }
+
+    /// A macro with `remember-values = false` leaves none of its values behind.
+    fn forget_values(&mut self, i: usize, name: &str) {
+        if self
+            .config
+            .macros
+            .get(name)
+            .is_some_and(|m| !m.remember_values)
+        {
+            let values = macros::values_needed(&self.config.macros, name);
+            if let Some(tab) = self.tabs.get_mut(i) {
+                tab.values.forget(&values);
+            }
+        }
     }
 
     /// Polls every tab whose macro asked to be woken by `now`.
@@ -140,6 +157,7 @@ impl App {
         let Some(stopped) = self.tabs.get_mut(i).and_then(super::Tab::cancel_playback) else {
             return false;
         };
+        self.forget_values(i, &stopped.macro_name);
         self.report_stop(i, &stopped);
         true
     }

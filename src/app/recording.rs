@@ -75,6 +75,7 @@ impl App {
                 steps,
                 timeout: None,
                 file: Some(path.clone()),
+                remember_values: true,
             },
         );
         let mut lines = vec![

@@ -17,7 +17,7 @@ use super::doc::{Ctx, Entry, Table, Value, join};
 use super::profile::Reference;
 
 /// The keys of a macro table (and of a macro file).
-pub const KEYS: &[&str] = &["steps", "timeout", "description"];
+pub const KEYS: &[&str] = &["steps", "timeout", "remember-values", "description"];
 
 /// A macro as read, with the `play-macro` references it makes.
 pub struct Read {
@@ -36,6 +36,7 @@ pub fn read_entry(ctx: &mut Ctx<'_>, e: &Entry) -> Option<Read> {
                 steps,
                 timeout: None,
                 file: None,
+                remember_values: true,
             },
             calls,
         })
@@ -56,6 +57,7 @@ pub fn read_table(
     ctx.check_keys(path, t, KEYS);
     let mut steps = None;
     let mut timeout = None;
+    let mut remember_values = true;
     let mut ok = true;
     for e in &t.entries {
         match e.key.as_str() {
@@ -73,6 +75,10 @@ pub fn read_table(
                 None => ok = false,
             },
             "description" => ok &= ctx.str(path, e).is_some(),
+            "remember-values" => match ctx.bool(path, e) {
+                Some(b) => remember_values = b,
+                None => ok = false,
+            },
             _ => {}
         }
     }
@@ -93,6 +99,7 @@ pub fn read_table(
             steps,
             timeout,
             file,
+            remember_values,
         },
         calls,
     })

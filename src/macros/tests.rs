@@ -104,6 +104,7 @@ fn macros(defs: &[(&str, &[&str], Option<u64>)]) -> BTreeMap<String, Macro> {
                     steps: lines.iter().map(|l| step(l)).collect(),
                     timeout: timeout.map(Duration::from_secs),
                     file: None,
+                    remember_values: true,
                 },
             )
         })

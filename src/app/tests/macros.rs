@@ -14,6 +14,7 @@ fn with_macro(name: &str, lines: &[&str], timeout: Option<u64>) -> Config {
             steps: lines.iter().map(|l| parse_step(l).unwrap()).collect(),
             timeout: timeout.map(Duration::from_secs),
             file: None,
+            remember_values: true,
         },
     );
     cfg
@@ -223,4 +224,21 @@ fn a_recording_keeps_actions_and_sync_points_never_the_password_and_plays_back()
     rig.press(KeyCode::Enter);
     assert!(rig.text().contains("Main menu"), "{}", rig.text());
     assert_eq!(rig.app.status(), Some("macro `signon` done"));
+}
+
+#[test]
+fn a_macro_that_does_not_remember_its_values_asks_each_time() {
+    let mut cfg = with_macro("m", &["prompt word", "wait unlock"], None);
+    if let Some(m) = cfg.macros.get_mut("m") {
+        m.remember_values = false;
+    }
+    let mut rig = Rig::with(cfg);
+    rig.action("connect demo");
+    for _ in 0..2 {
+        rig.action("play-macro m");
+        assert!(rig.app.pane_as::<MacroPrompt>().is_some(), "asks again");
+        rig.typed("x");
+        rig.press(KeyCode::Enter);
+        assert_eq!(rig.app.status(), Some("macro `m` done"));
+    }
 }
