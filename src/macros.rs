@@ -332,10 +332,16 @@ const MACRO_WORDS: &[&str] = &["wait", "pause", "cursor", "prompt", "env"];
 /// # Errors
 /// What is wrong with the line, in words (with the nearest name for a misspelt one).
 pub fn parse_step(line: &str) -> Result<MacroStep, String> {
-    let w = words(line)?;
-    let Some(head) = w.first().map(String::as_str) else {
+    let Some(first) = line.split_whitespace().next() else {
         return Err("an empty step".to_owned());
     };
+    // Action lines keep the action's own syntax (`type a "b` types the rest of the line).
+    let quoted_type = first == "type" && line.trim_start()[4..].trim_start().starts_with('"');
+    if !MACRO_WORDS.contains(&first) && !quoted_type {
+        return parse_action(line);
+    }
+    let w = words(line)?;
+    let head = first;
     let args = &w[1..];
     match head {
         "wait" => parse_wait(args).map(MacroStep::Wait),
@@ -373,17 +379,11 @@ pub fn parse_step(line: &str) -> Result<MacroStep, String> {
             }
             Ok(MacroStep::Value(Value::Env(value_name(args.first())?)))
         }
-        // `type "  padded  "` keeps its spaces; `type a b` types the rest of the line.
-        "type"
-            if line.trim_start()["type".len()..]
-                .trim_start()
-                .starts_with('"') =>
-        {
-            match args {
-                [text] => Ok(MacroStep::Action(Action::Type(text.clone()))),
-                _ => Err("expected `type \"TEXT\"` (one quoted string)".to_owned()),
-            }
-        }
+        // `type "  padded  "` keeps its spaces (`type a b` went to parse_action above).
+        "type" => match args {
+            [text] => Ok(MacroStep::Action(Action::Type(text.clone()))),
+            _ => Err("expected `type \"TEXT\"` (one quoted string)".to_owned()),
+        },
         _ => parse_action(line),
     }
 }

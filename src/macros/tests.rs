@@ -54,6 +54,14 @@ fn positions_are_one_based_and_old_forms_still_parse() {
         MacroStep::Action(Action::Type("hello world".into()))
     );
     assert_eq!(
+        step("type he said \"hi"),
+        MacroStep::Action(Action::Type("he said \"hi".into()))
+    );
+    assert_eq!(
+        err("type \"a\" \"b\""),
+        "expected `type \"TEXT\"` (one quoted string)"
+    );
+    assert_eq!(
         step("wait text \"X\" at 1 2"),
         MacroStep::Wait(Wait::new(Until::Text {
             text: "X".into(),
