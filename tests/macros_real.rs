@@ -462,7 +462,7 @@ fn a_macro_file_with_a_typo_gives_the_file_line_and_column() {
     let home = home(
         &[(
             "typo",
-            "timeout = 5\nsteps = [\n  \"type \\\"x\\\"\",\n  \"wait unlok\",\n]\n",
+            "timeout = 5\nsteps = [\n  \"type \\\"x\\\"\",\n  \"wait unlok\",\n]\nkey = \"alt-f99\"\n",
         )],
         "[macros]\ncycle = [\"play-macro typo2\"]\ntypo2 = [\"play-macro cycle\"]\n",
     );
@@ -479,6 +479,10 @@ fn a_macro_file_with_a_typo_gives_the_file_line_and_column() {
     );
     assert!(
         all.contains("macro \"cycle\" would play itself through \"typo2\""),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("{}:6:7: key: ", file.display())),
         "{all}"
     );
 }

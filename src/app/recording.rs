@@ -4,8 +4,10 @@
 //! (asking for the name when none was given) through [`Effect::SaveMacro`], adds the macro
 //! to the configuration at once (a reload reads it from its file) and shows the file.
 
+use crate::action::Action;
 use crate::app::pane::RecordName;
 use crate::app::{App, Effect};
+use crate::keymap::{Binding, KeyChord, Layer};
 use crate::macros::record::{Recorder, to_toml};
 use crate::macros::{Macro, MacroStep};
 
@@ -41,11 +43,19 @@ impl App {
         }
     }
 
-    /// Saves a recording as macro `name` (refused, in the name prompt, for a name that is
-    /// not a file name or is taken).
-    pub(crate) fn save_recording(&mut self, name: &str, steps: Vec<MacroStep>) -> Vec<Effect> {
+    /// Saves a recording: `answer` is the macro's name, then optionally a key to bind it to
+    /// (`logon alt-f1`); refused, back in the name prompt, for a name that is not a file
+    /// name or is taken, or a key that does not parse.
+    pub(crate) fn save_recording(&mut self, answer: &str, steps: Vec<MacroStep>) -> Vec<Effect> {
+        let mut words = answer.split_whitespace();
+        let name = words.next().unwrap_or_default();
+        let key = words.next().map(str::parse::<KeyChord>);
         let valid = crate::macros::valid_macro_name(name);
-        let why = if !valid {
+        let why = if words.next().is_some() {
+            Some("expected NAME, or NAME KEY (e.g. `logon alt-f1`)".to_owned())
+        } else if let Some(Err(e)) = &key {
+            Some(e.to_string())
+        } else if !valid {
             Some(format!(
                 "`{name}` cannot name a macro: use letters, digits, -, _ and ."
             ))
@@ -57,7 +67,7 @@ impl App {
             None
         };
         if let Some(why) = why {
-            self.open_pane(Box::new(RecordName::named(steps, name)));
+            self.open_pane(Box::new(RecordName::named(steps, answer.trim())));
             self.show_error_in_pane(why);
             return Vec::new();
         }
@@ -67,7 +77,16 @@ impl App {
             .data_dir
             .join("macros")
             .join(format!("{name}.toml"));
-        let text = to_toml(name, &steps);
+        let key = key.and_then(Result::ok);
+        let text = to_toml(name, key, &steps);
+        if let Some(key) = key {
+            let binding = Binding {
+                key,
+                action: Action::PlayMacro(name.to_owned()),
+                when: None,
+            };
+            self.config.keymap.bind(Layer::Screen, binding);
+        }
         self.config.macros.insert(
             name.to_owned(),
             Macro {
@@ -84,9 +103,12 @@ impl App {
         ];
         lines.extend(text.lines().map(str::to_owned));
         lines.push(String::new());
-        lines.push(format!(
-            "Play it with `play-macro {name}` (palette), or bind it in [keymap]."
-        ));
+        lines.push(match key {
+            Some(k) => format!("Play it with {k} or `play-macro {name}` (palette)."),
+            None => {
+                format!("Play it with `play-macro {name}` (palette), or set `key` in the file.")
+            }
+        });
         self.show_message(lines);
         vec![Effect::SaveMacro { path, text }]
     }

@@ -301,6 +301,14 @@ impl Builder {
     /// `finish`.
     fn add_macro(&mut self, doc: &Doc, read: macro_file::Read) {
         let name = read.mac.name.clone();
+        if let Some(key) = read.key {
+            let binding = Binding {
+                key,
+                action: crate::action::Action::PlayMacro(name.clone()),
+                when: None,
+            };
+            keymap_file::merge(&mut self.keymap, vec![(Layer::Screen, vec![binding])]);
+        }
         for r in read.calls {
             let loc = Loc::of(doc, &r.span);
             self.macro_calls

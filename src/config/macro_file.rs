@@ -11,18 +11,21 @@ use std::path::{Path, PathBuf};
 
 use crate::action::Action;
 use crate::config::Macro;
+use crate::keymap::KeyChord;
 use crate::macros::{MacroStep, parse_step};
 
 use super::doc::{Ctx, Entry, Table, Value, join};
 use super::profile::Reference;
 
 /// The keys of a macro table (and of a macro file).
-pub const KEYS: &[&str] = &["steps", "timeout", "remember-values", "description"];
+pub const KEYS: &[&str] = &["steps", "timeout", "remember-values", "key", "description"];
 
-/// A macro as read, with the `play-macro` references it makes.
+/// A macro as read, with the `play-macro` references it makes and its own key.
 pub struct Read {
     pub mac: Macro,
     pub calls: Vec<Reference>,
+    /// `key = "alt-f1"`: a screen-layer binding to `play-macro NAME`.
+    pub key: Option<KeyChord>,
 }
 
 /// `[macros] NAME = [...]` or `[macros.NAME] steps = [...]`.
@@ -39,6 +42,7 @@ pub fn read_entry(ctx: &mut Ctx<'_>, e: &Entry) -> Option<Read> {
                 remember_values: true,
             },
             calls,
+            key: None,
         })
     } else {
         let t = ctx.table("macros", e)?;
@@ -58,6 +62,7 @@ pub fn read_table(
     let mut steps = None;
     let mut timeout = None;
     let mut remember_values = true;
+    let mut key = None;
     let mut ok = true;
     for e in &t.entries {
         match e.key.as_str() {
@@ -75,6 +80,14 @@ pub fn read_table(
                 None => ok = false,
             },
             "description" => ok &= ctx.str(path, e).is_some(),
+            "key" => match ctx.str(path, e).map(|s| s.parse::<KeyChord>()) {
+                Some(Ok(chord)) => key = Some(chord),
+                Some(Err(why)) => {
+                    ctx.err(&e.node.span, &join(path, "key"), why.to_string());
+                    ok = false;
+                }
+                None => ok = false,
+            },
             "remember-values" => match ctx.bool(path, e) {
                 Some(b) => remember_values = b,
                 None => ok = false,
@@ -102,6 +115,7 @@ pub fn read_table(
             remember_values,
         },
         calls,
+        key,
     })
 }
 

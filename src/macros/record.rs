@@ -192,11 +192,14 @@ pub fn stable_texts(driver: &Driver, typed: &[String]) -> Vec<(String, u16, u16)
 }
 
 /// A recorded macro as the file `DATA/macros/NAME.toml` holds it.
-pub fn to_toml(name: &str, steps: &[MacroStep]) -> String {
+pub fn to_toml(name: &str, key: Option<crate::keymap::KeyChord>, steps: &[MacroStep]) -> String {
     let mut out = format!(
         "# Macro `{name}`, recorded by r3270. One step a line (docs/CONFIG.md, \"The macro \
          language\");\n# a `prompt NAME secret` is asked at playback and never stored.\nsteps = [\n"
     );
+    if let Some(k) = key {
+        out = out.replace("steps = [\n", &format!("key = \"{k}\"\nsteps = [\n"));
+    }
     for s in steps {
         out.push_str("    ");
         out.push_str(&toml::Value::String(s.to_string()).to_string());
@@ -241,7 +244,8 @@ mod tests {
                 timeout: Some(Duration::from_secs(10)),
             }),
         ];
-        let text = to_toml("t", &steps);
+        let text = to_toml("t", Some("alt-f1".parse().unwrap()), &steps);
+        assert!(text.contains("\nkey = \"alt-f1\"\nsteps = [\n"), "{text}");
         let doc: toml::Table = text.parse().unwrap();
         let back: Vec<MacroStep> = doc["steps"]
             .as_array()

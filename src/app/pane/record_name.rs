@@ -75,7 +75,10 @@ impl Pane for RecordName {
 
     fn draw(&self, buf: &mut Buffer, area: Rect, ctx: &PaneCtx) {
         let mut lines = vec![
-            format!("Name for the recorded macro ({} steps):", self.steps.len()),
+            format!(
+                "Name for the recorded macro ({} steps), and a key if you like (logon alt-f1):",
+                self.steps.len()
+            ),
             format!("> {}_", self.input),
         ];
         if let Some(e) = &self.error {

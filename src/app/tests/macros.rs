@@ -182,7 +182,7 @@ fn a_recording_keeps_actions_and_sync_points_never_the_password_and_plays_back()
     rig.press(KeyCode::Enter);
     assert!(rig.text().contains("Main menu"));
     rig.action("stop-recording");
-    rig.typed("signon");
+    rig.typed("signon alt-f1");
     rig.press(KeyCode::Enter);
     let Some(Effect::SaveMacro { path, text }) = rig
         .seen
@@ -211,10 +211,12 @@ fn a_recording_keeps_actions_and_sync_points_never_the_password_and_plays_back()
         ],
         "{text}"
     );
+    assert!(text.contains("\nkey = \"alt-f1\"\n"), "{text}");
     assert!(rig.app.config().macros.contains_key("signon"));
-    // Played back in a new tab: it asks for the password, and signs on.
+    // Played back in a new tab by its key: it asks for the password, and signs on.
+    rig.press(KeyCode::Esc);
     rig.action("connect demo");
-    rig.action("play-macro signon");
+    rig.key(KeyCode::F(1), KeyModifiers::ALT);
     let p = rig
         .app
         .pane_as::<MacroPrompt>()
