@@ -440,7 +440,6 @@ impl Keymap {
         })
     }
 
-    /// Every chord bound to `action` in `layer` or `global`, for help and hints.
     /// Adds a binding in front of `layer`'s, replacing one for the same chord and condition
     /// (a macro's own `key`).
     pub fn bind(&mut self, layer: Layer, binding: Binding) {
@@ -453,6 +452,7 @@ impl Keymap {
         }
     }
 
+    /// Every chord bound to `action` in `layer` or `global`, for help and hints.
     pub fn chords_for(&self, layer: Layer, action: &Action) -> Vec<KeyChord> {
         [layer, Layer::Global]
             .iter()
