@@ -62,6 +62,10 @@ pub enum Action {
     ReloadConfig,
     /// Play a macro defined in the configuration.
     PlayMacro(String),
+    /// Record the operator's actions on this tab as a macro (no name: asked at the end).
+    RecordMacro(Option<String>),
+    /// End the recording: save it to `DATA/macros/NAME.toml`.
+    StopRecording,
     /// Scroll the view when the terminal is smaller than the host screen.
     PanUp,
     PanDown,
@@ -233,6 +237,16 @@ pub const ACTIONS: &[ActionInfo] = &[
         Arg::Required("the macro's name"),
         "play a macro",
     ),
+    info(
+        "record-macro",
+        Arg::Optional("the macro's name"),
+        "record a macro on this tab",
+    ),
+    info(
+        "stop-recording",
+        Arg::None,
+        "end the recording and save the macro",
+    ),
     info("pan-up", Arg::None, "scroll a large screen up"),
     info("pan-down", Arg::None, "scroll a large screen down"),
     info("pan-left", Arg::None, "scroll a large screen left"),
@@ -386,6 +400,9 @@ impl fmt::Display for Action {
             Action::ShowAudit => f.write_str("show-audit"),
             Action::ReloadConfig => f.write_str("reload-config"),
             Action::PlayMacro(name) => write!(f, "play-macro {name}"),
+            Action::RecordMacro(None) => f.write_str("record-macro"),
+            Action::RecordMacro(Some(name)) => write!(f, "record-macro {name}"),
+            Action::StopRecording => f.write_str("stop-recording"),
             Action::PanUp => f.write_str("pan-up"),
             Action::PanDown => f.write_str("pan-down"),
             Action::PanLeft => f.write_str("pan-left"),
@@ -467,6 +484,8 @@ impl FromStr for Action {
             "show-audit" => Action::ShowAudit,
             "reload-config" => Action::ReloadConfig,
             "play-macro" => Action::PlayMacro(arg_owned()),
+            "record-macro" => Action::RecordMacro(arg.map(str::to_owned)),
+            "stop-recording" => Action::StopRecording,
             "pan-up" => Action::PanUp,
             "pan-down" => Action::PanDown,
             "pan-left" => Action::PanLeft,

@@ -32,6 +32,8 @@ mod lifecycle;
 mod mouse;
 pub mod pane;
 mod paste;
+mod playback;
+mod recording;
 mod tab;
 mod tabs;
 #[cfg(test)]
@@ -132,6 +134,12 @@ pub enum Effect {
     /// Read the configuration file again and hand the result to [`App::set_config`] or
     /// [`App::show_message`].
     ReloadConfig,
+    /// Write a recorded macro's file (creating its directory); a failure goes to
+    /// [`App::show_message`].
+    SaveMacro {
+        path: std::path::PathBuf,
+        text: String,
+    },
     /// Leave: restore the terminal and exit.
     /// Read the audit log for the viewer pane (and verify it when `verify`); the result
     /// comes back as `Event::AuditRead`.
@@ -195,6 +203,13 @@ pub struct App {
     health: std::collections::BTreeMap<String, health::EndpointHealth>,
     /// Tabs offered for `restore-tabs` (left open by a run that did not quit).
     restorable: Vec<lifecycle::SavedTab>,
+    /// How a macro's `env NAME` is read (the process environment; tests set their own).
+    pub(crate) env: fn(&str) -> Option<String>,
+}
+
+/// The process environment, for macros' `env NAME` steps.
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 /// How often the open monitor redraws its figures.
@@ -240,6 +255,7 @@ impl App {
             quitting: false,
             dirty: true,
             drag: None,
+            env: process_env,
             clock: None,
             monitor_refresh: None,
             migrations: Vec::new(),
@@ -518,7 +534,13 @@ impl App {
         let probe = self.next_probe();
         self.tabs
             .iter()
-            .flat_map(|t| [t.reconnect.map(|r| r.at), t.driver().poll_timeout()])
+            .flat_map(|t| {
+                [
+                    t.reconnect.map(|r| r.at),
+                    t.driver().poll_timeout(),
+                    t.playback_wake,
+                ]
+            })
             .flatten()
             .chain(monitor)
             .chain(moving)
@@ -558,6 +580,7 @@ impl App {
                 profile: Box::new(profile),
             });
         }
+        self.due_playbacks(now, &mut effects);
         effects
     }
 
@@ -566,6 +589,12 @@ impl App {
             return Vec::new();
         }
         self.status = None;
+        // Esc stops a playing macro (before any pane or binding sees it).
+        let plain_esc = key.code == crossterm::event::KeyCode::Esc
+            && key.modifiers == crossterm::event::KeyModifiers::NONE;
+        if plain_esc && self.pane.is_none() && self.stop_macro() {
+            return Vec::new();
+        }
         self.route_key(key, now)
     }
 
@@ -682,7 +711,12 @@ impl App {
                 vec![Effect::ReadAudit { verify: true }]
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
-            Action::PlayMacro(name) => self.play_macro(&name, now, 0),
+            Action::PlayMacro(name) => self.play_macro(&name, now),
+            Action::RecordMacro(name) => {
+                self.record_macro(name);
+                Vec::new()
+            }
+            Action::StopRecording => self.stop_recording(),
             Action::PanUp => self.pan(0, -1),
             Action::PanDown => self.pan(0, 1),
             Action::PanLeft => self.pan(-1, 0),
@@ -737,61 +771,24 @@ impl App {
     /// A 3270 key on the active tab, through the engine (which queues it while the keyboard
     /// is locked by an AID, or locks with an operator error, exactly as a 3270 would).
     fn press(&mut self, key: Key, now: Instant) -> Vec<Effect> {
+        // Reset stops a playing macro; other keys wait for it to end.
+        if key == Key::Reset && self.stop_macro() {
+            return Vec::new();
+        }
+        if let Some(why) = self.playing() {
+            self.set_status(why);
+            return Vec::new();
+        }
         let long_aid = self.config.ui.long_aid;
         let Some(tab) = self.active_tab_mut() else {
             return Vec::new();
         };
         tab.selection = None;
+        tab.record_key(key, now);
         tab.key(now, key);
         let mut effects = Vec::new();
         tab.drain(true, long_aid, &mut effects);
         effects
-    }
-
-    /// Play a macro's actions in order; a macro may play others, `depth` deep.
-    fn play_macro(&mut self, name: &str, now: Instant, depth: usize) -> Vec<Effect> {
-        // The config loader refuses cycles; the depth bound keeps a cycle that slipped
-        // through (a reload race, a hand-built config) from recursing without end.
-        const MAX_DEPTH: usize = 8;
-        let Some(m) = self.config.macros.get(name) else {
-            let known: Vec<&str> = self.config.macros.keys().map(String::as_str).collect();
-            let hint = crate::suggest::nearest(name, known.iter().copied())
-                .map(|s| format!(" (did you mean `{s}`?)"))
-                .unwrap_or_default();
-            self.set_status(format!("no macro named `{name}`{hint}"));
-            self.audit_macro(name, "failed", Some("no such macro"));
-            return Vec::new();
-        };
-        let actions = m.actions.clone();
-        // The macro's name only: its steps may hold credentials; the AIDs it sends are
-        // recorded like any other, non-display fields as markers.
-        self.audit_macro(name, "start", None);
-        let mut effects = Vec::new();
-        for action in actions {
-            match action {
-                Action::PlayMacro(inner) if depth < MAX_DEPTH => {
-                    effects.extend(self.play_macro(&inner, now, depth + 1));
-                }
-                Action::PlayMacro(inner) => {
-                    self.set_status(format!(
-                        "macro `{inner}` not played: macros nest deeper than {MAX_DEPTH}"
-                    ));
-                }
-                other => effects.extend(self.update(other, now)),
-            }
-        }
-        self.audit_macro(name, "end", None);
-        effects
-    }
-
-    /// A macro's start, end or failure in the active tab's audit records.
-    fn audit_macro(&mut self, name: &str, event: &str, why: Option<&str>) {
-        if let Some(tab) = self.active_tab_mut() {
-            tab.audit_note(
-                "macro",
-                serde_json::json!({"macro": name, "event": event, "reason": why}),
-            );
-        }
     }
 
     /// Scroll a screen that does not fit, from where the last frame showed it.

@@ -17,6 +17,7 @@ mod doc;
 mod error;
 mod keymap_file;
 mod load;
+mod macro_file;
 pub mod paths;
 mod profile;
 pub mod show;
@@ -26,7 +27,6 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::action::Action;
 use crate::keymap::Keymap;
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
@@ -248,13 +248,9 @@ impl Profile {
     }
 }
 
-/// A named list of actions, played in order (the engine queues keys typed while the
-/// keyboard is locked, so a macro types ahead of the host exactly as an operator would).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Macro {
-    pub name: String,
-    pub actions: Vec<Action>,
-}
+/// A named macro: steps (keys, text, waits, values) played on the script runner
+/// (`crate::macros`).
+pub use crate::macros::Macro;
 
 /// Settings of the terminal UI.
 #[derive(Clone, Debug, PartialEq, Eq)]

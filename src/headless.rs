@@ -33,6 +33,8 @@ use crate::runtime::{
 use crate::script::{Runner, Step as ScriptStep, Until};
 use crate::trace::writer::{TraceInfo, TraceWriter};
 
+pub mod play;
+
 /// Exit status: the screen was printed and every AID was answered.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: no usable session (connect, TLS, no first screen in time, the connection
@@ -152,6 +154,10 @@ pub struct Args {
     /// second record right after the one that unlocks needs a few hundred.
     #[arg(long, value_name = "MS", default_value_t = 0)]
     pub settle: u64,
+    /// The value of a macro's `prompt NAME` (not for a secret one: those come from the
+    /// environment, R3270_PROMPT_NAME, or standard input). Repeatable.
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
     /// A profile from the configuration, or a host: `[L:][N:][LU@]host[:port]`.
     #[arg(value_name = "PROFILE|HOST[:PORT]")]
     pub target: String,
@@ -224,6 +230,8 @@ pub enum Step {
     Sleep(Duration),
     /// `key:CHORD`, until [`resolve_chords`] turns it into what the keymap binds.
     Chord(KeyChord),
+    /// `macro:NAME`: a macro from the configuration, played with its waits.
+    Macro(String),
 }
 
 impl FromStr for Step {
@@ -244,6 +252,13 @@ impl FromStr for Step {
         }
         if let Some(secs) = lower.strip_prefix("sleep:") {
             return parse_seconds(secs).map(Step::Sleep);
+        }
+        if lower.starts_with("macro:") {
+            let name = s[6..].trim();
+            if name.is_empty() {
+                return Err(format!("`{s}`: expected macro:NAME"));
+            }
+            return Ok(Step::Macro(name.to_owned()));
         }
         if lower.starts_with("key:") {
             return s[4..]
@@ -272,6 +287,7 @@ impl std::fmt::Display for Step {
             Step::Cursor { row, col } => write!(f, "cursor:{row},{col}"),
             Step::Sleep(d) => write!(f, "sleep:{}", d.as_secs_f64()),
             Step::Chord(c) => write!(f, "key:{c}"),
+            Step::Macro(name) => write!(f, "macro:{name}"),
         }
     }
 }
@@ -289,7 +305,7 @@ impl Step {
                 col: *col,
             }),
             Step::Sleep(d) => ScriptStep::Wait(crate::script::Wait::new(Until::Seconds(*d))),
-            Step::Chord(_) => return None,
+            Step::Chord(_) | Step::Macro(_) => return None,
         })
     }
 }
@@ -553,6 +569,14 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
         Ok(a) => a,
         Err(code) => return code,
     };
+    // Macros are expanded, their values found, before a byte goes out.
+    let plans = match play::plans(&steps, config, &args.set) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("r3270: {e}");
+            return EXIT_USAGE;
+        }
+    };
     let mut client = match open_client(&target, trace, args.settle).await {
         Ok(c) => c,
         Err(code) => return code,
@@ -566,7 +590,7 @@ async fn run_session(args: &Args, config: &Config) -> u8 {
         Err(code) => return code,
     };
     let first_locked = first_lock.is_some();
-    let outcome = apply_keys(&mut client, target.timeout, &steps, first_lock).await;
+    let outcome = apply_keys(&mut client, target.timeout, (&steps, &plans), first_lock).await;
     report_host_errors(&client);
     let code = if outcome.failure.is_some() {
         EXIT_FAILED
@@ -737,7 +761,10 @@ fn report_outcome(client: &Client, outcome: &Outcome) {
 async fn apply_keys(
     client: &mut Client,
     timeout: Duration,
-    steps: &[Step],
+    (steps, plans): (
+        &[Step],
+        &std::collections::BTreeMap<String, crate::macros::Plan>,
+    ),
     first_lock: Option<String>,
 ) -> Outcome {
     let mut out = Outcome::default();
@@ -769,6 +796,13 @@ async fn apply_keys(
             }
             // Resolved before connecting; one left here has no binding to run.
             Step::Chord(_) => {}
+            Step::Macro(name) => {
+                if let Some(Err(lines)) = play_macro(client, plans.get(name)).await {
+                    out.failure = Some(lines.join("\n"));
+                    out.stop(steps, i + 1, format!("macro `{name}` stopped"));
+                    break;
+                }
+            }
             Step::Aid(k) => match client.press_and_wait(*k, timeout).await {
                 Answer::Answered => {}
                 Answer::Locked(lock) => {
@@ -837,6 +871,14 @@ async fn apply_keys(
     out
 }
 
+/// A macro's plan played (`None` when there is no plan: `plans` covers every name).
+async fn play_macro(
+    client: &mut Client,
+    plan: Option<&crate::macros::Plan>,
+) -> Option<Result<(), Vec<String>>> {
+    Some(play::run(client, plan?).await)
+}
+
 fn report_host_errors(client: &Client) {
     for e in client.host_errors() {
         eprintln!("r3270: host sent bad data: {e}");
@@ -844,7 +886,7 @@ fn report_host_errors(client: &Client) {
 }
 
 /// Options whose value is a secret: a trace's command line shows `***` instead.
-const SECRET_OPTIONS: &[&str] = &["--client-password"];
+const SECRET_OPTIONS: &[&str] = &["--client-password", "--set"];
 
 /// The command line as a trace's `Command:` header shows it: every `=TEXT` key becomes `=***`
 /// (typed text may be a password, and its length is a hint too) and the value of a secret

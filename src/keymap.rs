@@ -440,6 +440,18 @@ impl Keymap {
         })
     }
 
+    /// Adds a binding in front of `layer`'s, replacing one for the same chord and condition
+    /// (a macro's own `key`).
+    pub fn bind(&mut self, layer: Layer, binding: Binding) {
+        match self.layers.iter_mut().find(|(l, _)| *l == layer) {
+            Some((_, list)) => {
+                list.retain(|b| !(b.key == binding.key && b.when == binding.when));
+                list.insert(0, binding);
+            }
+            None => self.layers.push((layer, vec![binding])),
+        }
+    }
+
     /// Every chord bound to `action` in `layer` or `global`, for help and hints.
     pub fn chords_for(&self, layer: Layer, action: &Action) -> Vec<KeyChord> {
         [layer, Layer::Global]

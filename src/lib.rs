@@ -41,6 +41,8 @@ pub mod limits;
 #[cfg(feature = "tui")]
 pub mod logging;
 #[cfg(feature = "tui")]
+pub mod macros;
+#[cfg(feature = "tui")]
 pub mod replay;
 #[cfg(feature = "tui")]
 pub mod runtime;

@@ -106,6 +106,11 @@ enum Command {
     /// Waits until the host has drawn a screen and unlocked the keyboard (or --timeout),
     /// applies the KEYs in order, and prints the screen one row per line.
     Screen(Box<r3270::headless::Args>),
+    /// Keyboard macros (docs/USER_GUIDE.md, "Macros"; the language is in docs/CONFIG.md).
+    Macro {
+        #[command(subcommand)]
+        action: MacroCommand,
+    },
     /// Run the built-in demo host (a practice TN3270/TN3270E application) until Ctrl-C.
     ///
     /// It listens on 127.0.0.1 only and prints `r3270 demo host listening on
@@ -128,6 +133,22 @@ enum Command {
         #[arg(long, requires = "tls_cert")]
         starttls: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum MacroCommand {
+    /// Connect, play macro NAME with its waits, then any KEYs, and print the final screen
+    /// (as `r3270 screen HOST macro:NAME KEY...`). Its prompts' values: --set NAME=VALUE
+    /// (never for a secret), the environment (R3270_PROMPT_NAME) or standard input.
+    Run(Box<MacroRun>),
+}
+
+#[derive(clap::Args)]
+struct MacroRun {
+    /// The macro's name (`[macros]` in the config, or DATA/macros/NAME.toml).
+    name: String,
+    #[command(flatten)]
+    screen: r3270::headless::Args,
 }
 
 #[derive(Subcommand)]
@@ -217,6 +238,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         &cli.command,
         Some(
             Command::Screen(_)
+                | Command::Macro { .. }
                 | Command::Paths
                 | Command::Audit { .. }
                 | Command::Keys { .. }
@@ -234,7 +256,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None
     };
     let _log = match &cli.command {
-        Some(Command::Screen(_) | Command::ServeDemo { .. }) => {
+        Some(Command::Screen(_) | Command::Macro { .. } | Command::ServeDemo { .. }) => {
             let (settings, dir) = match &cfg {
                 Some(c) => (c.logging.clone(), c.paths.log_dir.clone()),
                 None => (
@@ -258,6 +280,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Screen(args) => {
             let config = cfg.unwrap_or_else(Config::builtin);
             Ok(r3270::headless::main(&args, &config))
+        }
+        Command::Macro {
+            action: MacroCommand::Run(run),
+        } => {
+            let config = cfg.unwrap_or_else(Config::builtin);
+            let MacroRun { name, mut screen } = *run;
+            screen.keys.insert(0, r3270::headless::Step::Macro(name));
+            Ok(r3270::headless::main(&screen, &config))
         }
         Command::Paths => {
             if let Some(c) = &cfg {

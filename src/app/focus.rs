@@ -123,6 +123,13 @@ impl App {
                 self.set_status(text);
                 Vec::new()
             }
+            Request::MacroValue {
+                tab,
+                macro_name,
+                name,
+                value,
+            } => self.macro_value(tab, &macro_name, &name, value, now),
+            Request::SaveRecording { name, steps } => self.save_recording(&name, steps),
         }
     }
 

@@ -235,13 +235,15 @@ impl App {
             // The old connection closes only now that the new host has drawn.
             self.tabs[i] = tab;
             effects.push(Effect::Disconnect { tab: from });
+            if let Some(logon) = self.tabs[i].take_logon() {
+                let id = self.tabs[i].id;
+                effects.extend(self.start_macro(id, &logon, now));
+            }
+            // Said last, so that the logon macro's own message does not hide it.
             self.set_status(format!(
                 "`{name}` moved from {old} to {new}; the host application's state did not \
                  move with it"
             ));
-            if let Some(name) = self.tabs[i].take_logon() {
-                self.logon(i, &name, now, &mut effects);
-            }
         } else if let ConnState::Disconnected(why) = &pending.conn {
             let why = why
                 .clone()

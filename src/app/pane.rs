@@ -29,19 +29,23 @@ use crate::theme::Theme;
 pub mod audit;
 pub mod confirm;
 pub mod help;
+pub mod macro_prompt;
 pub mod message;
 pub mod monitor;
 pub mod palette;
 pub mod picker;
+pub mod record_name;
 pub mod rename;
 
 pub use audit::AuditViewer;
 pub use confirm::Confirm;
 pub use help::Help;
+pub use macro_prompt::MacroPrompt;
 pub use message::Message;
 pub use monitor::Monitor;
 pub use palette::Palette;
 pub use picker::{Picker, PickerEntry};
+pub use record_name::RecordName;
 pub use rename::Rename;
 
 /// What a pane did with a key or an action (gitui's consumed / not consumed, with the pane's
@@ -73,6 +77,19 @@ pub enum Request {
     Rename(String),
     /// Keep the pane and show a line on the status line.
     Status(String),
+    /// Close the pane, keep a macro prompt's value in the tab's memory and go on starting
+    /// the macro (the next prompt, or the playback).
+    MacroValue {
+        tab: crate::app::TabId,
+        macro_name: String,
+        name: String,
+        value: crate::macros::Secret,
+    },
+    /// Close the pane and save a recorded macro under this name.
+    SaveRecording {
+        name: String,
+        steps: Vec<crate::macros::MacroStep>,
+    },
 }
 
 /// What a pane may read from the App: borrowed for one call, never kept.

@@ -97,6 +97,13 @@ pub struct Tab {
     /// The last time a reconnect landed on another endpoint than the connection it
     /// replaced: what happened, and when.
     pub failover: Option<(String, Instant)>,
+    /// The macro playing into this tab, and when it next needs a poll.
+    pub(crate) playback: Option<crate::macros::Playback>,
+    pub(crate) playback_wake: Option<Instant>,
+    /// Macro values asked of the operator: kept in memory for the tab's life, never written.
+    pub(crate) values: crate::macros::Values,
+    /// A macro being recorded from this tab's keys.
+    pub(crate) recorder: Option<crate::macros::record::Recorder>,
 }
 
 /// A scheduled automatic reconnect.
@@ -129,6 +136,10 @@ impl Tab {
             paused: false,
             balance_note: None,
             failover: None,
+            playback: None,
+            playback_wake: None,
+            values: crate::macros::Values::default(),
+            recorder: None,
         }
     }
 
@@ -164,6 +175,15 @@ impl Tab {
     /// Record this tab's session in the audit log.
     pub(crate) fn set_audit(&mut self, sink: Box<dyn crate::audit::AuditSink>) {
         self.driver.set_audit(sink);
+    }
+
+    /// A macro's start, end or failure in this tab's audit records (its name and why it
+    /// stopped, never its values).
+    pub(crate) fn audit_macro(&mut self, name: &str, event: &str, why: Option<&str>) {
+        self.audit_note(
+            "macro",
+            serde_json::json!({"macro": name, "event": event, "reason": why}),
+        );
     }
 
     /// A front end's own audit record (a clipboard copy).
@@ -431,18 +451,34 @@ impl Tab {
         self.profile.logon_macro.clone()
     }
 
-    /// Type keys into this tab's session (a logon macro), then drain it.
-    pub(crate) fn type_keys(
-        &mut self,
-        keys: impl IntoIterator<Item = crate::proto::Key>,
-        now: Instant,
-        long_aid: Duration,
-        out: &mut Vec<Effect>,
-    ) {
-        for key in keys {
-            self.driver.key(now, key);
+    /// A recording on this tab sees a key before the session applies it.
+    pub(crate) fn record_key(&mut self, key: Key, now: Instant) {
+        if let Some(rec) = &mut self.recorder {
+            rec.key(&self.driver, key, now);
         }
-        self.drain(self.foreground, long_aid, out);
+    }
+
+    /// A recording on this tab sees what the host sent.
+    pub(crate) fn record_host(&mut self, now: Instant) {
+        if let Some(rec) = &mut self.recorder {
+            rec.host(&self.driver, now);
+        }
+    }
+
+    /// Runs the playing macro as far as it goes now; `None` when none plays.
+    pub(crate) fn play(&mut self, now: Instant) -> Option<crate::macros::Played> {
+        let played = self.playback.as_mut()?.poll(&mut self.driver, now);
+        self.playback_wake = match played {
+            crate::macros::Played::Pending(at) => at,
+            _ => None,
+        };
+        Some(played)
+    }
+
+    /// Stops the playing macro; where it was, if one played.
+    pub(crate) fn cancel_playback(&mut self) -> Option<crate::macros::Stopped> {
+        self.playback_wake = None;
+        self.playback.take().map(|p| p.cancel(&self.driver))
     }
 
     /// The operator looked at this tab: its badges are read.

@@ -10,7 +10,6 @@ use crate::action::Action;
 use crate::app::pane::{Confirm, Picker, Rename};
 use crate::app::{App, ConnState, Effect, HostEvent, Tab, TabId};
 use crate::config::Profile;
-use crate::proto::Key;
 
 impl App {
     /// `connect X`: a new tab on a profile or host.
@@ -206,29 +205,12 @@ impl App {
         let mut effects = Vec::new();
         self.tabs[i].host_event(event, now, &limits, long_aid, &mut effects);
         if let Some(name) = self.tabs[i].take_logon() {
-            self.logon(i, &name, now, &mut effects);
+            effects.extend(self.start_macro(id, &name, now));
         }
+        // A recording writes its synchronisation point once the host answered an AID.
+        self.tabs[i].record_host(now);
+        // A playing macro sees what the host sent (and a disconnect stops it).
+        self.poll_playback(i, now, &mut effects);
         effects
-    }
-
-    /// Play a profile's logon macro into tab `i` (background tabs too). Only keys and
-    /// typed text make sense there; other actions are skipped with a note.
-    pub(crate) fn logon(&mut self, i: usize, name: &str, now: Instant, effects: &mut Vec<Effect>) {
-        let long_aid = self.config.ui.long_aid;
-        let Some(m) = self.config.macros.get(name) else {
-            let msg = format!("the logon macro `{name}` is not defined");
-            self.tabs[i].last_error = Some(msg.clone());
-            self.set_status(msg);
-            return;
-        };
-        let mut keys = Vec::new();
-        for action in &m.actions {
-            match action {
-                Action::Key(k) => keys.push(*k),
-                Action::Type(text) => keys.extend(text.chars().map(Key::Char)),
-                other => tracing::info!(%other, "logon macro: only keys are played"),
-            }
-        }
-        self.tabs[i].type_keys(keys, now, long_aid, effects);
     }
 }

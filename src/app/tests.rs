@@ -20,6 +20,7 @@ use crate::proto::{Aid, LockReason, OperatorError, Position};
 
 mod input;
 mod lifecycle;
+mod macros;
 mod monitor;
 mod panes;
 
@@ -48,15 +49,15 @@ fn config() -> Config {
     let mut cfg = Config::builtin();
     cfg.macros.insert(
         "logon".to_owned(),
-        Macro {
-            name: "logon".to_owned(),
-            actions: vec![
+        Macro::from_actions(
+            "logon",
+            [
                 "type demo".parse().unwrap(),
                 "tab".parse().unwrap(),
                 "type demo".parse().unwrap(),
                 "enter".parse().unwrap(),
             ],
-        },
+        ),
     );
     let mut demo = Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
     demo.name = "demo".to_owned();
@@ -435,10 +436,7 @@ fn the_palette_runs_any_action_by_name_with_completion() {
     for (name, actions) in [("outer", "play-macro logon"), ("loop", "play-macro loop")] {
         cfg.macros.insert(
             name.to_owned(),
-            Macro {
-                name: name.to_owned(),
-                actions: vec![actions.parse().unwrap()],
-            },
+            Macro::from_actions(name, [actions.parse().unwrap()]),
         );
     }
     rig.app.set_config(cfg);

@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::action::Action;
 use crate::audit::AuditSettings;
 use crate::config::{Config, Macro, Paths, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
@@ -22,6 +21,7 @@ use crate::theme::{Theme, ThemeColor};
 use super::doc::{Ctx, Doc, Span, Table, join};
 use super::error::{ConfigError, ConfigErrors};
 use super::keymap_file;
+use super::macro_file;
 use super::paths::{self, Origin, PathOrigins};
 use super::profile::{self, HealthCheckFile, ProfileFile, ReconnectFile, Reference};
 use super::theme_file;
@@ -404,42 +404,81 @@ impl Builder {
 
     fn apply_macros(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
         for e in &t.entries {
-            let path = join("macros", &e.key);
-            let Some(items) = ctx.strings("macros", e) else {
+            if let Some(read) = macro_file::read_entry(ctx, e) {
+                self.add_macro(ctx.doc, read);
+            }
+        }
+    }
+
+    /// Keeps a macro read from `doc`, noting the macros it plays for the checks in
+    /// `finish`.
+    fn add_macro(&mut self, doc: &Doc, read: macro_file::Read) {
+        let name = read.mac.name.clone();
+        if let Some(key) = read.key {
+            let binding = Binding {
+                key,
+                action: crate::action::Action::PlayMacro(name.clone()),
+                when: None,
+            };
+            keymap_file::merge(&mut self.keymap, vec![(Layer::Screen, vec![binding])]);
+        }
+        for r in read.calls {
+            let loc = Loc::of(doc, &r.span);
+            self.macro_calls
+                .push((name.clone(), r.clone(), loc.clone()));
+            self.macro_refs.push((r, loc));
+        }
+        self.macros.insert(name, read.mac);
+    }
+
+    /// The macro files of `DATA/macros/`: one macro a file, named by the file; a name the
+    /// config's `[macros]` also defines is an error at the file.
+    fn read_macro_files(&mut self, data_dir: &Path) {
+        let dir = data_dir.join("macros");
+        for (path, name, text) in macro_file::files(&dir) {
+            let shown = path.display().to_string();
+            let whole_file = |message: String| ConfigError {
+                file: shown.clone(),
+                pos: None,
+                key: String::new(),
+                message,
+            };
+            let text = match text {
+                Ok(t) => t,
+                Err(why) => {
+                    self.errors.push(whole_file(why));
+                    continue;
+                }
+            };
+            if !macro_file::valid_name(&name) {
+                self.errors.push(whole_file(format!(
+                    "`{name}` cannot name a macro: use letters, digits, -, _ and . in the file name"
+                )));
+                continue;
+            }
+            if let Some(other) = self.macros.get(&name) {
+                let there = other.file.as_ref().map_or_else(
+                    || "the config's [macros]".to_owned(),
+                    |f| f.display().to_string(),
+                );
+                self.errors.push(whole_file(format!(
+                    "macro `{name}` is also defined in {there}: rename one of them"
+                )));
+                continue;
+            }
+            let mut errors = Vec::new();
+            let Some(doc) = parse_doc(&shown, &text, Some(&dir), &mut errors) else {
+                self.errors.append(&mut errors);
                 continue;
             };
-            let mut actions = Vec::new();
-            let mut ok = true;
-            for (i, (text, span)) in items.into_iter().enumerate() {
-                match text.parse::<Action>() {
-                    Ok(a) => {
-                        if let Action::PlayMacro(name) = &a {
-                            let r = Reference {
-                                name: name.clone(),
-                                key: format!("{path}[{i}]"),
-                                span: span.clone(),
-                            };
-                            let loc = Loc::of(ctx.doc, &span);
-                            self.macro_calls
-                                .push((e.key.clone(), r.clone(), loc.clone()));
-                            self.macro_refs.push((r, loc));
-                        }
-                        actions.push(a);
-                    }
-                    Err(why) => {
-                        ctx.err(&span, &format!("{path}[{i}]"), why.to_string());
-                        ok = false;
-                    }
-                }
-            }
-            if ok {
-                self.macros.insert(
-                    e.key.clone(),
-                    Macro {
-                        name: e.key.clone(),
-                        actions,
-                    },
-                );
+            let mut ctx = Ctx {
+                doc: &doc,
+                errors: &mut errors,
+            };
+            let read = macro_file::read_table(&mut ctx, &name, "", &doc.root, Some(path.clone()));
+            self.errors.append(&mut errors);
+            if let Some(read) = read {
+                self.add_macro(&doc, read);
             }
         }
     }
@@ -469,6 +508,7 @@ impl Builder {
         let mut themes = theme_file::shipped();
         if user_themes {
             theme_file::add_user_themes(&themes_dir, &mut themes, &mut self.errors);
+            self.read_macro_files(&data_dir);
         }
         self.check_references(&themes, &themes_dir);
         let profiles = self.build_profiles(&themes, &themes_dir);
@@ -709,11 +749,7 @@ fn plays(macros: &BTreeMap<String, Macro>, from: &str, target: &str) -> bool {
             continue;
         }
         if let Some(m) = macros.get(&name) {
-            for a in &m.actions {
-                if let Action::PlayMacro(next) = a {
-                    stack.push(next.clone());
-                }
-            }
+            stack.extend(m.calls().map(str::to_owned));
         }
         seen.push(name);
     }
@@ -955,6 +991,7 @@ pub fn documented_keys() -> Vec<String> {
     add("profile.NAME.reconnect", profile::RECONNECT_KEYS);
     add("profile.NAME.health-check", profile::HEALTH_CHECK_KEYS);
     add("macros", &["NAME"]);
+    add("macros.NAME", macro_file::KEYS);
     add("keymap", keymap_file::LAYER_KEYS);
     add("keymap.LAYER[]", keymap_file::BINDING_KEYS);
     let theme = theme_file::keys();

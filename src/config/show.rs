@@ -143,11 +143,20 @@ pub fn config_toml(c: &Config) -> String {
     let macros: toml::Table = c
         .macros
         .values()
+        // A macro with a file of its own stays there (DATA/macros/NAME.toml).
+        .filter(|m| m.file.is_none())
         .map(|m| {
-            (
-                m.name.clone(),
-                toml::Value::Array(m.actions.iter().map(s).collect()),
-            )
+            let steps = toml::Value::Array(m.steps.iter().map(s).collect());
+            let value = match m.timeout {
+                None => steps,
+                Some(t) => {
+                    let mut table = toml::Table::new();
+                    table.insert("steps".into(), steps);
+                    table.insert("timeout".into(), toml::Value::Float(t.as_secs_f64()));
+                    toml::Value::Table(table)
+                }
+            };
+            (m.name.clone(), value)
         })
         .collect();
     root.insert("macros".into(), toml::Value::Table(macros));

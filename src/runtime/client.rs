@@ -252,6 +252,24 @@ impl Client {
         }
     }
 
+    /// Plays a macro until it is done or stops, serving the connection meanwhile.
+    pub async fn play(&mut self, playback: &mut crate::macros::Playback) -> crate::macros::Played {
+        loop {
+            let played = playback.poll(&mut self.driver, std::time::Instant::now());
+            self.flush();
+            match played {
+                crate::macros::Played::Pending(wake) => {
+                    let until = wake.map_or_else(
+                        || Instant::now() + Duration::from_secs(86_400),
+                        Instant::from_std,
+                    );
+                    self.step(until).await;
+                }
+                done => return done,
+            }
+        }
+    }
+
     /// Let time pass while still serving the connection.
     pub async fn pause(&mut self, duration: Duration) {
         let deadline = Instant::now() + duration;

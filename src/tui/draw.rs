@@ -190,7 +190,9 @@ pub(crate) fn draw_into(
         }
         if let Some(oia) = r.oia {
             let host = tab.profile.host_spec().to_string();
+            let macro_state = app.macro_state(tab);
             let status = OiaStatus {
+                macro_state: macro_state.as_deref(),
                 oia: tab.session().oia(),
                 connection: conn_state(tab),
                 host: &host,

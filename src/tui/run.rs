@@ -440,6 +440,18 @@ impl Loop {
                         let _ = tx.send((endpoint, result)).await;
                     });
                 }
+                Effect::SaveMacro { path, text } => {
+                    let written = path
+                        .parent()
+                        .map_or(Ok(()), std::fs::create_dir_all)
+                        .and_then(|()| std::fs::write(&path, text));
+                    if let Err(e) = written {
+                        self.app.show_message(vec![format!(
+                            "cannot write the macro file {}: {e}",
+                            path.display()
+                        )]);
+                    }
+                }
                 Effect::Quit => {}
             }
         }

@@ -35,6 +35,8 @@ pub struct OiaStatus<'a> {
     pub connection: ConnState,
     /// The host as the operator named it (`host:port`).
     pub host: &'a str,
+    /// A macro playing (`▶ logon 3/7`) or being recorded (`REC 5`).
+    pub macro_state: Option<&'a str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -114,6 +116,9 @@ fn items(status: &OiaStatus, theme: &Theme) -> Vec<Item> {
                 v.push(item(lock.label().into(), style, 10, Side::Left));
             }
         }
+    }
+    if let Some(m) = status.macro_state {
+        v.push(item(m.to_owned(), warning, 8, Side::Left));
     }
     if oia.insert {
         v.push(item("^ INS".into(), warning, 7, Side::Left));

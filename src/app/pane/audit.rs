@@ -260,16 +260,28 @@ mod tests {
         let mut cfg = crate::config::Config::builtin();
         cfg.macros.insert(
             "logon".into(),
-            crate::config::Macro {
-                name: "logon".into(),
-                actions: vec![Action::Type("S3CRETPW".into())],
-            },
+            crate::config::Macro::from_actions("logon", [Action::Type("S3CRETPW".into())]),
         );
         let mut app = crate::app::App::new(cfg.clone());
         app.set_audit(w.clone());
         let profile = crate::config::Profile::for_host(&"127.0.0.1:3270".parse().unwrap());
         app.open_tab(profile);
         let now = std::time::Instant::now();
+        // Macros play on a connected session.
+        let tab = app.tabs()[0].id;
+        app.handle_event(
+            crate::app::Event::Host {
+                tab,
+                event: crate::app::HostEvent::Connected {
+                    endpoint: "127.0.0.1:3270".into(),
+                    peer: "127.0.0.1:3270".parse().unwrap(),
+                    direct_tls: None,
+                    connect_time: None,
+                    tried: Vec::new(),
+                },
+            },
+            now,
+        );
         app.update(Action::PlayMacro("logon".into()), now);
         app.update(Action::PlayMacro("nope".into()), now);
         app.set_config(cfg);

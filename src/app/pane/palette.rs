@@ -26,7 +26,36 @@ pub fn items(ctx: &PaneCtx, input: &str) -> Vec<PaletteItem> {
         .map(|p| p.name.as_str())
         .chain(ctx.recent.iter().map(String::as_str))
         .collect();
-    palette_items(input, &ctx.config.keymap, &names)
+    let mut items = palette_items(input, &ctx.config.keymap, &names);
+    // `play-macro ` lists the macros (from [macros] and the macro files), bound keys too.
+    if let Some(arg) = input.trim_start().strip_prefix("play-macro ") {
+        let arg = arg.trim_start();
+        let macros = ctx
+            .config
+            .macros
+            .values()
+            .filter(|m| m.name.starts_with(arg));
+        let listed: Vec<PaletteItem> = macros
+            .map(|m| {
+                let action = Action::PlayMacro(m.name.clone());
+                let keys = ctx
+                    .config
+                    .keymap
+                    .chords_for(crate::keymap::Layer::Screen, &action);
+                PaletteItem {
+                    text: action.to_string(),
+                    help: format!("macro, {} steps", m.steps.len()),
+                    keys: keys
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                }
+            })
+            .collect();
+        items.splice(0..0, listed);
+    }
+    items
 }
 
 /// What `complete` and `accept` can take from the palette's list.

@@ -1,6 +1,7 @@
 use std::fmt::Write as _;
 
 use super::*;
+use crate::action::Action;
 use crate::proto::{Aid, Key};
 
 fn user(text: &str) -> Result<Config, ConfigErrors> {

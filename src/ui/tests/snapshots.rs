@@ -246,6 +246,7 @@ fn every_oia_state() {
     for (name, o, conn) in oia_cases() {
         let mut buf = buffer(80, 1);
         let status = OiaStatus {
+            macro_state: None,
             oia: &o,
             connection: conn,
             host: "demo.example:3270",
@@ -264,6 +265,7 @@ fn every_oia_state() {
     });
     let mut buf = buffer(40, 1);
     let narrow = OiaStatus {
+        macro_state: None,
         oia: &o,
         connection: ConnState::Connected,
         host: "demo.example:3270",
@@ -276,6 +278,7 @@ fn every_oia_state() {
                   local issuer certificate (set the profile's ca-file)";
     let mut buf = buffer(80, 1);
     let long = OiaStatus {
+        macro_state: None,
         oia: &Oia::default(),
         connection: ConnState::Disconnected(Some(reason.into())),
         host: "mvs.example.com:992",
@@ -594,6 +597,7 @@ fn every_view_survives_tiny_and_odd_areas() {
         for area in [Rect::new(0, 0, w, h), Rect::new(3, 3, w, h)] {
             let mut buf = buffer(210, 10);
             let status = OiaStatus {
+                macro_state: None,
                 oia: &o,
                 connection: ConnState::Connected,
                 host: "h",
@@ -637,6 +641,7 @@ fn a_replayed_trace_session_with_its_status_line() {
         &opts,
     );
     let status = OiaStatus {
+        macro_state: None,
         oia: session.oia(),
         connection: ConnState::Connected,
         host: "127.0.0.1:3270",
