@@ -412,6 +412,7 @@ impl App {
             // The log's own record of the reload (process-wide, no session).
             let body = serde_json::json!({
                 "file": config.paths.config_file.display().to_string(),
+                "result": "reloaded",
                 "audit-enabled": config.audit.enabled,
             });
             if let Err(e) = w.append_json("config-reload", &body.to_string()) {
@@ -421,6 +422,24 @@ impl App {
         self.config = config;
         self.status = Some("configuration reloaded".to_owned());
         self.dirty = true;
+    }
+
+    /// A reload that failed: the old configuration stays; the audit log records the
+    /// attempt (the file and how many errors, not their text, which may quote values).
+    pub fn config_reload_failed(&mut self, errors: Vec<String>) {
+        if let Some(w) = &self.audit {
+            let body = serde_json::json!({
+                "file": self.config.paths.config_file.display().to_string(),
+                "result": "failed",
+                "errors": errors.len(),
+            });
+            if let Err(e) = w.append_json("config-reload", &body.to_string()) {
+                tracing::error!(error = %e, "cannot write the audit log");
+            }
+        }
+        let mut lines = vec!["The configuration has errors; the old one stays:".into()];
+        lines.extend(errors);
+        self.show_message(lines);
     }
 
     /// Show lines in a message pane (config errors, connection failures).

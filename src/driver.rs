@@ -266,6 +266,11 @@ impl Driver {
         self.audit.as_deref_mut()
     }
 
+    /// The audit session this driver records to, if it records.
+    pub fn audit_session(&self) -> Option<&str> {
+        self.audit.as_deref().and_then(|a| a.session_id())
+    }
+
     /// Why the audit log cannot be written, while it cannot.
     pub fn audit_failure(&self) -> Option<&str> {
         self.audit.as_ref().and_then(|a| a.failure())

@@ -114,6 +114,19 @@ impl App {
                 self.rename(Some(name));
                 Vec::new()
             }
+            Request::ShowAuditSession(session) => {
+                let at = self
+                    .tabs
+                    .iter()
+                    .position(|t| t.driver().audit_session() == Some(session.as_str()));
+                match at {
+                    Some(i) => self.switch_to(i),
+                    None => self.set_status(format!(
+                        "the tab of audit session {session} is no longer open"
+                    )),
+                }
+                Vec::new()
+            }
             Request::Connect(target) => {
                 self.pane = Some(pane);
                 self.connect(&target)

@@ -75,6 +75,8 @@ pub enum Request {
     Connect(String),
     /// Close the pane and rename the current tab.
     Rename(String),
+    /// Close the pane and show the tab whose session the audit log calls this.
+    ShowAuditSession(String),
     /// Keep the pane and show a line on the status line.
     Status(String),
     /// Close the pane, keep a macro prompt's value in the tab's memory and go on starting

@@ -42,6 +42,10 @@ pub trait AuditSink: Send {
     fn note(&mut self, kind: &str, body: Value);
     /// The last write failure, while the log is failing (for the OIA and the monitor).
     fn failure(&self) -> Option<&str>;
+    /// The `session` every record of this sink carries (the viewer jumps to its tab).
+    fn session_id(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// The process's writer, shared by its sessions. Under `sync = "group"` a thread fsyncs
@@ -519,6 +523,10 @@ impl AuditSink for SessionAudit {
 
     fn failure(&self) -> Option<&str> {
         self.failure.as_deref()
+    }
+
+    fn session_id(&self) -> Option<&str> {
+        Some(&self.id)
     }
 }
 

@@ -468,9 +468,7 @@ impl Loop {
             }
             Err(errors) => {
                 tracing::info!(errors = errors.len(), "configuration reload failed");
-                let mut lines = vec!["The configuration has errors; the old one stays:".into()];
-                lines.extend(errors);
-                self.app.show_message(lines);
+                self.app.config_reload_failed(errors);
             }
         }
     }

@@ -14,7 +14,7 @@ use crossterm::event::KeyEvent;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-use super::{Edit, Handled, Pane, PaneCtx, edit_line};
+use super::{Edit, Handled, Pane, PaneCtx, Request, edit_line};
 use crate::action::Action;
 use crate::audit::read::{Entry, Snapshot};
 use crate::keymap::Layer;
@@ -136,7 +136,19 @@ impl Pane for AuditViewer {
             Action::SelectNext => self.move_by(1),
             Action::PagePrev => self.move_by(-20),
             Action::PageNext => self.move_by(20),
-            Action::Accept => self.detail = !self.detail && !self.visible().is_empty(),
+            // Enter opens a record; on an opened record it shows the record's tab.
+            Action::Accept if self.detail => {
+                let session = self
+                    .visible()
+                    .get(self.selected)
+                    .and_then(|e| e.value.get("session"))
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_owned);
+                if let Some(session) = session {
+                    return Handled::Ask(Request::ShowAuditSession(session));
+                }
+            }
+            Action::Accept => self.detail = !self.visible().is_empty(),
             Action::Cancel if self.detail => self.detail = false,
             Action::Cancel => return Handled::Close,
             _ => return Handled::No,
@@ -248,6 +260,59 @@ mod tests {
         assert!(app.pane_as::<AuditViewer>().is_none());
     }
 
+    fn enter(app: &mut crate::app::App, now: std::time::Instant) {
+        use crossterm::event::{KeyCode, KeyModifiers};
+        app.handle_event(
+            crate::app::Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+            now,
+        );
+    }
+
+    #[test]
+    fn an_opened_record_shows_its_tab() {
+        let base = std::env::temp_dir().join(format!(
+            "r3270-audit-jump-{}-{}",
+            std::process::id(),
+            crate::audit::time::now().replace([':', '.'], "")
+        ));
+        let o = crate::audit::WriterOptions::new(&base.join("log"), &base.join("keys"));
+        let w = crate::audit::SharedWriter::open(o).unwrap();
+        let mut app = crate::app::App::new(crate::config::Config::builtin());
+        app.set_audit(w.clone());
+        let now = std::time::Instant::now();
+        for port in [3270, 3271] {
+            let host = format!("127.0.0.1:{port}");
+            app.open_tab(crate::config::Profile::for_host(&host.parse().unwrap()));
+        }
+        let sessions: Vec<String> = app
+            .tabs()
+            .iter()
+            .map(|t| t.driver().audit_session().unwrap().to_owned())
+            .collect();
+        assert_ne!(sessions[0], sessions[1]);
+        assert_eq!(app.active_index(), 1);
+        // A record of the first tab's session, opened, then Enter: the first tab shows.
+        let mut v = AuditViewer::new();
+        v.set_snapshot(snap(vec![entry(1, "aid", &sessions[0], "")]));
+        app.open_pane(Box::new(v));
+        enter(&mut app, now);
+        enter(&mut app, now);
+        assert_eq!(app.active_index(), 0);
+        assert!(app.pane_as::<AuditViewer>().is_none());
+        // A session whose tab is gone says so.
+        let mut v = AuditViewer::new();
+        v.set_snapshot(snap(vec![entry(1, "aid", "gone", "")]));
+        app.open_pane(Box::new(v));
+        enter(&mut app, now);
+        enter(&mut app, now);
+        assert!(
+            app.status().unwrap().contains("no longer open"),
+            "{:?}",
+            app.status()
+        );
+        w.close().unwrap();
+    }
+
     #[test]
     fn macros_and_reloads_are_recorded_by_name_only() {
         let base = std::env::temp_dir().join(format!(
@@ -285,6 +350,7 @@ mod tests {
         app.update(Action::PlayMacro("logon".into()), now);
         app.update(Action::PlayMacro("nope".into()), now);
         app.set_config(cfg);
+        app.config_reload_failed(vec!["c.toml:1:1: ui.thme: unknown key".into()]);
         w.close().unwrap();
         let text: String = crate::audit::writer::list(&o.dir)
             .unwrap()
@@ -301,6 +367,9 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(r#""kind":"config-reload""#), "{text}");
+        assert!(text.contains(r#""result":"reloaded""#), "{text}");
+        assert!(text.contains(r#""result":"failed""#), "{text}");
+        assert!(text.contains(r#""errors":1"#), "{text}");
         assert!(!text.contains("S3CRETPW"), "{text}");
     }
 
