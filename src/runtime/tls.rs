@@ -5,10 +5,11 @@
 //! connector, watches the first byte the host sends during a handshake ([`Sniffed`]), and
 //! classifies handshake failures; the connection task runs the handshake.
 
+use std::collections::HashMap;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::task::{Context, Poll};
 
 use native_tls::{Certificate, Identity, TlsConnector};
@@ -58,7 +59,53 @@ impl TlsOptions {
 
     /// The connector for these settings. Files are read here, so a bad `--cafile` is
     /// reported before any connection is made.
+    ///
+    /// Connectors are shared: one is built per distinct setting (and version of the files it
+    /// reads) and cloned for every connection. Each one holds an OpenSSL context with the
+    /// system's trust store loaded, most of a megabyte; built per connection, they were
+    /// most of what every open tab cost in memory.
     pub fn connector(&self) -> Result<tokio_native_tls::TlsConnector, ConnectionError> {
+        static CACHE: OnceLock<Mutex<HashMap<String, tokio_native_tls::TlsConnector>>> =
+            OnceLock::new();
+        /// Beyond this many different settings the cache starts again (a bound, not a
+        /// figure anyone reaches).
+        const KEPT: usize = 32;
+        let key = self.cache_key();
+        let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+        if let Some(c) = cache.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(c);
+        }
+        let c = self.build_connector()?;
+        if let Ok(mut m) = cache.lock() {
+            if m.len() >= KEPT {
+                m.clear();
+            }
+            m.insert(key, c.clone());
+        }
+        Ok(c)
+    }
+
+    /// What tells two settings apart: the settings themselves and when the files they
+    /// name last changed (an edited CA file gets a new connector).
+    fn cache_key(&self) -> String {
+        let mtime = |p: &std::path::Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+        let mut files: Vec<&std::path::Path> = Vec::new();
+        if let Some(ca) = &self.ca_file {
+            files.push(ca);
+        }
+        match &self.identity {
+            Some(ClientIdentity::Pkcs12 { path, .. }) => files.push(path),
+            Some(ClientIdentity::Pem { cert, key }) => {
+                files.push(cert);
+                files.push(key);
+            }
+            None => {}
+        }
+        let times: Vec<_> = files.into_iter().map(mtime).collect();
+        format!("{self:?} {times:?}")
+    }
+
+    fn build_connector(&self) -> Result<tokio_native_tls::TlsConnector, ConnectionError> {
         let mut b = TlsConnector::builder();
         if let Some(path) = &self.ca_file {
             let pem = read(path, "CA file")?;
@@ -281,6 +328,33 @@ pub fn classify_handshake_error(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connectors_are_shared_per_setting_and_file_version() {
+        let dir = std::env::temp_dir().join(format!("r3270-tls-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, "x").unwrap();
+        let with_ca = TlsOptions {
+            ca_file: Some(ca.clone()),
+            ..TlsOptions::default()
+        };
+        let plain = TlsOptions::default();
+        assert_eq!(plain.cache_key(), TlsOptions::default().cache_key());
+        assert_ne!(plain.cache_key(), with_ca.cache_key());
+        let before = with_ca.cache_key();
+        // The CA file rewritten (a newer modification time): a new connector.
+        let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+        std::fs::File::options()
+            .write(true)
+            .open(&ca)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        assert_ne!(before, with_ca.cache_key());
+        // The same setting twice builds once: both work.
+        assert!(plain.connector().is_ok() && plain.connector().is_ok());
+    }
 
     #[test]
     fn pem_blocks_split_a_bundle() {
