@@ -282,49 +282,70 @@ impl Out<'_> {
     }
 }
 
-/// Reads standard input line by line (each at most [`MAX_LINE`]) into the channel, on a
-/// thread of its own, until end of input.
+/// Reads standard input line by line into the channel, on a thread of its own, until end
+/// of input.
 fn read_stdin(tx: &mpsc::Sender<Line>) {
     use std::io::BufRead;
     let stdin = std::io::stdin();
     let mut reader = stdin.lock();
+    let mut lines = LineBuf::default();
     loop {
-        let mut buf = Vec::new();
-        let mut too_long = false;
-        loop {
-            let Ok(chunk) = reader.fill_buf() else { return };
-            if chunk.is_empty() {
-                if buf.is_empty() && !too_long {
-                    return;
-                }
-                break;
+        let Ok(chunk) = reader.fill_buf() else { return };
+        if chunk.is_empty() {
+            if let Some(last) = lines.finish() {
+                let _ = tx.blocking_send(last);
             }
-            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(p) => (p + 1, true),
-                None => (chunk.len(), false),
-            };
-            if buf.len() + take > MAX_LINE {
-                too_long = true;
-            } else {
-                buf.extend_from_slice(&chunk[..take]);
-            }
-            reader.consume(take);
-            if done {
-                break;
-            }
-        }
-        if tx.blocking_send(to_line(&buf, too_long)).is_err() {
             return;
+        }
+        let (used, line) = lines.take(chunk);
+        reader.consume(used);
+        if let Some(line) = line {
+            if tx.blocking_send(line).is_err() {
+                return;
+            }
         }
     }
 }
 
-fn to_line(buf: &[u8], too_long: bool) -> Line {
-    if too_long {
-        Line::TooLong
-    } else {
-        let text = String::from_utf8_lossy(buf);
-        Line::Text(text.trim_end_matches(['\n', '\r']).to_owned())
+/// Assembles a script's lines from the chunks read, each at most [`MAX_LINE`]: a longer
+/// one becomes [`Line::TooLong`] and its bytes are skipped, never kept.
+#[derive(Default)]
+struct LineBuf {
+    buf: Vec<u8>,
+    too_long: bool,
+}
+
+impl LineBuf {
+    /// Takes what it can of `chunk`: how many bytes it used, and the line if one ended.
+    fn take(&mut self, chunk: &[u8]) -> (usize, Option<Line>) {
+        let (used, done) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(p) => (p + 1, true),
+            None => (chunk.len(), false),
+        };
+        if self.buf.len() + used > MAX_LINE {
+            self.too_long = true;
+            self.buf.clear();
+        } else if !self.too_long {
+            self.buf.extend_from_slice(&chunk[..used]);
+        }
+        (used, done.then(|| self.line()))
+    }
+
+    /// The end of input: the last line, when it had no newline.
+    fn finish(&mut self) -> Option<Line> {
+        (!self.buf.is_empty() || self.too_long).then(|| self.line())
+    }
+
+    fn line(&mut self) -> Line {
+        let line = if self.too_long {
+            Line::TooLong
+        } else {
+            let text = String::from_utf8_lossy(&self.buf);
+            Line::Text(text.trim_end_matches(['\n', '\r']).to_owned())
+        };
+        self.buf.clear();
+        self.too_long = false;
+        line
     }
 }
 
@@ -334,38 +355,27 @@ enum Line {
     TooLong,
 }
 
-/// Reads lines into the channel until end of input (the channel then closes).
+/// Reads lines from a script-port client into the channel until end of input (the
+/// channel then closes).
 async fn read_lines<R: AsyncRead + Unpin>(r: R, tx: mpsc::Sender<Line>) {
     let mut reader = BufReader::new(r);
+    let mut lines = LineBuf::default();
     loop {
-        let mut buf = Vec::new();
-        let mut too_long = false;
-        loop {
-            let Ok(chunk) = reader.fill_buf().await else {
-                return;
-            };
-            if chunk.is_empty() {
-                if buf.is_empty() && !too_long {
-                    return;
-                }
-                break;
-            }
-            let (take, done) = match chunk.iter().position(|&b| b == b'\n') {
-                Some(p) => (p + 1, true),
-                None => (chunk.len(), false),
-            };
-            if buf.len() + take > MAX_LINE {
-                too_long = true;
-            } else {
-                buf.extend_from_slice(&chunk[..take]);
-            }
-            reader.consume(take);
-            if done {
-                break;
-            }
-        }
-        if tx.send(to_line(&buf, too_long)).await.is_err() {
+        let Ok(chunk) = reader.fill_buf().await else {
             return;
+        };
+        if chunk.is_empty() {
+            if let Some(last) = lines.finish() {
+                let _ = tx.send(last).await;
+            }
+            return;
+        }
+        let (used, line) = lines.take(chunk);
+        reader.consume(used);
+        if let Some(line) = line {
+            if tx.send(line).await.is_err() {
+                return;
+            }
         }
     }
 }
@@ -1000,6 +1010,34 @@ fn resolve(name: &str) -> Result<&'static str, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(l: Line) -> Option<String> {
+        match l {
+            Line::Text(t) => Some(t),
+            Line::TooLong => None,
+        }
+    }
+
+    #[test]
+    fn lines_are_assembled_from_any_chunks_and_a_long_one_is_refused() {
+        let mut lb = LineBuf::default();
+        assert!(lb.take(b"Ent").1.is_none());
+        let (used, line) = lb.take(b"er\r\nAscii");
+        assert_eq!((used, line.and_then(text)), (4, Some("Enter".to_owned())));
+        // "Ascii" was not taken (the caller gives it again): nothing is left over.
+        assert!(lb.finish().is_none());
+        let mut lb = LineBuf::default();
+        lb.take(b"Ascii");
+        assert_eq!(lb.finish().and_then(text), Some("Ascii".to_owned()));
+        let mut lb = LineBuf::default();
+        let big = vec![b'x'; MAX_LINE];
+        assert!(lb.take(&big).1.is_none());
+        let (_, line) = lb.take(b"yy\n");
+        assert!(matches!(line, Some(Line::TooLong)));
+        assert!(lb.buf.is_empty(), "a refused line is not kept");
+        let (_, line) = lb.take(b"Enter\n");
+        assert_eq!(line.and_then(text), Some("Enter".to_owned()));
+    }
 
     #[test]
     fn names_match_exactly_or_by_unique_prefix() {
