@@ -101,4 +101,18 @@ mod tests {
         let spec: HostSpec = format!("127.0.0.1:{cport}").parse().unwrap();
         assert!(probe(&spec, &opts, t).await.is_err());
     }
+
+    #[tokio::test]
+    async fn a_name_that_does_not_resolve_is_down_with_the_reason_within_the_timeout() {
+        // `.invalid` never resolves (RFC 2606). With or without a name server at hand the
+        // probe ends within its own timeout and says why: the name, or the time.
+        let spec: HostSpec = "no-such-host.invalid:23".parse().unwrap();
+        let err = probe(&spec, &ConnectOptions::default(), Duration::from_secs(3))
+            .await
+            .unwrap_err();
+        assert!(
+            err.contains("no-such-host.invalid") || err.contains("within 3 s"),
+            "{err}"
+        );
+    }
 }
