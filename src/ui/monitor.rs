@@ -18,7 +18,7 @@ use std::time::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Block, BorderType, Clear, Sparkline, Widget};
+use ratatui::widgets::{Sparkline, Widget};
 
 use crate::driver::Snapshot;
 use crate::proto::Mode;
@@ -382,27 +382,12 @@ pub struct TableView<'a> {
 }
 
 fn base(theme: &Theme) -> Style {
-    Style::new().fg(theme.overlay_fg.0).bg(theme.overlay_bg.0)
+    crate::ui::overlay::base_style(theme)
 }
 
 /// Clears `area`, draws the monitor's frame titled `title`, and returns the inside.
 fn frame(buf: &mut Buffer, area: Rect, title: &str, theme: &Theme) -> Rect {
-    let area = area.intersection(buf.area);
-    Clear.render(area, buf);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(Style::new().fg(theme.border.0).bg(theme.overlay_bg.0))
-        .style(base(theme))
-        .title(format!(" {title} "))
-        .title_style(
-            Style::new()
-                .fg(theme.overlay_highlight.0)
-                .bg(theme.overlay_bg.0)
-                .add_modifier(Modifier::BOLD),
-        );
-    let inner = block.inner(area);
-    block.render(area, buf);
-    inner
+    crate::ui::overlay::framed(buf, area.intersection(buf.area), title, theme)
 }
 
 /// Writes `text` at (x, y), at most `width` columns.

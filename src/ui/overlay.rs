@@ -101,7 +101,7 @@ pub struct PickerItem {
     pub detail: String,
 }
 
-fn base_style(theme: &Theme) -> Style {
+pub(crate) fn base_style(theme: &Theme) -> Style {
     Style::new().fg(theme.overlay_fg.0).bg(theme.overlay_bg.0)
 }
 
@@ -131,6 +131,12 @@ fn popup(
         w,
         h,
     );
+    framed(buf, rect, title, theme)
+}
+
+/// Clears `rect`, draws the panes' rounded border titled `title` on it and returns the
+/// inside: every pane over the screen (popups, the monitor) is framed this way.
+pub(crate) fn framed(buf: &mut Buffer, rect: Rect, title: &str, theme: &Theme) -> Rect {
     Clear.render(rect, buf);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
