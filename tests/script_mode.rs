@@ -312,12 +312,31 @@ fn s3270_link_dir() -> PathBuf {
 
 fn path_with(dir: &Path) -> String {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".ci/venv/bin");
-    format!(
+    let path = format!(
         "{}:{}:{}",
         dir.display(),
         venv.display(),
         std::env::var("PATH").unwrap_or_default()
-    )
+    );
+    // The client must start the program this run is about: `s3270` on this PATH answers
+    // `-v` as r3270 does when `dir` is the link, as Debian's s3270 otherwise. Without this a
+    // mistake in PATH would compare s3270 with itself and pass.
+    let out = Command::new("s3270")
+        .arg("-v")
+        .env("PATH", &path)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let version =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let is_link = dir.join("s3270").is_symlink();
+    assert_eq!(
+        version.contains("r3270"),
+        is_link,
+        "s3270 on PATH is not the program meant ({}): {version}",
+        dir.display()
+    );
+    path
 }
 
 /// A Python interpreter that has `module`, or a skip.
