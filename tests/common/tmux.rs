@@ -172,7 +172,9 @@ impl Tmux {
         })
     }
 
-    /// Poll until `done(screen)` holds.
+    /// Poll until `done(screen)` holds on a settled screen: tmux can capture a frame the
+    /// program is half way through writing, so the screen is returned only when a second
+    /// capture a moment later is the same.
     pub fn wait_until(
         &self,
         deadline: Duration,
@@ -183,7 +185,10 @@ impl Tmux {
         loop {
             let screen = self.capture();
             if done(&screen) {
-                return screen;
+                std::thread::sleep(Duration::from_millis(30));
+                if self.capture() == screen {
+                    return screen;
+                }
             }
             assert!(
                 Instant::now() < end,
