@@ -340,6 +340,8 @@ pub struct Config {
     pub limits: Limits,
     /// The `[audit]` section.
     pub audit: crate::audit::AuditSettings,
+    /// The `[api]` section (`r3270 serve`, and the TUI's API when enabled).
+    pub api: crate::serve::settings::ApiSettings,
 }
 
 /// What [`load`] reads.
@@ -385,6 +387,7 @@ impl Config {
             logging: LoggingSettings::default(),
             limits: Limits::default(),
             audit: crate::audit::AuditSettings::default(),
+            api: crate::serve::settings::ApiSettings::default(),
         }
     }
 

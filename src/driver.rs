@@ -155,7 +155,7 @@ pub struct EndpointAttempts {
 }
 
 /// The figures of one session: the engine's and the connection's.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Snapshot {
     pub session: SessionStats,
     pub link: LinkStats,

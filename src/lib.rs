@@ -51,6 +51,8 @@ pub mod script;
 #[cfg(feature = "tui")]
 pub mod script_mode;
 #[cfg(feature = "tui")]
+pub mod serve;
+#[cfg(feature = "tui")]
 pub mod theme;
 #[cfg(feature = "tui")]
 pub mod tui;

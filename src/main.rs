@@ -111,6 +111,12 @@ enum Command {
         #[command(subcommand)]
         action: MacroCommand,
     },
+    /// Run sessions with no terminal and serve the HTTP API (s3270-compatible paths, REST,
+    /// /metrics) on 127.0.0.1 until SIGINT or SIGTERM (docs/API.md, docs/OPERATIONS.md).
+    ///
+    /// Every request needs the token in the token file (created on first start):
+    /// `Authorization: Bearer TOKEN` or the cookie `x3270-security=TOKEN`.
+    Serve(Box<r3270::serve::Args>),
     /// Run the built-in demo host (a practice TN3270/TN3270E application) until Ctrl-C.
     ///
     /// It listens on 127.0.0.1 only and prints `r3270 demo host listening on
@@ -238,6 +244,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         &cli.command,
         Some(
             Command::Screen(_)
+                | Command::Serve(_)
                 | Command::Macro { .. }
                 | Command::Paths
                 | Command::Audit { .. }
@@ -256,7 +263,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         None
     };
     let _log = match &cli.command {
-        Some(Command::Screen(_) | Command::Macro { .. } | Command::ServeDemo { .. }) => {
+        Some(
+            Command::Screen(_)
+            | Command::Serve(_)
+            | Command::Macro { .. }
+            | Command::ServeDemo { .. },
+        ) => {
             let (settings, dir) = match &cfg {
                 Some(c) => (c.logging.clone(), c.paths.log_dir.clone()),
                 None => (
@@ -288,6 +300,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let MacroRun { name, mut screen } = *run;
             screen.keys.insert(0, r3270::headless::Step::Macro(name));
             Ok(r3270::headless::main(&screen, &config))
+        }
+        Command::Serve(args) => {
+            let config = cfg.unwrap_or_else(Config::builtin);
+            Ok(r3270::serve::main(&args, config))
         }
         Command::Paths => {
             if let Some(c) = &cfg {

@@ -350,7 +350,7 @@ impl LineBuf {
 }
 
 /// A line from the script, or why there is none.
-enum Line {
+pub enum Line {
     Text(String),
     TooLong,
 }
@@ -383,8 +383,20 @@ async fn read_lines<R: AsyncRead + Unpin>(r: R, tx: mpsc::Sender<Line>) {
 /// What one action answered.
 type Reply = Result<Vec<String>, Vec<String>>;
 
+/// What one script line answered, as s3270 reports it.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    /// The `data:` lines (on an error, the error's text).
+    pub data: Vec<String>,
+    /// The status line, ending with the time the line took.
+    pub status: String,
+    pub ok: bool,
+    /// The line was `Quit` or `Exit`.
+    pub quit: bool,
+}
+
 /// The emulator's state between actions.
-struct State {
+pub struct State {
     client: Option<Client>,
     /// The screen of the connection that ended (s3270 keeps showing it).
     last: Option<Grid>,
@@ -412,6 +424,12 @@ struct State {
     audit_paths: (std::path::PathBuf, std::path::PathBuf),
     /// The audit log, opened at the first Connect; each connection is a session in it.
     audit_writer: Option<crate::audit::SharedWriter>,
+    /// Where each connection publishes its figures (`r3270 serve`).
+    live: Option<std::sync::Arc<std::sync::Mutex<crate::runtime::client::Live>>>,
+    /// The profile the session was made from (`r3270 serve`), named in its audit records.
+    profile_name: Option<String>,
+    /// Why the last connection ended.
+    last_end: Option<String>,
 }
 
 impl State {
@@ -489,7 +507,60 @@ impl State {
             audit: None,
             audit_paths: (std::path::PathBuf::new(), std::path::PathBuf::new()),
             audit_writer: None,
+            live: None,
+            profile_name: None,
+            last_end: None,
         })
+    }
+
+    /// A session of `r3270 serve`: the profile's terminal and connection settings, the
+    /// process's audit log (shared by every session), its figures published into `live`.
+    pub(crate) fn for_serve(
+        profile: &crate::config::Profile,
+        connect: ConnectOptions,
+        audit: Option<(crate::audit::AuditSettings, crate::audit::SharedWriter)>,
+        live: std::sync::Arc<std::sync::Mutex<crate::runtime::client::Live>>,
+    ) -> Self {
+        let mut toggles = HashMap::new();
+        toggles.insert("aidwait".to_owned(), true);
+        let (audit, audit_writer) = match audit {
+            Some((s, w)) => (Some(s), Some(w)),
+            None => (None, None),
+        };
+        State {
+            client: None,
+            last: None,
+            host_name: None,
+            host_port: 23,
+            terminal: profile.terminal_config(),
+            connect,
+            default_port: 23,
+            trace_file: None,
+            toggles,
+            snap: None,
+            output_needed: false,
+            read_at: 0,
+            connected_at: None,
+            pending: VecDeque::new(),
+            input_closed: false,
+            utf8: true,
+            audit,
+            audit_paths: (std::path::PathBuf::new(), std::path::PathBuf::new()),
+            audit_writer,
+            live: Some(live),
+            profile_name: Some(profile.name.clone()),
+            last_end: None,
+        }
+    }
+
+    /// Why the last connection ended (the host closed it, a failure, or `Disconnect()`).
+    pub(crate) fn ended_reason(&self) -> Option<String> {
+        self.last_end.clone()
+    }
+
+    /// The live connection, if any.
+    pub(crate) fn client(&self) -> Option<&Client> {
+        self.client.as_ref()
     }
 
     /// Serves one script source until it ends or says Quit; true on Quit.
@@ -509,20 +580,9 @@ impl State {
                     () = self.idle() => continue,
                 }
             };
-            // What the host has already sent is taken in before the next action (a sign-off
-            // screen and the close right behind it read as disconnected, as in s3270).
-            self.take_pending().await;
-            let started = Instant::now();
-            let (reply, quit) = match line {
-                Line::TooLong => (Err(vec!["Line too long".to_owned()]), false),
-                Line::Text(text) => self.line(&text, &mut rx).await,
-            };
+            let answer = self.answer(line, &mut rx).await;
             let mut text = String::new();
-            let (ok, data) = match reply {
-                Ok(d) => (true, d),
-                Err(d) => (false, d),
-            };
-            for d in data {
+            for d in answer.data {
                 for part in d.split('\n') {
                     text.push_str("data: ");
                     if self.utf8 {
@@ -535,21 +595,46 @@ impl State {
                     text.push('\n');
                 }
             }
-            text.push_str(&self.status_line());
-            let took = started.elapsed();
-            let _ = writeln!(text, " {}.{:03}", took.as_secs(), took.subsec_millis());
-            text.push_str(if ok { "ok\n" } else { "error\n" });
+            text.push_str(&answer.status);
+            text.push('\n');
+            text.push_str(if answer.ok { "ok\n" } else { "error\n" });
             if out.write(text.as_bytes()).await.is_err() {
                 return false;
             }
-            if quit {
+            if answer.quit {
                 return true;
             }
         }
     }
 
+    /// Runs one script line and says what s3270 would: the data lines, the status line
+    /// (with the time the line took), success, and whether it was `Quit`.
+    pub(crate) async fn answer(&mut self, line: Line, rx: &mut mpsc::Receiver<Line>) -> Answer {
+        // What the host has already sent is taken in before the next action (a sign-off
+        // screen and the close right behind it read as disconnected, as in s3270).
+        self.take_pending().await;
+        let started = Instant::now();
+        let (reply, quit) = match line {
+            Line::TooLong => (Err(vec!["Line too long".to_owned()]), false),
+            Line::Text(text) => self.line(&text, rx).await,
+        };
+        let (ok, data) = match reply {
+            Ok(d) => (true, d),
+            Err(d) => (false, d),
+        };
+        let mut status = self.status_line();
+        let took = started.elapsed();
+        let _ = write!(status, " {}.{:03}", took.as_secs(), took.subsec_millis());
+        Answer {
+            data,
+            status,
+            ok,
+            quit,
+        }
+    }
+
     /// Keeps the connection served while nothing else happens.
-    async fn idle(&mut self) {
+    pub(crate) async fn idle(&mut self) {
         match self.client.as_mut() {
             Some(c) if c.ended().is_none() => {
                 c.serve(Instant::now() + Duration::from_secs(3600)).await;
@@ -572,6 +657,7 @@ impl State {
         if self.client.as_ref().is_some_and(|c| c.ended().is_some()) {
             if let Some(c) = self.client.take() {
                 self.last = Some(Grid::of(c.session()));
+                self.last_end = c.ended().map(ToString::to_string);
                 self.host_name = None;
                 self.connected_at = None;
             }
@@ -617,7 +703,7 @@ impl State {
             }
         }
         match &self.audit_writer {
-            Some(w) => w.session(settings, None).map(Some),
+            Some(w) => w.session(settings, self.profile_name.as_deref()).map(Some),
             None => Ok(None),
         }
     }
@@ -659,6 +745,7 @@ impl State {
                 // s3270 keeps showing the last screen after a disconnect.
                 if let Some(c) = self.client.take() {
                     self.last = Some(Grid::of(c.session()));
+                    self.last_end = Some("disconnected by the client".to_owned());
                     let _ = c.close().await;
                 }
                 self.host_name = None;
@@ -734,20 +821,31 @@ impl State {
             Ok(s) => s,
             Err(e) => return Err(vec![format!("Connection failed:"), e]),
         };
+        self.connect_spec(&spec, name).await
+    }
+
+    /// Connects to `spec` (`name` for the status line) and waits for the host to negotiate.
+    pub(crate) async fn connect_spec(&mut self, spec: &HostSpec, name: String) -> Reply {
+        if self.client.is_some() {
+            return Err(vec!["Already connected".to_owned()]);
+        }
         let sink = match self.audit_sink() {
             Ok(s) => s,
             Err(e) => return Err(vec!["Connection failed:".to_owned(), e]),
         };
-        let mut client = match Client::connect(&spec, &self.connect, self.terminal.clone()).await {
+        let mut client = match Client::connect(spec, &self.connect, self.terminal.clone()).await {
             Ok(c) => c,
             Err(e) => return Err(vec!["Connection failed:".to_owned(), e.to_string()]),
         };
         client.set_settle(Duration::ZERO);
+        if let Some(live) = &self.live {
+            client.set_live(live.clone());
+        }
         if let Some(sink) = sink {
             client.set_audit(Box::new(sink));
         }
         if let Some(path) = &self.trace_file {
-            match open_trace(path, &self.terminal, &spec) {
+            match open_trace(path, &self.terminal, spec) {
                 Ok(t) => client.set_trace(t),
                 Err(e) => eprintln!("r3270: cannot write the trace {}: {e}", path.display()),
             }

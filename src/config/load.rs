@@ -16,6 +16,7 @@ use crate::config::{Config, Macro, Paths, UiSettings};
 use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
+use crate::serve::settings::ApiSettings;
 use crate::theme::{Theme, ThemeColor};
 
 use super::doc::{Ctx, Doc, Span, Table, join};
@@ -33,7 +34,7 @@ pub const DEFAULTS_NAME: &str = "<built-in defaults>";
 
 /// The top-level keys of a config file, in documentation order.
 pub const TOP_KEYS: &[&str] = &[
-    "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits", "audit",
+    "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits", "audit", "api",
 ];
 /// The keys of `[ui]`.
 pub const UI_KEYS: &[&str] = &[
@@ -96,6 +97,7 @@ pub struct Builder {
     logging: toml::Table,
     limits: toml::Table,
     audit: toml::Table,
+    api: toml::Table,
     /// Where each `[logging]`/`[limits]`/`[profile.NAME]` key was last set, by key path.
     section_locs: BTreeMap<String, Loc>,
 }
@@ -118,6 +120,7 @@ impl Default for Builder {
             logging: toml::Table::new(),
             limits: toml::Table::new(),
             audit: toml::Table::new(),
+            api: toml::Table::new(),
             section_locs: BTreeMap::new(),
         }
     }
@@ -194,37 +197,49 @@ impl Builder {
                         );
                     }
                 }
-                "limits" => {
+                "limits" | "audit" | "api" => {
                     if let Some(t) = ctx.table("", e) {
-                        let known = serde_keys(&Limits::default());
-                        apply_serde::<Limits>(
-                            &mut ctx,
-                            "limits",
-                            t,
-                            &known,
-                            &mut self.limits,
-                            &mut self.section_locs,
-                            serde_words,
-                        );
-                    }
-                }
-                "audit" => {
-                    if let Some(t) = ctx.table("", e) {
-                        apply_serde::<AuditSettings>(
-                            &mut ctx,
-                            "audit",
-                            t,
-                            &audit_keys(),
-                            &mut self.audit,
-                            &mut self.section_locs,
-                            serde_words,
-                        );
+                        self.apply_serde_section(&mut ctx, e.key.as_str(), t);
                     }
                 }
                 _ => {}
             }
         }
         self.errors = errors;
+    }
+
+    /// `[limits]`, `[audit]` or `[api]`: a section read with serde (merged here, checked
+    /// in `finish`).
+    fn apply_serde_section(&mut self, ctx: &mut Ctx<'_>, section: &str, t: &Table) {
+        match section {
+            "limits" => apply_serde::<Limits>(
+                ctx,
+                "limits",
+                t,
+                &serde_keys(&Limits::default()),
+                &mut self.limits,
+                &mut self.section_locs,
+                serde_words,
+            ),
+            "audit" => apply_serde::<AuditSettings>(
+                ctx,
+                "audit",
+                t,
+                &audit_keys(),
+                &mut self.audit,
+                &mut self.section_locs,
+                serde_words,
+            ),
+            _ => apply_serde::<ApiSettings>(
+                ctx,
+                "api",
+                t,
+                &api_keys(),
+                &mut self.api,
+                &mut self.section_locs,
+                serde_words,
+            ),
+        }
     }
 
     fn apply_ui(&mut self, ctx: &mut Ctx<'_>, t: &Table) {
@@ -500,6 +515,7 @@ impl Builder {
         let logging = self.finish_serde::<LoggingSettings>("logging");
         let limits = self.finish_serde::<Limits>("limits");
         let audit = self.finish_serde::<AuditSettings>("audit");
+        let api = self.finish_serde::<ApiSettings>("api");
         if let Some(d) = &logging.dir {
             log_dir.clone_from(d);
             origins.log_dir = Origin::Key("logging.dir".to_owned());
@@ -536,6 +552,7 @@ impl Builder {
             logging,
             limits,
             audit,
+            api,
         })
     }
 
@@ -658,6 +675,7 @@ impl Builder {
         let table = match section {
             "logging" => &self.logging,
             "audit" => &self.audit,
+            "api" => &self.api,
             _ => &self.limits,
         };
         let value: T = toml::Value::Table(table.clone())
@@ -777,6 +795,23 @@ impl SectionCheck for AuditSettings {
     fn check(&self) -> Vec<(String, String)> {
         self.validate()
     }
+}
+
+impl SectionCheck for ApiSettings {
+    fn check(&self) -> Vec<(String, String)> {
+        self.validate()
+    }
+}
+
+/// The keys of `[api]` (those without a default value included).
+fn api_keys() -> Vec<String> {
+    let mut keys = serde_keys(&ApiSettings::default());
+    for k in ApiSettings::OPTIONAL_KEYS {
+        if !keys.iter().any(|x| x == k) {
+            keys.push((*k).to_owned());
+        }
+    }
+    keys
 }
 
 /// The keys of `[audit]` (those without a default value included).
@@ -1015,5 +1050,7 @@ pub fn documented_keys() -> Vec<String> {
         "audit",
         &audit.iter().map(String::as_str).collect::<Vec<_>>(),
     );
+    let api = api_keys();
+    add("api", &api.iter().map(String::as_str).collect::<Vec<_>>());
     keys
 }

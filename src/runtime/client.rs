@@ -67,6 +67,54 @@ pub struct Client {
     conn: Connection,
     /// How long the host must be quiet once a wait's condition holds ([`QUIET`] unless set).
     settle: Duration,
+    /// Where the session's figures are published after each event, for readers on other
+    /// tasks (`r3270 serve`'s metrics and REST) that must not wait for a running script.
+    live: Option<std::sync::Arc<std::sync::Mutex<Live>>>,
+}
+
+impl Live {
+    /// No connection yet.
+    pub fn none() -> Live {
+        Live {
+            stats: crate::driver::Snapshot::default(),
+            connected: false,
+            locked: false,
+            screens: 0,
+            ended: None,
+        }
+    }
+
+    fn of(driver: &Driver) -> Live {
+        Live {
+            stats: driver.stats(),
+            connected: driver.is_connected(),
+            locked: driver.session().is_locked(),
+            screens: driver.screens(),
+            ended: driver.ended().map(ToString::to_string),
+        }
+    }
+}
+
+fn publish(live: Option<&std::sync::Arc<std::sync::Mutex<Live>>>, driver: &Driver) {
+    if let Some(live) = live {
+        let now = Live::of(driver);
+        if let Ok(mut slot) = live.lock() {
+            *slot = now;
+        }
+    }
+}
+
+/// A session's figures and state as last published by its [`Client`].
+#[derive(Clone, Debug)]
+pub struct Live {
+    pub stats: crate::driver::Snapshot,
+    pub connected: bool,
+    /// The keyboard is locked (an AID is waiting for the host, or an operator error).
+    pub locked: bool,
+    /// Screens the host has drawn.
+    pub screens: u64,
+    /// Why the connection ended, once it has.
+    pub ended: Option<String>,
 }
 
 impl std::fmt::Debug for Client {
@@ -110,7 +158,23 @@ impl Client {
             driver,
             conn,
             settle: QUIET,
+            live: None,
         })
+    }
+
+    /// Publish the session's figures into `live` after every event from now on.
+    pub fn set_live(&mut self, live: std::sync::Arc<std::sync::Mutex<Live>>) {
+        self.live = Some(live);
+        self.publish();
+    }
+
+    /// The figures now (what [`Client::set_live`] publishes).
+    pub fn live(&self) -> Live {
+        Live::of(&self.driver)
+    }
+
+    fn publish(&self) {
+        publish(self.live.as_ref(), &self.driver);
     }
 
     /// How long the host must stay quiet once a wait's condition holds before the wait
@@ -287,6 +351,7 @@ impl Client {
             Ok(()) => "disconnected".to_owned(),
             Err(e) => format!("disconnected: {e}"),
         });
+        publish(self.live.as_ref(), &self.driver);
         closed
     }
 
@@ -389,5 +454,6 @@ impl Client {
         // Engine events matter to the driver (which keeps what a script needs); a script
         // has no bell or badges, so the rest are dropped here.
         while self.driver.poll_event().is_some() {}
+        self.publish();
     }
 }
