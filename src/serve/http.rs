@@ -150,8 +150,24 @@ async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
             "caller": caller,
             "status": response.status().as_u16(),
         });
-        if let Err(e) = w.append_json("api-call", &body.to_string()) {
-            tracing::warn!(error = %e, "cannot record an API call in the audit log");
+        match w.append_json("api-call", &body.to_string()) {
+            Ok(_) => {
+                api.pool
+                    .counters
+                    .audit_api_records
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+            Err(e) => {
+                api.pool
+                    .counters
+                    .audit_write_failures
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                tracing::warn!(error = %e, "cannot record an API call in the audit log");
+                api.pool.announce(super::pool::PoolEvent::AuditFailure {
+                    session: None,
+                    reason: e.to_string(),
+                });
+            }
         }
     }
     response

@@ -102,6 +102,48 @@ pub enum PoolEvent {
         session: String,
         profile: String,
     },
+    /// A health probe found an endpoint down, or up again after being down.
+    EndpointDown {
+        endpoint: String,
+        reason: String,
+    },
+    EndpointUp {
+        endpoint: String,
+    },
+    /// The host took longer than the configured threshold to answer an AID.
+    ResponseSlow {
+        session: String,
+        profile: String,
+        millis: u64,
+    },
+    MacroFailed {
+        session: String,
+        profile: String,
+        name: String,
+        reason: String,
+    },
+    /// A record could not be written to the audit log.
+    AuditFailure {
+        session: Option<String>,
+        reason: String,
+    },
+}
+
+/// Counts kept by the pool and the API for `/metrics` (figures that no session holds).
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// s3270 action lines run, and how many failed.
+    pub script_lines: AtomicU64,
+    pub script_errors: AtomicU64,
+    /// Macros run through the API, and how many failed.
+    pub macro_runs: AtomicU64,
+    pub macro_failures: AtomicU64,
+    /// Webhook deliveries that the receiver took (2xx), and attempts that failed.
+    pub webhook_delivered: AtomicU64,
+    pub webhook_failed: AtomicU64,
+    /// Audit records the API wrote (api-call records), and writes that failed.
+    pub audit_api_records: AtomicU64,
+    pub audit_write_failures: AtomicU64,
 }
 
 /// A command for a session's task.
@@ -237,6 +279,8 @@ pub struct Pool {
     audit: Option<(crate::audit::AuditSettings, crate::audit::SharedWriter)>,
     events: broadcast::Sender<PoolEvent>,
     max_sessions: usize,
+    /// Figures no single session holds.
+    pub counters: Arc<Counters>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -260,6 +304,7 @@ impl Pool {
             next: AtomicU64::new(1),
             audit,
             events,
+            counters: Arc::new(Counters::default()),
         })
     }
 
@@ -400,6 +445,7 @@ impl Pool {
             profile: profile.name.clone(),
             meta,
             events: self.events.clone(),
+            counters: self.counters.clone(),
         };
         tokio::spawn(task.run(state, rx));
         sessions.insert(name.clone(), handle.clone());
@@ -470,6 +516,7 @@ struct Task {
     profile: String,
     meta: Arc<Mutex<Meta>>,
     events: broadcast::Sender<PoolEvent>,
+    counters: Arc<Counters>,
 }
 
 impl Task {
@@ -490,6 +537,10 @@ impl Task {
                 None => break,
                 Some(Cmd::Line { text, reply }) => {
                     let mut answer = state.answer(Line::Text(text), &mut lines).await;
+                    self.counters.script_lines.fetch_add(1, Ordering::Relaxed);
+                    if !answer.ok {
+                        self.counters.script_errors.fetch_add(1, Ordering::Relaxed);
+                    }
                     if answer.quit {
                         // Quit ends the session's connection; the session stays.
                         let _ = state
