@@ -270,9 +270,11 @@ mod tls {
                                 let _ = tx.send((tls, peer)).await;
                             }
                             Ok(Err(e)) => {
-                                tracing::debug!(%peer, error = %e, "API TLS handshake failed")
+                                tracing::debug!(%peer, error = %e, "API TLS handshake failed");
                             }
-                            Err(_) => tracing::debug!(%peer, "API TLS handshake timed out"),
+                            Err(_) => {
+                                tracing::debug!(%peer, "API TLS handshake timed out");
+                            }
                         }
                     });
                 }
