@@ -1,6 +1,7 @@
 //! `r3270 serve` in a child process (isolated home, killed by PID when dropped) and a real
 //! HTTP client (curl) to call it.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{ChildStdout, Command, Stdio};
@@ -171,7 +172,7 @@ pub fn enc(s: &str) -> String {
         if b.is_ascii_alphanumeric() || b"-_.~,".contains(&b) {
             out.push(b as char);
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            let _ = write!(out, "%{b:02X}");
         }
     }
     out
