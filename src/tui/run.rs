@@ -409,7 +409,7 @@ impl Loop {
                         .context("cannot write to the terminal")?;
                 }
                 Effect::ReloadConfig => self.reload(),
-                Effect::ReadAudit { verify } => {
+                Effect::ReadAudit { verify, page } => {
                     let c = self.app.config();
                     let dir = c.audit.log_dir(&c.paths.data_dir);
                     let loc = crate::audit::verify::VerifyOptions {
@@ -421,10 +421,13 @@ impl Loop {
                         archive_dir: c.audit.archive_dir.clone(),
                     };
                     let snap =
-                        crate::audit::read::snapshot(&loc, crate::app::pane::audit::KEPT, verify);
-                    let effects = self
-                        .app
-                        .handle_event(Event::AuditRead(Box::new(snap)), std::time::Instant::now());
+                        crate::audit::read::snapshot(&loc, crate::app::pane::audit::KEPT, &page);
+                    let now = std::time::Instant::now();
+                    let mut effects = self.app.handle_event(Event::AuditRead(Box::new(snap)), now);
+                    if verify {
+                        let text = crate::audit::read::verification(&loc);
+                        effects.extend(self.app.handle_event(Event::AuditVerified(text), now));
+                    }
                     self.carry_out(effects)?;
                 }
                 Effect::Probe {
