@@ -482,7 +482,7 @@ mod tests {
     #[test]
     fn the_viewer_pages_a_large_log_to_its_first_record_and_back() {
         use crossterm::event::{KeyCode, KeyModifiers};
-        let loc = crate::audit::read::page::tests::two_slot_log("viewer", 11_000);
+        let loc = crate::audit::read::page::tests::two_slot_log("viewer", 11_000, 256 * 1024);
         let all = crate::audit::read::page::tests::every_record(&loc);
         let mut app = crate::app::App::new(crate::config::Config::builtin());
         let mut effects = press(&mut app, KeyCode::Char('j'), KeyModifiers::ALT);
