@@ -52,11 +52,19 @@ def rss_kib(pid):
 
 
 class Client:
-    def __init__(self, port, token=None):
+    """One keep-alive connection, or (fresh=True) a new connection per request, as a
+    client that runs curl per call has."""
+
+    def __init__(self, port, token=None, fresh=False):
+        self.port = port
+        self.fresh = fresh
         self.c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.h = {"Authorization": "Bearer " + token} if token else {}
 
     def get(self, path):
+        if self.fresh:
+            self.c.close()
+            self.c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         self.c.request("GET", path, headers=self.h)
         r = self.c.getresponse()
         body = r.read()
@@ -124,10 +132,12 @@ def main():
                 break
             except OSError:
                 time.sleep(0.05)
-        r = measure("r3270 serve", Client(port, token), demo_addr)
-        t = measure("s3270 -httpd", Client(theirs_port), demo_addr)
-        print(f"ratio s3270/r3270: screen read p50 {t[0] / r[0]:.2f}x p99 {t[1] / r[1]:.2f}x; "
-              f"steps p50 {t[2] / r[2]:.2f}x p99 {t[3] / r[3]:.2f}x")
+        for fresh in (False, True):
+            print("a new connection per request" if fresh else "one keep-alive connection")
+            r = measure("r3270 serve", Client(port, token, fresh), demo_addr)
+            t = measure("s3270 -httpd", Client(theirs_port, None, fresh), demo_addr)
+            print(f"ratio s3270/r3270: screen read p50 {t[0] / r[0]:.2f}x p99 {t[1] / r[1]:.2f}x; "
+                  f"steps p50 {t[2] / r[2]:.2f}x p99 {t[3] / r[3]:.2f}x")
         c = Client(port, token)
         before = rss_kib(ours.pid)
         for i in range(SESSIONS):
