@@ -430,7 +430,13 @@ pub struct State {
     profile_name: Option<String>,
     /// Why the last connection ended.
     last_end: Option<String>,
+    /// Told of each connection opened (`true`, before it publishes into `live`) or that
+    /// could not be opened (`false`), with its endpoint (`r3270 serve`'s metrics).
+    on_connect: Option<OnConnect>,
 }
+
+/// See [`State::set_on_connect`].
+pub(crate) type OnConnect = Box<dyn FnMut(&str, bool) + Send>;
 
 impl State {
     fn new(args: &ScriptArgs) -> Result<Self, String> {
@@ -510,6 +516,7 @@ impl State {
             live: None,
             profile_name: None,
             last_end: None,
+            on_connect: None,
         })
     }
 
@@ -550,7 +557,15 @@ impl State {
             live: Some(live),
             profile_name: Some(profile.name.clone()),
             last_end: None,
+            on_connect: None,
         }
+    }
+
+    /// Call `f` with the endpoint of each connection opened (`true`, before the new
+    /// connection publishes into `live`, so the old figures can be kept) and of each that
+    /// could not be opened (`false`).
+    pub(crate) fn set_on_connect(&mut self, f: OnConnect) {
+        self.on_connect = Some(f);
     }
 
     /// Why the last connection ended (the host closed it, a failure, or `Disconnect()`).
@@ -835,9 +850,17 @@ impl State {
         };
         let mut client = match Client::connect(spec, &self.connect, self.terminal.clone()).await {
             Ok(c) => c,
-            Err(e) => return Err(vec!["Connection failed:".to_owned(), e.to_string()]),
+            Err(e) => {
+                if let Some(f) = &mut self.on_connect {
+                    f(&spec.to_string(), false);
+                }
+                return Err(vec!["Connection failed:".to_owned(), e.to_string()]);
+            }
         };
         client.set_settle(Duration::ZERO);
+        if let Some(f) = &mut self.on_connect {
+            f(&spec.to_string(), true);
+        }
         if let Some(live) = &self.live {
             client.set_live(live.clone());
         }

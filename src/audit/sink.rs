@@ -9,6 +9,7 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use serde_json::{Value, json};
@@ -55,6 +56,15 @@ pub struct SharedWriter {
     inner: Arc<Mutex<Option<Writer>>>,
     dir: PathBuf,
     opts: WriterOptions,
+    /// Records appended, and appends that failed, by every session and the API.
+    tally: Arc<WriteTally>,
+}
+
+/// What a [`SharedWriter`] has written since it was opened (for `/metrics`).
+#[derive(Debug, Default)]
+struct WriteTally {
+    written: AtomicU64,
+    failed: AtomicU64,
 }
 
 impl std::fmt::Debug for SharedWriter {
@@ -87,7 +97,12 @@ impl SharedWriter {
                     }
                 });
         }
-        Ok(SharedWriter { inner, dir, opts })
+        Ok(SharedWriter {
+            inner,
+            dir,
+            opts,
+            tally: Arc::default(),
+        })
     }
 
     /// Open the log again after [`SharedWriter::close`] (or keep it if it is open): the
@@ -108,10 +123,27 @@ impl SharedWriter {
     /// Append one record (body: a JSON object's text); returns its seq.
     pub fn append_json(&self, kind: &str, body: &str) -> Result<u64, AuditError> {
         let mut g = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        match g.as_mut() {
+        let done = match g.as_mut() {
             Some(w) => w.append_json(kind, body),
             None => Err(AuditError::invalid(&self.dir, "the audit log is closed")),
-        }
+        };
+        let n = if done.is_ok() {
+            &self.tally.written
+        } else {
+            &self.tally.failed
+        };
+        n.fetch_add(1, Ordering::Relaxed);
+        done
+    }
+
+    /// Records appended since the log was opened (every session's and the API's).
+    pub fn records_written(&self) -> u64 {
+        self.tally.written.load(Ordering::Relaxed)
+    }
+
+    /// Appends that failed since the log was opened.
+    pub fn write_failures(&self) -> u64 {
+        self.tally.failed.load(Ordering::Relaxed)
     }
 
     /// Close the log (`log-close` and a final checkpoint). Later appends fail.
@@ -637,6 +669,36 @@ mod block_tests {
                     .count()
             })
             .sum()
+    }
+
+    #[test]
+    fn the_shared_writer_counts_records_written_and_failed_appends() {
+        let o = dirs("tally");
+        let w = SharedWriter::open(o.clone()).unwrap();
+        let other = w.clone();
+        w.append_json("note", "{\"n\":1}").unwrap();
+        other.append_json("note", "{\"n\":2}").unwrap();
+        assert_eq!((w.records_written(), w.write_failures()), (2, 0));
+        w.close().unwrap();
+        assert!(other.append_json("note", "{\"n\":3}").is_err());
+        assert_eq!((w.records_written(), w.write_failures()), (2, 1));
+        w.reopen().unwrap();
+        w.append_json("note", "{\"n\":4}").unwrap();
+        assert_eq!((other.records_written(), other.write_failures()), (3, 1));
+        w.close().unwrap();
+        // The log holds every record counted as written.
+        let notes: usize = crate::audit::writer::list(&o.dir)
+            .unwrap()
+            .iter()
+            .map(|(_, p)| {
+                std::fs::read_to_string(p)
+                    .unwrap()
+                    .lines()
+                    .filter(|l| l.contains("\"kind\":\"note\""))
+                    .count()
+            })
+            .sum();
+        assert_eq!(notes, 3);
     }
 
     #[test]

@@ -98,6 +98,10 @@ pub fn router(api: Api, max_body: usize) -> Router {
         .merge(super::rest::routes())
         .merge(super::metrics::routes())
         .layer(middleware::from_fn_with_state(api.clone(), guard))
+        .layer(middleware::from_fn_with_state(
+            api.clone(),
+            super::metrics::count_responses,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(api)
 }

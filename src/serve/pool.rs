@@ -144,6 +144,8 @@ pub struct Counters {
     /// Audit records the API wrote (api-call records), and writes that failed.
     pub audit_api_records: AtomicU64,
     pub audit_write_failures: AtomicU64,
+    /// API responses by status class (1xx..5xx), refusals included.
+    pub api_responses: [AtomicU64; 5],
 }
 
 /// A command for a session's task.
@@ -281,6 +283,8 @@ pub struct Pool {
     max_sessions: usize,
     /// Figures no single session holds.
     pub counters: Arc<Counters>,
+    /// Figures of connections and sessions that are over, so counters never go down.
+    pub tally: Arc<Mutex<super::metrics::Tally>>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -305,6 +309,7 @@ impl Pool {
             audit,
             events,
             counters: Arc::new(Counters::default()),
+            tally: Arc::default(),
         })
     }
 
@@ -430,7 +435,12 @@ impl Pool {
             last_error: None,
             failed_over: Vec::new(),
         }));
-        let state = State::for_serve(profile, connect, self.audit.clone(), live.clone());
+        let mut state = State::for_serve(profile, connect, self.audit.clone(), live.clone());
+        state.set_on_connect(super::metrics::Tally::on_connect(
+            self.tally.clone(),
+            profile.name.clone(),
+            live.clone(),
+        ));
         let (tx, rx) = mpsc::channel(16);
         let handle = Arc::new(SessionHandle {
             name: name.clone(),
@@ -459,14 +469,24 @@ impl Pool {
 
     /// Disconnects and forgets the session.
     pub async fn close(&self, name: &str) -> Result<(), PoolError> {
-        let handle = self
-            .lock()
-            .remove(name)
-            .ok_or_else(|| PoolError::NoSuchSession(name.to_owned()))?;
+        let handle = {
+            // The tally first, then the list: a scrape sees the session in one or the other.
+            let mut tally = self.tally.lock().unwrap_or_else(PoisonError::into_inner);
+            let handle = self
+                .lock()
+                .remove(name)
+                .ok_or_else(|| PoolError::NoSuchSession(name.to_owned()))?;
+            tally.closing(&handle.profile, &handle.live);
+            handle
+        };
         let (reply, rx) = oneshot::channel();
         if handle.tx.send(Cmd::Close { reply }).await.is_ok() {
             let _ = rx.await;
         }
+        self.tally
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed(&handle.live);
         self.announce(PoolEvent::Closed {
             session: handle.name.clone(),
             profile: handle.profile.clone(),
