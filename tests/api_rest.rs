@@ -580,6 +580,8 @@ fn errors_have_fitting_statuses() {
         400,
     );
     assert!(r.body.contains("no prompt `pasword`"), "{}", r.body);
+    let big = format!(r#"{{"steps": ["{}"]}}"#, "x".repeat(70_000));
+    expect("POST", "/api/v1/sessions/default/steps", Some(&big), 413);
 
     // A host that is not there: 502, and the session is kept, failed, until closed.
     let port = common::free_port();

@@ -110,9 +110,17 @@ pub fn pool_error(e: &PoolError) -> Response {
     error(code, &e.to_string())
 }
 
-/// A JSON body, or what is wrong with it (for a 400).
-fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, String> {
-    b.map(|Json(t)| t).map_err(|e| e.body_text())
+/// A JSON body, or the status and what is wrong with it: 413 for a body over
+/// `[api] max-body-bytes`, else 400.
+fn body<T>(b: Result<Json<T>, JsonRejection>) -> Result<T, (StatusCode, String)> {
+    b.map(|Json(t)| t).map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            StatusCode::PAYLOAD_TOO_LARGE
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        (code, e.body_text())
+    })
 }
 
 /// One session's summary: name, profile, state, endpoint and headline figures.
@@ -191,7 +199,7 @@ struct Create {
 async fn create(State(api): State<Api>, b: Result<Json<Create>, JsonRejection>) -> Response {
     let req = match body(b) {
         Ok(r) => r,
-        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+        Err((code, why)) => return error(code, &why),
     };
     match api.pool.open(&req.target, req.name).await {
         Ok(s) => {

@@ -109,7 +109,7 @@ pub async fn run(
         Err(JsonRejection::MissingJsonContentType(_)) => RunRequest::default(),
         other => match body(other) {
             Ok(r) => r,
-            Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+            Err((code, why)) => return error(code, &why),
         },
     };
     let session = match api.pool.get(&name) {

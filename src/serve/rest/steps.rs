@@ -121,7 +121,7 @@ pub async fn run(
 ) -> Response {
     let req = match body(b) {
         Ok(r) => r,
-        Err(why) => return error(StatusCode::BAD_REQUEST, &why),
+        Err((code, why)) => return error(code, &why),
     };
     let session = match api.pool.get(&name) {
         Ok(s) => s,
