@@ -93,6 +93,10 @@ pub enum Action {
     PagePrev,
     /// In a pane, a page down.
     PageNext,
+    /// In the audit viewer: the page of older records (it holds one page at a time).
+    OlderPage,
+    /// In the audit viewer: back to the page of newer records.
+    NewerPage,
     /// In a pane: run, connect, rename or answer yes, whichever the pane is for.
     Accept,
     /// In the palette: take the highlighted completion into the input line.
@@ -286,6 +290,16 @@ pub const ACTIONS: &[ActionInfo] = &[
     info("page-prev", Arg::None, "in a list or help: a page up"),
     info("page-next", Arg::None, "in a list or help: a page down"),
     info(
+        "older-page",
+        Arg::None,
+        "in the audit viewer: the page of older records",
+    ),
+    info(
+        "newer-page",
+        Arg::None,
+        "in the audit viewer: back to the newer records",
+    ),
+    info(
         "accept",
         Arg::None,
         "in a prompt: run, connect, rename or answer yes",
@@ -418,6 +432,8 @@ impl fmt::Display for Action {
             Action::SelectNext => f.write_str("select-next"),
             Action::PagePrev => f.write_str("page-prev"),
             Action::PageNext => f.write_str("page-next"),
+            Action::OlderPage => f.write_str("older-page"),
+            Action::NewerPage => f.write_str("newer-page"),
             Action::Accept => f.write_str("accept"),
             Action::Complete => f.write_str("complete"),
         }
@@ -500,6 +516,8 @@ impl FromStr for Action {
             "select-next" => Action::SelectNext,
             "page-prev" => Action::PagePrev,
             "page-next" => Action::PageNext,
+            "older-page" => Action::OlderPage,
+            "newer-page" => Action::NewerPage,
             "accept" => Action::Accept,
             "complete" => Action::Complete,
             _ => {

@@ -62,8 +62,12 @@ pub enum Event {
     },
     /// The slow tick (cursor blink; the loop also checks the config file then).
     Tick,
-    /// The audit log as the runtime read it, for the viewer pane (`Effect::ReadAudit`).
+    /// A page of the audit log as the runtime read it, for the viewer pane
+    /// (`Effect::ReadAudit`).
     AuditRead(Box<crate::audit::read::Snapshot>),
+    /// The audit log's verification state, in the viewer's words
+    /// (`Effect::ReadAudit { verify: true, .. }`).
+    AuditVerified(String),
     /// The earliest deadline the app asked for ([`App::next_deadline`]) has come.
     Timer,
     /// A health probe of an endpoint ended ([`Effect::Probe`]): how long until the host
@@ -110,23 +114,13 @@ pub enum HostEvent {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
     /// Open a connection for a tab (a new one, or a reconnect).
-    Connect {
-        tab: TabId,
-        profile: Box<Profile>,
-    },
+    Connect { tab: TabId, profile: Box<Profile> },
     /// Write bytes to a tab's host, in order.
-    Send {
-        tab: TabId,
-        bytes: Vec<u8>,
-    },
+    Send { tab: TabId, bytes: Vec<u8> },
     /// Run the STARTTLS handshake on a tab's connection.
-    StartTls {
-        tab: TabId,
-    },
+    StartTls { tab: TabId },
     /// Close a tab's connection.
-    Disconnect {
-        tab: TabId,
-    },
+    Disconnect { tab: TabId },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
     /// Ring the terminal bell.
@@ -140,12 +134,14 @@ pub enum Effect {
         path: std::path::PathBuf,
         text: String,
     },
-    /// Leave: restore the terminal and exit.
-    /// Read the audit log for the viewer pane (and verify it when `verify`); the result
-    /// comes back as `Event::AuditRead`.
+    /// Read a page of the audit log for the viewer pane, off the event loop; it comes back
+    /// as `Event::AuditRead`. With `verify`, also verify the whole log (a job of its own,
+    /// so reading pages does not wait for it): `Event::AuditVerified`.
     ReadAudit {
         verify: bool,
+        page: crate::audit::read::Page,
     },
+    /// Leave: restore the terminal and exit.
     Quit,
     /// Probe an endpoint's health (`runtime::probe`) within `timeout`, with the profile's
     /// TLS settings, and report it as [`Event::Probe`].
@@ -511,12 +507,25 @@ impl App {
                 }
                 Vec::new()
             }
+            Event::AuditVerified(text) => {
+                if let Some(v) = self.pane_as_mut::<pane::AuditViewer>() {
+                    v.set_verification(text);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Event::Tick => {
                 self.blink_on = !self.blink_on;
                 let mut effects = self.due(now);
-                if self.pane_as::<pane::AuditViewer>().is_some() {
-                    // The viewer follows new records.
-                    effects.push(Effect::ReadAudit { verify: false });
+                let refresh = self
+                    .pane_as::<pane::AuditViewer>()
+                    .and_then(pane::AuditViewer::refresh);
+                if let Some(page) = refresh {
+                    // The viewer's newest page follows new records.
+                    effects.push(Effect::ReadAudit {
+                        verify: false,
+                        page,
+                    });
                 }
                 // The blink phase changes what is drawn only where host text blinks; an idle
                 // session otherwise costs no frame at all. (A change not yet drawn stays due.)
@@ -727,7 +736,10 @@ impl App {
             }
             Action::ShowAudit => {
                 self.open_pane(Box::new(pane::AuditViewer::new()));
-                vec![Effect::ReadAudit { verify: true }]
+                vec![Effect::ReadAudit {
+                    verify: true,
+                    page: crate::audit::read::Page::Newest,
+                }]
             }
             Action::ReloadConfig => vec![Effect::ReloadConfig],
             Action::PlayMacro(name) => self.play_macro(&name, now),
@@ -747,6 +759,8 @@ impl App {
             | Action::SelectNext
             | Action::PagePrev
             | Action::PageNext
+            | Action::OlderPage
+            | Action::NewerPage
             | Action::Accept
             | Action::Complete => Vec::new(),
             Action::ShowMonitor

@@ -21,6 +21,7 @@ use crossterm::{cursor, execute};
 
 use crate::config::{Config, Profile};
 
+mod audit_jobs;
 mod conn;
 mod draw;
 mod input;

@@ -127,6 +127,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Request::ReadAudit(wanted) => {
+                self.pane = Some(pane);
+                vec![Effect::ReadAudit {
+                    verify: false,
+                    page: wanted,
+                }]
+            }
             Request::Connect(target) => {
                 self.pane = Some(pane);
                 self.connect(&target)

@@ -77,6 +77,8 @@ pub enum Request {
     Rename(String),
     /// Close the pane and show the tab whose session the audit log calls this.
     ShowAuditSession(String),
+    /// Keep the pane and have the runtime read this page of the audit log for it.
+    ReadAudit(crate::audit::read::Page),
     /// Keep the pane and show a line on the status line.
     Status(String),
     /// Close the pane, keep a macro prompt's value in the tab's memory and go on starting

@@ -1,5 +1,6 @@
 //! Reading the log for `r3270 audit show` and `export`: every slot's files (archives
-//! included) in order, filtered by session, time, kind and text.
+//! included) in order, filtered by session, time, kind and text; and a page at a time for
+//! the viewer pane ([`page`]).
 //! Lines are parsed as JSON here; nothing is re-written.
 
 use std::path::PathBuf;
@@ -8,7 +9,11 @@ use serde_json::Value;
 
 use super::AuditError;
 use super::chain::prefix;
-use super::writer::{list, read_file};
+use super::writer::read_file;
+
+pub mod page;
+
+pub use page::{Cursor, Page, Snapshot, snapshot, verification};
 
 /// What to show.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -140,19 +145,8 @@ pub fn scan(
     filter: &Filter,
     mut each: impl FnMut(Entry) -> bool,
 ) -> Result<(), AuditError> {
-    let mut files = list(dir)?;
-    if let Some(a) = archive {
-        for (f, p) in list(a)? {
-            if !files
-                .iter()
-                .any(|(g, _)| g.slot == f.slot && g.first_seq == f.first_seq)
-            {
-                files.push((f, p));
-            }
-        }
-    }
-    files.sort();
-    for (f, path) in files {
+    let files = page::files_by_slot(dir, archive)?;
+    for (f, path) in files.into_values().flatten() {
         let content = read_file(&path)?;
         for (i, line) in content.split(|&b| b == b'\n').enumerate() {
             if line.is_empty() {
@@ -207,129 +201,6 @@ pub fn csv_row(e: &Entry) -> String {
     )
 }
 
-/// What the audit viewer pane shows: the newest records (at most `limit`) and, when asked
-/// for, the verification state.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    pub dir: PathBuf,
-    pub entries: Vec<Entry>,
-    /// How many records were read (the newest ones).
-    pub total: usize,
-    /// `verified through seq N` / `broken: ...`, when verification ran.
-    pub verification: Option<String>,
-    /// A read error (the directory is unreadable, a line is not a record).
-    pub error: Option<String>,
-}
-
-/// How much of a file's end the viewer reads at most, per file.
-const TAIL_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The last `max` bytes of a file, from the first whole line in them (archives whole).
-fn tail(path: &std::path::Path, max: u64) -> Result<Vec<u8>, AuditError> {
-    use std::io::{Read, Seek, SeekFrom};
-    if path.extension().is_some_and(|e| e == "gz") {
-        return read_file(path);
-    }
-    let mut f = std::fs::File::open(path).map_err(|e| AuditError::io(path, e))?;
-    let len = f.metadata().map_err(|e| AuditError::io(path, e))?.len();
-    let from = len.saturating_sub(max);
-    f.seek(SeekFrom::Start(from))
-        .map_err(|e| AuditError::io(path, e))?;
-    let mut buf = Vec::new();
-    f.read_to_end(&mut buf)
-        .map_err(|e| AuditError::io(path, e))?;
-    if from > 0 {
-        let cut = buf
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(buf.len(), |i| i + 1);
-        buf.drain(..cut);
-    }
-    Ok(buf)
-}
-
-/// Read the log for the viewer: the newest `limit` records (files read from the newest
-/// back, each at most its last 8 MiB, until `limit` records are found, so a year of logs
-/// costs no more than a day's), in time order; and verify the whole log when `check`.
-pub fn snapshot(loc: &super::verify::VerifyOptions, limit: usize, check: bool) -> Snapshot {
-    let mut error = None;
-    let mut entries: Vec<Entry> = Vec::new();
-    let mut files = list(&loc.dir).unwrap_or_else(|e| {
-        error = Some(e.to_string());
-        Vec::new()
-    });
-    if let Some(a) = &loc.archive_dir {
-        files.extend(list(a).unwrap_or_default());
-    }
-    files.sort();
-    // Newest first across slots: by the first seq is not comparable between slots, so by
-    // modification time.
-    files.sort_by_key(|(_, p)| {
-        std::cmp::Reverse(std::fs::metadata(p).and_then(|m| m.modified()).ok())
-    });
-    for (f, path) in files {
-        if entries.len() >= limit {
-            break;
-        }
-        match tail(&path, TAIL_BYTES) {
-            Ok(bytes) => {
-                for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-                    if line.is_empty() || prefix(line).is_none() {
-                        continue;
-                    }
-                    let Ok(value) = serde_json::from_slice::<Value>(line) else {
-                        continue;
-                    };
-                    entries.push(Entry {
-                        slot: f.slot,
-                        file: path.clone(),
-                        line: i as u64 + 1,
-                        raw: String::from_utf8_lossy(line).into_owned(),
-                        value,
-                    });
-                }
-            }
-            Err(e) => error = Some(e.to_string()),
-        }
-    }
-    entries.sort_by(|a, b| (a.ts(), a.slot, a.seq()).cmp(&(b.ts(), b.slot, b.seq())));
-    let total = entries.len();
-    if total > limit {
-        entries.drain(..total - limit);
-    }
-    let total = entries.len();
-    let verification = check.then(|| match super::verify::verify(loc) {
-        Ok(r) => match r.problem {
-            None => {
-                let through: Vec<String> = r
-                    .slots
-                    .iter()
-                    .map(|s| format!("w{} seq {}", s.slot, s.verified_through))
-                    .collect();
-                if through.is_empty() {
-                    "empty".to_owned()
-                } else {
-                    format!("verified through {}", through.join(", "))
-                }
-            }
-            Some(p) => format!(
-                "BROKEN at seq {}: {} ({})",
-                p.seq.map_or_else(|| "?".to_owned(), |s| s.to_string()),
-                p.damage.name(),
-                p.file.file_name().unwrap_or_default().to_string_lossy()
-            ),
-        },
-        Err(e) => format!("cannot verify: {e}"),
-    });
-    Snapshot {
-        dir: loc.dir.clone(),
-        entries,
-        total,
-        verification,
-        error,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::many_single_char_names)] // o, w, s, f, n: options, writer, snapshot...
@@ -359,7 +230,7 @@ mod tests {
             archive_dir: None,
             key_dir: o.key_dir.clone(),
         };
-        let s = snapshot(&loc, 5, true);
+        let s = snapshot(&loc, 5, &Page::Newest);
         assert_eq!(s.error, None);
         assert_eq!(s.entries.len(), 5);
         let seqs: Vec<u64> = s.entries.iter().map(Entry::seq).collect();
@@ -367,11 +238,12 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(seqs, sorted);
         assert_eq!(s.entries.last().unwrap().kind(), "checkpoint");
-        assert!(
-            s.verification
-                .unwrap()
-                .starts_with("verified through w0 seq")
-        );
+        // Counted by seq: the page is the last 5 of them, older ones exist.
+        let last = s.entries.last().unwrap().seq();
+        assert_eq!(s.total, last);
+        assert_eq!(s.first, last - 5);
+        assert!(s.older.is_some());
+        assert!(verification(&loc).starts_with("verified through w0 seq"));
         // show/export: the filter picks records by kind and text.
         let mut n = 0;
         let f = Filter {

@@ -89,7 +89,7 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let mut config = l.config;
     let mut reload = l.reload;
-    rt.block_on(async move {
+    let result = rt.block_on(async move {
         let mut open: Vec<Profile> = l.open.into_iter().collect();
         let server = if l.demo {
             let (addr, server) = crate::demo::start(ServerOptions::default())
@@ -130,7 +130,11 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
             server.shutdown().await;
         }
         result
-    })
+    });
+    // An audit viewer's read or verification may still run on the blocking pool: it only
+    // reads, so it is not waited for (dropping the runtime would wait).
+    rt.shutdown_background();
+    result
 }
 
 /// Add `profile` unless one of that name is configured.

@@ -23,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::app::{App, Effect, Event, HostEvent, TabId};
+use crate::tui::audit_jobs::{self, AuditJobs};
 use crate::tui::conn::{self, ConnCmd, ConnHandle};
 use crate::tui::input::Input;
 use crate::tui::{TuiOptions, setup};
@@ -47,6 +48,8 @@ struct Loop {
     host_tx: mpsc::Sender<(TabId, HostEvent)>,
     /// Health probes report here (at most one in flight per endpoint: the app's rule).
     probe_tx: mpsc::Sender<ProbeResult>,
+    /// The audit viewer's reads and verifications, on the blocking pool.
+    audit_jobs: AuditJobs,
     opts_reload: crate::tui::Reload,
     watch: Option<std::path::PathBuf>,
     watched_mtime: Option<SystemTime>,
@@ -64,7 +67,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         audit,
     } = opts;
     let mouse = config.ui.mouse;
-    let (mut lp, mut host_rx, mut probe_rx) = Loop::new(config, reload, watch);
+    let (mut lp, mut inbox) = Loop::new(config, reload, watch);
     if let Some(w) = audit {
         lp.app.set_audit(w);
     }
@@ -107,17 +110,22 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                 Some(Err(e)) => break Err(anyhow::Error::new(e).context("terminal input failed")),
                 None => break Ok(ExitCode::SUCCESS),
             },
-            Some((tab, event)) = host_rx.recv() => {
+            Some((tab, event)) = inbox.host.recv() => {
                 lp.host_event(tab, event)?;
                 for _ in 0..BATCH {
-                    match host_rx.try_recv() {
+                    match inbox.host.try_recv() {
                         Ok((tab, event)) => lp.host_event(tab, event)?,
                         Err(_) => break,
                     }
                 }
             }
-            Some((endpoint, result)) = probe_rx.recv() => {
+            Some((endpoint, result)) = inbox.probe.recv() => {
                 let ev = Event::Probe { endpoint, result };
+                let effects = lp.app.handle_event(ev, std::time::Instant::now());
+                lp.carry_out(effects)?;
+            }
+            Some(done) = inbox.audit.recv() => {
+                let ev = lp.audit_jobs.done(done);
                 let effects = lp.app.handle_event(ev, std::time::Instant::now());
                 lp.carry_out(effects)?;
             }
@@ -310,21 +318,25 @@ fn mtime(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
+/// What the loop's tasks report back: connection tasks, health probes, audit jobs.
+struct Inbox {
+    host: mpsc::Receiver<(TabId, HostEvent)>,
+    probe: mpsc::Receiver<ProbeResult>,
+    audit: mpsc::Receiver<audit_jobs::Done>,
+}
+
 impl Loop {
     /// The loop's state before the terminal is touched (the App, at the terminal's colour
-    /// depth, with no tab yet), and the receiving end of every connection task's reports.
+    /// depth, with no tab yet), and the receiving end of every task's reports.
     fn new(
         config: crate::config::Config,
         reload: crate::tui::Reload,
         watch: Option<std::path::PathBuf>,
-    ) -> (
-        Self,
-        mpsc::Receiver<(TabId, HostEvent)>,
-        mpsc::Receiver<ProbeResult>,
-    ) {
+    ) -> (Self, Inbox) {
         let watched_mtime = watch.as_deref().and_then(mtime);
-        let (host_tx, host_rx) = mpsc::channel(256);
-        let (probe_tx, probe_rx) = mpsc::channel(64);
+        let (host_tx, host) = mpsc::channel(256);
+        let (probe_tx, probe) = mpsc::channel(64);
+        let (audit_jobs, audit) = AuditJobs::new();
         let mut app = App::new(config);
         app.set_color_depth(crate::theme::ColorDepth::detect());
         let lp = Loop {
@@ -332,11 +344,23 @@ impl Loop {
             conns: HashMap::new(),
             host_tx,
             probe_tx,
+            audit_jobs,
             opts_reload: reload,
             watch,
             watched_mtime,
         };
-        (lp, host_rx, probe_rx)
+        (lp, Inbox { host, probe, audit })
+    }
+
+    /// Where the configured audit log is (its archive and key directory too).
+    fn audit_location(&self) -> crate::audit::verify::VerifyOptions {
+        let c = self.app.config();
+        let dir = c.audit.log_dir(&c.paths.data_dir);
+        crate::audit::verify::VerifyOptions {
+            key_dir: crate::audit::writer::key_dir_for(&c.audit.key_dir(&c.paths.log_dir), &dir),
+            dir,
+            archive_dir: c.audit.archive_dir.clone(),
+        }
     }
 
     fn terminal_event(&mut self, ev: TermEvent) -> anyhow::Result<()> {
@@ -409,23 +433,10 @@ impl Loop {
                         .context("cannot write to the terminal")?;
                 }
                 Effect::ReloadConfig => self.reload(),
-                Effect::ReadAudit { verify } => {
-                    let c = self.app.config();
-                    let dir = c.audit.log_dir(&c.paths.data_dir);
-                    let loc = crate::audit::verify::VerifyOptions {
-                        key_dir: crate::audit::writer::key_dir_for(
-                            &c.audit.key_dir(&c.paths.log_dir),
-                            &dir,
-                        ),
-                        dir,
-                        archive_dir: c.audit.archive_dir.clone(),
-                    };
-                    let snap =
-                        crate::audit::read::snapshot(&loc, crate::app::pane::audit::KEPT, verify);
-                    let effects = self
-                        .app
-                        .handle_event(Event::AuditRead(Box::new(snap)), std::time::Instant::now());
-                    self.carry_out(effects)?;
+                Effect::ReadAudit { verify, page } => {
+                    // Off the loop: the result is an `audit_jobs::Done` in the inbox.
+                    let loc = self.audit_location();
+                    self.audit_jobs.request(&loc, page, verify);
                 }
                 Effect::Probe {
                     endpoint,

@@ -124,7 +124,7 @@ pub fn draw_audit(buf: &mut Buffer, area: Rect, v: &AuditViewer, theme: &Theme) 
     }
     draw_list(buf, list, v, &visible, &st);
     let hint = format!(
-        " {}/{}  Up/Down/PgUp/PgDn move  Enter open  Esc close  filter: kind:K session:S since:T words{}",
+        " {}/{}  Up/Down/PgUp/PgDn move  Ctrl-PgUp/PgDn older/newer page  Enter open  Esc close  filter: kind:K session:S since:T words{}",
         if visible.is_empty() {
             0
         } else {
@@ -136,23 +136,62 @@ pub fn draw_audit(buf: &mut Buffer, area: Rect, v: &AuditViewer, theme: &Theme) 
     put(buf, area.x, bottom, area.right(), &hint, st.hi);
 }
 
-/// The header (the log, how many records, verified or broken) and the filter line.
+/// `12345` as `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Which records the page holds (`records 5,001-10,000 of 12,345`), whether there are older
+/// or newer pages, and whether a page is being read.
+pub fn range_text(v: &AuditViewer) -> String {
+    let Some(s) = &v.snapshot else {
+        return "reading...".into();
+    };
+    let held = s.entries.len() as u64;
+    let mut out = if held == 0 {
+        format!("no records of {}", thousands(s.total))
+    } else {
+        format!(
+            "records {}-{} of {}",
+            thousands(s.first + 1),
+            thousands(s.first + held),
+            thousands(s.total)
+        )
+    };
+    if s.older.is_some() {
+        out.push_str(", older: PgUp");
+    }
+    if !v.newer.is_empty() {
+        out.push_str(", newer: PgDn");
+    }
+    if v.waiting() {
+        out.push_str(" reading...");
+    }
+    out
+}
+
+/// The header (the log, which records, verified or broken) and the filter line.
 fn draw_header(buf: &mut Buffer, area: Rect, v: &AuditViewer, st: &Styles) {
     let right = area.right();
-    let (dir, total, state, error) = match &v.snapshot {
-        Some(s) => (
-            s.dir.display().to_string(),
-            s.total,
-            s.verification
-                .clone()
-                .unwrap_or_else(|| "verifying...".into()),
-            s.error.clone(),
-        ),
-        None => (String::new(), 0, "reading...".into(), None),
+    let (dir, error) = match &v.snapshot {
+        Some(s) => (s.dir.display().to_string(), s.error.clone()),
+        None => (String::new(), None),
     };
+    let state = v
+        .verification
+        .clone()
+        .unwrap_or_else(|| "verifying...".into());
     let title = st.hi.add_modifier(Modifier::BOLD);
     let x = put(buf, area.x, area.y, right, " Audit log ", title);
-    let counts = format!("{dir}  newest {total} records  ");
+    let counts = format!("{dir}  {}  ", range_text(v));
     let x = put(buf, x, area.y, right, &counts, st.base);
     let broken = state.starts_with("BROKEN") || state.starts_with("cannot");
     put(
@@ -263,25 +302,30 @@ mod tests {
         let mut v = AuditViewer::new();
         v.set_snapshot(Snapshot {
             dir: "/var/audit".into(),
+            page: crate::audit::read::Page::Newest,
             entries: vec![e],
-            total: 1,
-            verification: Some("BROKEN at seq 5: edited (audit-w0-000000000001.jsonl)".into()),
+            total: 12_345,
+            first: 12_344,
+            older: Some(crate::audit::read::Cursor::default()),
             error: None,
         });
+        v.set_verification("BROKEN at seq 5: edited (audit-w0-000000000001.jsonl)".into());
         let theme = Theme::default();
         let mut buf = Buffer::empty(Rect::new(0, 0, 100, 10));
         let area = buf.area;
         draw_audit(&mut buf, area, &v, &theme);
         let rows = text(&buf);
         assert!(
-            rows[0].contains("/var/audit  newest 1 records  BROKEN at seq 5: edited"),
+            rows[0].contains(
+                "/var/audit  records 12,345-12,345 of 12,345, older: PgUp  BROKEN at seq 5: edited"
+            ),
             "{rows:?}"
         );
         assert!(
             rows[2].contains("#7") && rows[2].contains("HELLO, 411111******1111!"),
             "{rows:?}"
         );
-        assert_eq!(buf[(60, 0)].fg, theme.red.0, "a broken log is shown in red");
+        assert_eq!(buf[(75, 0)].fg, theme.red.0, "a broken log is shown in red");
         v.detail = true;
         let mut buf = Buffer::empty(Rect::new(0, 0, 100, 10));
         let area = buf.area;
@@ -291,5 +335,14 @@ mod tests {
             rows[4].trim_start().starts_with("HELLO, 411111******1111!"),
             "{rows:?}"
         );
+    }
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        let cases = [(0, "0"), (999, "999"), (1_000, "1,000"), (12_345, "12,345")];
+        for (n, text) in cases {
+            assert_eq!(thousands(n), text);
+        }
+        assert_eq!(thousands(1_234_567), "1,234,567");
     }
 }

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 use r3270::proto::{Key, Session, TerminalConfig};
 
+pub mod api;
 pub mod relay;
 pub mod tmux;
 pub mod tn3270_host;
