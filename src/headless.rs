@@ -937,9 +937,9 @@ fn open_trace(target: &Resolved, path: &PathBuf) -> std::io::Result<crate::runti
     Ok(trace)
 }
 
-/// One field of the field map.
+/// One field of the field map (also the REST API's, `serve::rest`).
 #[derive(Debug, Serialize)]
-struct FieldInfo {
+pub(crate) struct FieldInfo {
     row: u16,
     col: u16,
     len: usize,
@@ -953,28 +953,28 @@ struct FieldInfo {
 }
 
 #[derive(Debug, Serialize)]
-struct Status {
+pub(crate) struct Status {
     /// TN3270 / TN3270E / NVT / SSCP-LU / negotiating.
-    mode: &'static str,
-    terminal_type: String,
-    lu: Option<String>,
-    rows: u16,
-    cols: u16,
-    cursor_row: u16,
-    cursor_col: u16,
+    pub(crate) mode: &'static str,
+    pub(crate) terminal_type: String,
+    pub(crate) lu: Option<String>,
+    pub(crate) rows: u16,
+    pub(crate) cols: u16,
+    pub(crate) cursor_row: u16,
+    pub(crate) cursor_col: u16,
     /// none / verified / unverified.
-    tls: &'static str,
+    pub(crate) tls: &'static str,
     /// The host's certificate, over TLS: its names, expiry and SHA-256 fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
-    certificate: Option<CertOut>,
-    keyboard: String,
-    host: String,
+    pub(crate) certificate: Option<CertOut>,
+    pub(crate) keyboard: String,
+    pub(crate) host: String,
     /// Why the connection ended, if it did.
-    ended: Option<String>,
+    pub(crate) ended: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
-struct CertOut {
+pub(crate) struct CertOut {
     names: Vec<String>,
     not_after: String,
     sha256: String,
@@ -1004,13 +1004,13 @@ fn ms(d: Duration) -> f64 {
 /// One response-time bucket: responses that took at most `le_seconds` (no bound: above
 /// the last), not cumulative.
 #[derive(Debug, Serialize)]
-struct BucketOut {
+pub(crate) struct BucketOut {
     le_seconds: Option<f64>,
     count: u64,
 }
 
 #[derive(Debug, Serialize)]
-struct ResponseOut {
+pub(crate) struct ResponseOut {
     count: u64,
     last_ms: Option<f64>,
     mean_ms: Option<f64>,
@@ -1019,7 +1019,7 @@ struct ResponseOut {
 }
 
 #[derive(Debug, Serialize)]
-struct HostErrorsOut {
+pub(crate) struct HostErrorsOut {
     malformed: u64,
     violation: u64,
     unsupported: u64,
@@ -1027,7 +1027,7 @@ struct HostErrorsOut {
 
 /// `--json`'s `stats`: the driver's snapshot (crate::driver::Snapshot), in plain units.
 #[derive(Debug, Serialize)]
-struct StatsOut {
+pub(crate) struct StatsOut {
     endpoint: Option<String>,
     connect_ms: Option<f64>,
     /// From the connection opening to the host's first byte.
@@ -1056,7 +1056,12 @@ struct StatsOut {
 }
 
 fn stats(client: &Client) -> StatsOut {
-    let snap = client.driver().stats();
+    stats_of(&client.driver().stats())
+}
+
+/// `--json`'s `stats` from a snapshot (also the REST API's, from a session's published
+/// figures).
+pub(crate) fn stats_of(snap: &crate::driver::Snapshot) -> StatsOut {
     let (s, l) = (&snap.session, &snap.link);
     let first_byte_ms = match (l.connected_at, s.first_byte_at) {
         (Some(open), Some(first)) => Some(ms(first.saturating_duration_since(open))),
@@ -1109,7 +1114,7 @@ fn stats(client: &Client) -> StatsOut {
     }
 }
 
-fn mode_name(m: Mode) -> &'static str {
+pub(crate) fn mode_name(m: Mode) -> &'static str {
     match m {
         Mode::Negotiating => "negotiating",
         Mode::Nvt | Mode::Tn3270eNvt => "NVT",
@@ -1119,7 +1124,7 @@ fn mode_name(m: Mode) -> &'static str {
     }
 }
 
-fn status(client: &Client) -> Status {
+pub(crate) fn status(client: &Client) -> Status {
     let s = client.session();
     let dims = s.screen().dims();
     let cursor = s.screen().cursor_position();
@@ -1154,8 +1159,9 @@ fn status(client: &Client) -> Status {
     }
 }
 
-fn fields(client: &Client, rows: &[String]) -> Vec<FieldInfo> {
-    let screen = client.session().screen();
+/// The field map; `rows` are the session's `text_rows` (non-display fields blank).
+pub(crate) fn fields(session: &crate::proto::Session, rows: &[String]) -> Vec<FieldInfo> {
+    let screen = session.screen();
     let dims = screen.dims();
     let cells: Vec<char> = rows.iter().flat_map(|r| r.chars()).collect();
     let index = |a: BufferAddr| {
@@ -1196,7 +1202,7 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
     let mut out = stdout.lock();
     if args.json {
         let j = JsonOut {
-            fields: fields(client, &rows),
+            fields: fields(client.session(), &rows),
             screen: rows,
             status: status(client),
             unanswered_aids: &outcome.unanswered,
@@ -1232,7 +1238,7 @@ fn print_result(client: &Client, args: &Args, outcome: &Outcome) {
 /// `--fields`: one line a field after the screen.
 fn fields_text(client: &Client, rows: &[String], text: &mut String) {
     text.push_str("-- fields (row,col len attributes \"text\") --\n");
-    for f in fields(client, rows) {
+    for f in fields(client.session(), rows) {
         let mut attrs = vec![if f.protected { "protected" } else { "input" }];
         if f.numeric {
             attrs.push("numeric");

@@ -49,6 +49,8 @@ pub struct Macro {
     /// Keep the prompts' answers for the tab's life (`remember-values`, on by default); off,
     /// they are forgotten when the playback ends and asked again next time.
     pub remember_values: bool,
+    /// What the macro is for, in a line (`description`; listed by the REST API).
+    pub description: Option<String>,
 }
 
 impl Macro {
@@ -60,6 +62,7 @@ impl Macro {
             timeout: None,
             file: None,
             remember_values: true,
+            description: None,
         }
     }
 

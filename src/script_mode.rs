@@ -578,6 +578,12 @@ impl State {
         self.client.as_ref()
     }
 
+    /// The live connection, to drive with the script runner or a macro playback
+    /// (`r3270 serve`'s REST steps and macros).
+    pub(crate) fn client_mut(&mut self) -> Option<&mut Client> {
+        self.client.as_mut()
+    }
+
     /// Serves one script source until it ends or says Quit; true on Quit.
     async fn serve(&mut self, mut rx: mpsc::Receiver<Line>, out: &mut Out<'_>) -> bool {
         self.input_closed = false;

@@ -146,7 +146,11 @@ async fn run(args: &Args, config: Config) -> Result<(), String> {
         "r3270 serve listening on {scheme}://{local} (token in {})",
         token_file.display()
     );
-    let shutdown = shutdown_signal();
+    let shutdown = async {
+        shutdown_signal().await;
+        // Event streams never end by themselves; the graceful shutdown waits for them.
+        rest::events::close_streams();
+    };
     let served = match tls {
         Some(acceptor) => {
             axum::serve(tls::TlsListener::new(listener, acceptor), app)

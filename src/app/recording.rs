@@ -95,6 +95,7 @@ impl App {
                 timeout: None,
                 file: Some(path.clone()),
                 remember_values: true,
+                description: None,
             },
         );
         let mut lines = vec![

@@ -40,6 +40,7 @@ pub fn read_entry(ctx: &mut Ctx<'_>, e: &Entry) -> Option<Read> {
                 timeout: None,
                 file: None,
                 remember_values: true,
+                description: None,
             },
             calls,
             key: None,
@@ -63,6 +64,7 @@ pub fn read_table(
     let mut timeout = None;
     let mut remember_values = true;
     let mut key = None;
+    let mut description = None;
     let mut ok = true;
     for e in &t.entries {
         match e.key.as_str() {
@@ -79,7 +81,10 @@ pub fn read_table(
                 }
                 None => ok = false,
             },
-            "description" => ok &= ctx.str(path, e).is_some(),
+            "description" => match ctx.str(path, e) {
+                Some(d) => description = Some(d),
+                None => ok = false,
+            },
             "key" => match ctx.str(path, e).map(|s| s.parse::<KeyChord>()) {
                 Some(Ok(chord)) => key = Some(chord),
                 Some(Err(why)) => {
@@ -113,6 +118,7 @@ pub fn read_table(
             timeout,
             file,
             remember_values,
+            description,
         },
         calls,
         key,

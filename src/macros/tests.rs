@@ -113,6 +113,7 @@ fn macros(defs: &[(&str, &[&str], Option<u64>)]) -> BTreeMap<String, Macro> {
                     timeout: timeout.map(Duration::from_secs),
                     file: None,
                     remember_values: true,
+                    description: None,
                 },
             )
         })

@@ -15,6 +15,7 @@ fn with_macro(name: &str, lines: &[&str], timeout: Option<u64>) -> Config {
             timeout: timeout.map(Duration::from_secs),
             file: None,
             remember_values: true,
+            description: None,
         },
     );
     cfg
