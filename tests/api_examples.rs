@@ -72,23 +72,56 @@ fn the_batch_job_the_load_test_and_the_audit_summary_run_on_the_demo_host() {
     let ok = example(
         &s,
         "batch_macro.py",
-        &[&target, "signon", "--sessions", "4", "--parallel", "2", "--set", "user=demo", "--set-env", "password=EXAMPLE_PW"],
+        &[
+            &target,
+            "signon",
+            "--sessions",
+            "4",
+            "--parallel",
+            "2",
+            "--set",
+            "user=demo",
+            "--set-env",
+            "password=EXAMPLE_PW",
+        ],
         &[("EXAMPLE_PW", password)],
     );
     assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
-    assert!(text(&ok).contains("4 of 4 sessions ran signon"), "{}", text(&ok));
+    assert!(
+        text(&ok).contains("4 of 4 sessions ran signon"),
+        "{}",
+        text(&ok)
+    );
     // A wrong password: the host does not show the menu, the macro's wait fails, and so does
     // the job.
     let bad = example(
         &s,
         "batch_macro.py",
-        &[&target, "signon", "--sessions", "1", "--set", "user=demo", "--set", "password=WRONG"],
+        &[
+            &target,
+            "signon",
+            "--sessions",
+            "1",
+            "--set",
+            "user=demo",
+            "--set",
+            "password=WRONG",
+        ],
         &[],
     );
     assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
-    assert!(text(&bad).contains("0 of 1 sessions ran signon"), "{}", text(&bad));
+    assert!(
+        text(&bad).contains("0 of 1 sessions ran signon"),
+        "{}",
+        text(&bad)
+    );
 
-    let load = example(&s, "load_test.py", &[&target, "--sessions", "3", "--rounds", "5"], &[]);
+    let load = example(
+        &s,
+        "load_test.py",
+        &[&target, "--sessions", "3", "--rounds", "5"],
+        &[],
+    );
     assert_eq!(load.status.code(), Some(0), "{}", text(&load));
     let out = text(&load);
     assert!(out.contains("15 round trips over 3 sessions"), "{out}");
@@ -117,7 +150,12 @@ fn the_batch_job_the_load_test_and_the_audit_summary_run_on_the_demo_host() {
         .count();
     assert!(starts >= 9, "{starts}");
     let user_line = out.lines().nth(1).unwrap();
-    let n: usize = user_line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let n: usize = user_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(n, starts, "{out}");
     assert!(out.contains("batch_macro.py"), "{out}");
     assert!(out.contains("load_test.py"), "{out}");
@@ -150,7 +188,12 @@ fn the_prometheus_examples_pass_promtool_and_name_real_metrics() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     // Every r3270_ metric the alerts use is in a real scrape.
-    let s = Serve::start(&["--demo"], Some("[profile.demo]\nhost = \"127.0.0.1\"\nhealth-check = { interval = 1, timeout = 0.5 }\n"));
+    let s = Serve::start(
+        &["--demo"],
+        Some(
+            "[profile.demo]\nhost = \"127.0.0.1\"\nhealth-check = { interval = 1, timeout = 0.5 }\n",
+        ),
+    );
     let scrape = s.get("/metrics").body;
     let alerts = std::fs::read_to_string(src.join("alerts.yml")).unwrap();
     let mut names = Vec::new();
@@ -163,7 +206,9 @@ fn the_prometheus_examples_pass_promtool_and_name_real_metrics() {
     for n in names {
         let family = n.trim_end_matches("_bucket");
         assert!(
-            scrape.lines().any(|l| l.starts_with(n) || l.starts_with(&format!("# TYPE {family} "))),
+            scrape
+                .lines()
+                .any(|l| l.starts_with(n) || l.starts_with(&format!("# TYPE {family} "))),
             "{n} is not in the scrape:\n{scrape}"
         );
     }
@@ -193,7 +238,11 @@ assert kinds["ServiceMonitor"]["spec"]["endpoints"][0]["path"] == "/metrics"
 assert kinds["ServiceMonitor"]["spec"]["endpoints"][0]["authorization"]["credentials"]["name"] == "r3270-token"
 print(cfg["api"]["listen"])
 "#;
-    let out = Command::new(py).args(["-c", script]).arg(&file).output().unwrap();
+    let out = Command::new(py)
+        .args(["-c", script])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     // The ConfigMap's configuration is one r3270 accepts.
     let py_out = Command::new(python().unwrap())

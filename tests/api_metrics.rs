@@ -421,10 +421,10 @@ ca-file = "{}"
     let rest = serve.session("zq-first");
     let w = [("profile", "witness")];
     for (metric, field) in [
-        ("r3270_received_bytes_total", "bytes-in"),
-        ("r3270_sent_bytes_total", "bytes-out"),
-        ("r3270_received_records_total", "records-in"),
-        ("r3270_sent_records_total", "records-out"),
+        ("r3270_received_bytes_total", "bytes_in"),
+        ("r3270_sent_bytes_total", "bytes_out"),
+        ("r3270_received_records_total", "records_in"),
+        ("r3270_sent_records_total", "records_out"),
     ] {
         assert_eq!(
             s1.n(metric, &w),
@@ -436,11 +436,11 @@ ca-file = "{}"
     let d = [("profile", demo_profile.as_str())];
     assert_eq!(
         s1.n("r3270_received_bytes_total", &d),
-        rest["bytes-in"].as_u64().unwrap()
+        rest["bytes_in"].as_u64().unwrap()
     );
     assert_eq!(
         s1.n("r3270_sent_records_total", &d),
-        rest["records-out"].as_u64().unwrap()
+        rest["records_out"].as_u64().unwrap()
     );
 
     // AIDs by key: what was sent.
@@ -497,7 +497,7 @@ ca-file = "{}"
     assert_eq!(s2.bytes("witness"), (relay.down(), relay.up()));
     let rest = serve.session("zq-first");
     assert!(
-        rest["bytes-in"].as_u64().unwrap() < s2.bytes("witness").0,
+        rest["bytes_in"].as_u64().unwrap() < s2.bytes("witness").0,
         "the REST shows the current connection, the counter all of them"
     );
     assert!(s2.bytes("witness").0 > s1.bytes("witness").0);
