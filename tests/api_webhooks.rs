@@ -176,7 +176,9 @@ impl Home {
         let root = common::temp_dir(name);
         let etc = root.join("etc");
         std::fs::create_dir_all(&etc).unwrap();
-        std::fs::write(etc.join("hook.secret"), format!("{SECRET}\n")).unwrap();
+        let secret = etc.join("hook.secret");
+        std::fs::write(&secret, format!("{SECRET}\n")).unwrap();
+        set_mode(&secret, 0o600);
         Home { root, etc }
     }
 
@@ -197,6 +199,11 @@ impl Home {
     fn data(&self) -> PathBuf {
         self.root.join("data/r3270")
     }
+}
+
+fn set_mode(f: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(f, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 /// A webhook table for a receiver on `port`.
@@ -376,6 +383,8 @@ fn no_duplicates(got: &[Got]) {
 fn connected_and_disconnected_arrive_signed() {
     let Some(py) = python() else { return };
     let home = Home::new("wh-basic");
+    // Readable by others: r3270 warns (and still runs).
+    set_mode(&home.etc.join("hook.secret"), 0o644);
     let port = common::free_port();
     let log = home.root.join("received.jsonl");
     let _receiver = Receiver::start(&py, &home.root, port, SECRET, &log);
@@ -408,7 +417,12 @@ fn connected_and_disconnected_arrive_signed() {
     assert_eq!(status["name"], "test");
     assert!(status["delivered"].as_u64().unwrap() >= 3, "{status}");
     assert_eq!(status["failed"], 0, "{status}");
-    serve.stop();
+    let printed = serve.stop();
+    assert!(
+        printed.contains("warning: webhook `test`: the secret file")
+            && printed.contains("chmod 600"),
+        "{printed}"
+    );
     let records = audit_records(&home.data());
     let delivered = records
         .iter()
@@ -602,6 +616,14 @@ fn no_file_r3270_writes_holds_the_secret() {
     let written = files(&home.written());
     assert!(
         written.iter().any(|f| f.ends_with("outbox.jsonl")),
+        "{written:?}"
+    );
+    // The diagnostic log was written, failed attempts included, and is scanned too.
+    assert!(
+        written.iter().any(|f| {
+            f.extension().is_some_and(|e| e == "log")
+                && std::fs::read_to_string(f).is_ok_and(|t| t.contains("will retry"))
+        }),
         "{written:?}"
     );
     for f in &written {

@@ -339,6 +339,14 @@ impl Service {
             });
         }
         let rx = pool.subscribe();
+        for warning in config
+            .webhooks
+            .iter()
+            .filter_map(WebhookSettings::secret_file_warning)
+        {
+            eprintln!("r3270 serve: warning: {warning}");
+            tracing::warn!("{warning}");
+        }
         let hooks = config
             .webhooks
             .iter()

@@ -50,6 +50,8 @@ pub struct Outbox {
     next: u64,
     /// `done` lines written since the last compaction.
     done_lines: usize,
+    /// Held (locked) while open: one process per outbox.
+    _lock: File,
 }
 
 /// Below this many `done` lines the journal is not compacted.
@@ -64,6 +66,7 @@ impl Outbox {
     /// first; the journal is compacted first.
     pub fn open(dir: &Path) -> Result<(Outbox, Vec<Pending>), String> {
         create_private_dir(dir)?;
+        let lock = lock(dir)?;
         let path = dir.join(FILE);
         let (pending, skipped) = read(&path)?;
         if skipped > 0 {
@@ -85,6 +88,7 @@ impl Outbox {
             pending: pending_map,
             next,
             done_lines: 0,
+            _lock: lock,
         };
         outbox.compact()?;
         Ok((outbox, pending))
@@ -233,6 +237,27 @@ fn open_append(path: &Path) -> Result<File, String> {
         .map_err(|e| format!("cannot open {}: {e}", path.display()))
 }
 
+/// Takes `outbox.lock` in `dir`, or says who has it.
+fn lock(dir: &Path) -> Result<File, String> {
+    use fs4::fs_std::FileExt;
+    let path = dir.join("outbox.lock");
+    let f = private_options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+    match f.try_lock_exclusive() {
+        Ok(true) => Ok(f),
+        Ok(false) => Err(format!(
+            "another r3270 serve is using the webhook outbox in {} (it holds {}): give each r3270 serve its own data directory ([paths] data-dir)",
+            dir.display(),
+            path.display()
+        )),
+        Err(e) => Err(format!("cannot lock {}: {e}", path.display())),
+    }
+}
+
 fn create_private_dir(dir: &Path) -> Result<(), String> {
     let mut b = std::fs::DirBuilder::new();
     b.recursive(true);
@@ -280,6 +305,17 @@ mod tests {
         // Compacted at open: only the pending adds are left.
         let text = std::fs::read_to_string(d.join(FILE)).unwrap();
         assert_eq!(text.lines().count(), 2, "{text}");
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn one_process_at_a_time() {
+        let d = dir("lock");
+        let (o, _) = Outbox::open(&d).unwrap();
+        let e = Outbox::open(&d).unwrap_err();
+        assert!(e.contains("another r3270 serve"), "{e}");
+        drop(o);
+        assert!(Outbox::open(&d).is_ok());
         let _ = std::fs::remove_dir_all(&d);
     }
 

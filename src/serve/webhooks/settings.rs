@@ -151,6 +151,28 @@ impl WebhookSettings {
         }
     }
 
+    /// A warning when the secret file can be read by others than its owner.
+    pub fn secret_file_warning(&self) -> Option<String> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let f = self.secret_file.as_ref()?;
+            let mode = std::fs::metadata(f).ok()?.permissions().mode();
+            (mode & 0o077 != 0).then(|| {
+                format!(
+                    "webhook `{}`: the secret file {} can be read by others (mode {:o}): chmod 600 it",
+                    self.display_name(),
+                    f.display(),
+                    mode & 0o777
+                )
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            None
+        }
+    }
+
     /// Semantic checks of one table named `at` (`webhooks[0]`): (key path, message).
     /// Messages never quote a secret.
     pub fn validate(&self, at: &str) -> Vec<(String, String)> {
