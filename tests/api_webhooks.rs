@@ -519,16 +519,16 @@ fn a_restart_with_events_pending_loses_none() {
     let t = tally(&got);
     assert_eq!(t.get(&key("session.connected", "first")), Some(&1));
     assert_eq!(t.get(&key("session.disconnected", "first")), Some(&1));
-    // The first run's events were delivered before the second run's.
-    let first_of_run_two = got
+    // The first run's four events were delivered before the second run's connect (the
+    // second `session.connected` of `default`).
+    let run_two = got
         .iter()
-        .position(|g| g.kind == "session.connected" && g.data["session"] == "default")
+        .enumerate()
+        .filter(|(_, g)| g.kind == "session.connected" && g.data["session"] == "default")
+        .nth(1)
+        .map(|(i, _)| i)
         .unwrap();
-    let first_run_disconnect = got
-        .iter()
-        .position(|g| g.kind == "session.disconnected" && g.data["session"] == "first")
-        .unwrap();
-    assert!(first_of_run_two < first_run_disconnect, "{got:#?}");
+    assert_eq!(run_two, 4, "{got:#?}");
 }
 
 #[test]
