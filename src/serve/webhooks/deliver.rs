@@ -222,7 +222,12 @@ pub async fn run(hook: Arc<Hook>, shared: Arc<Shared>, mut stop: watch::Receiver
                 tokio::select! {
                     () = wake => {}
                     () = sleep => {}
-                    _ = stop.changed() => {}
+                    changed = stop.changed() => {
+                        // The service was dropped without a shutdown: nothing to wait for.
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
                 }
             }
         }
