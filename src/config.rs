@@ -342,6 +342,8 @@ pub struct Config {
     pub audit: crate::audit::AuditSettings,
     /// The `[api]` section (`r3270 serve`, and the TUI's API when enabled).
     pub api: crate::serve::settings::ApiSettings,
+    /// The `[[webhooks]]` tables (`r3270 serve`).
+    pub webhooks: Vec<crate::serve::webhooks::WebhookSettings>,
 }
 
 /// What [`load`] reads.
@@ -388,6 +390,7 @@ impl Config {
             limits: Limits::default(),
             audit: crate::audit::AuditSettings::default(),
             api: crate::serve::settings::ApiSettings::default(),
+            webhooks: Vec::new(),
         }
     }
 

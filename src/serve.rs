@@ -12,6 +12,7 @@ pub mod pool;
 pub mod rest;
 pub mod settings;
 pub mod token;
+pub mod webhooks;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -115,6 +116,7 @@ async fn run(args: &Args, config: Config) -> Result<(), String> {
         None
     };
     let pool = Pool::new(Arc::new(config), audit.clone());
+    let webhooks = webhooks::Service::start(&pool).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?;
@@ -140,6 +142,7 @@ async fn run(args: &Args, config: Config) -> Result<(), String> {
         started: std::time::SystemTime::now(),
     };
     let app = http::router(api, api_settings.max_body_bytes)
+        .layer(axum::Extension(webhooks.status()))
         .into_make_service_with_connect_info::<http::Peer>();
     let scheme = if tls.is_some() { "https" } else { "http" };
     println!(
@@ -164,6 +167,7 @@ async fn run(args: &Args, config: Config) -> Result<(), String> {
         }
     };
     pool.close_all().await;
+    webhooks.shutdown().await;
     if let Some((_, w)) = audit {
         if let Err(e) = w.close() {
             eprintln!("r3270 serve: cannot close the audit log: {e}");

@@ -50,7 +50,7 @@ fn unknown_section() {
     check_fails(
         "unknown-section",
         &[
-            "4:2: display: unknown key (known keys: ui, paths, theme, profile, macros, keymap, logging, limits, audit, api)",
+            "4:2: display: unknown key (known keys: ui, paths, theme, profile, macros, keymap, logging, limits, audit, api, webhooks)",
         ],
     );
 }

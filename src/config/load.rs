@@ -17,6 +17,7 @@ use crate::keymap::{Binding, Keymap, Layer};
 use crate::limits::Limits;
 use crate::logging::LoggingSettings;
 use crate::serve::settings::ApiSettings;
+use crate::serve::webhooks::WebhookSettings;
 use crate::theme::{Theme, ThemeColor};
 
 use super::doc::{Ctx, Doc, Span, Table, join};
@@ -35,6 +36,7 @@ pub const DEFAULTS_NAME: &str = "<built-in defaults>";
 /// The top-level keys of a config file, in documentation order.
 pub const TOP_KEYS: &[&str] = &[
     "ui", "paths", "theme", "profile", "macros", "keymap", "logging", "limits", "audit", "api",
+    "webhooks",
 ];
 /// The keys of `[ui]`.
 pub const UI_KEYS: &[&str] = &[
@@ -98,6 +100,8 @@ pub struct Builder {
     limits: toml::Table,
     audit: toml::Table,
     api: toml::Table,
+    /// Each `[[webhooks]]` table: its keys and the directory of its file.
+    webhooks: Vec<(toml::Table, Option<PathBuf>)>,
     /// Where each `[logging]`/`[limits]`/`[profile.NAME]` key was last set, by key path.
     section_locs: BTreeMap<String, Loc>,
 }
@@ -121,6 +125,7 @@ impl Default for Builder {
             limits: toml::Table::new(),
             audit: toml::Table::new(),
             api: toml::Table::new(),
+            webhooks: Vec::new(),
             section_locs: BTreeMap::new(),
         }
     }
@@ -197,6 +202,7 @@ impl Builder {
                         );
                     }
                 }
+                "webhooks" => self.apply_webhooks(&mut ctx, e),
                 "limits" | "audit" | "api" => {
                     if let Some(t) = ctx.table("", e) {
                         self.apply_serde_section(&mut ctx, e.key.as_str(), t);
@@ -239,6 +245,44 @@ impl Builder {
                 &mut self.section_locs,
                 serde_words,
             ),
+        }
+    }
+
+    /// `[[webhooks]]`: a list of tables, each read with serde key by key (checked in
+    /// `finish`).
+    fn apply_webhooks(&mut self, ctx: &mut Ctx<'_>, e: &super::doc::Entry) {
+        let super::doc::Value::Array(items) = &e.node.value else {
+            ctx.err(
+                &e.key_span,
+                "webhooks",
+                "webhooks are a list of tables: write [[webhooks]] (twice for two receivers), not [webhooks]",
+            );
+            return;
+        };
+        let known: Vec<String> = webhook_keys();
+        for n in items {
+            let super::doc::Value::Table(t) = &n.value else {
+                ctx.err(
+                    &n.span,
+                    "webhooks",
+                    "each webhook is a table: write [[webhooks]] then url = \"...\"",
+                );
+                continue;
+            };
+            let section = format!("webhooks[{}]", self.webhooks.len());
+            self.section_locs
+                .insert(section.clone(), Loc::of(ctx.doc, &n.span));
+            let mut merged = toml::Table::new();
+            apply_serde::<WebhookSettings>(
+                ctx,
+                &section,
+                t,
+                &known,
+                &mut merged,
+                &mut self.section_locs,
+                serde_words,
+            );
+            self.webhooks.push((merged, ctx.doc.dir.clone()));
         }
     }
 
@@ -516,6 +560,7 @@ impl Builder {
         let limits = self.finish_serde::<Limits>("limits");
         let audit = self.finish_serde::<AuditSettings>("audit");
         let api = self.finish_serde::<ApiSettings>("api");
+        let webhooks = self.finish_webhooks();
         if let Some(d) = &logging.dir {
             log_dir.clone_from(d);
             origins.log_dir = Origin::Key("logging.dir".to_owned());
@@ -553,6 +598,7 @@ impl Builder {
             limits,
             audit,
             api,
+            webhooks,
         })
     }
 
@@ -701,6 +747,49 @@ impl Builder {
         }
         value
     }
+}
+
+impl Builder {
+    /// Each `[[webhooks]]` table: deserialised (each key was tried alone when merged), its
+    /// `secret-file` taken from its file's directory, checked; problems placed at their key.
+    fn finish_webhooks(&mut self) -> Vec<WebhookSettings> {
+        let mut out = Vec::new();
+        let mut problems = Vec::new();
+        for (i, (table, dir)) in self.webhooks.iter().enumerate() {
+            let mut w: WebhookSettings = toml::Value::Table(table.clone())
+                .try_into()
+                .unwrap_or_default();
+            w.secret_file = w
+                .secret_file
+                .map(|f| paths::resolve(&f.to_string_lossy(), dir.as_deref()));
+            problems.extend(w.validate(&format!("webhooks[{i}]")));
+            out.push(w);
+        }
+        problems.extend(crate::serve::webhooks::settings::validate_all(&out));
+        for (key, message) in problems {
+            // `webhooks[0].retry-max-ms` left at its default is placed at `webhooks[0]`.
+            let table = key.split('.').next().unwrap_or(&key);
+            let loc = self
+                .section_locs
+                .get(&key)
+                .or_else(|| self.section_locs.get(table));
+            if let Some(l) = loc {
+                self.errors.push(l.error(&key, message));
+            }
+        }
+        out
+    }
+}
+
+/// The keys of a `[[webhooks]]` table (those without a default value included).
+fn webhook_keys() -> Vec<String> {
+    let mut keys = serde_keys(&WebhookSettings::default());
+    for k in WebhookSettings::OPTIONAL_KEYS {
+        if !keys.iter().any(|x| x == k) {
+            keys.push((*k).to_owned());
+        }
+    }
+    keys
 }
 
 /// The error for a theme `name` (set at `key`) that is not one of `themes`, with the
@@ -1052,5 +1141,10 @@ pub fn documented_keys() -> Vec<String> {
     );
     let api = api_keys();
     add("api", &api.iter().map(String::as_str).collect::<Vec<_>>());
+    let webhooks = webhook_keys();
+    add(
+        "webhooks[]",
+        &webhooks.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     keys
 }

@@ -456,6 +456,7 @@ impl Pool {
             meta,
             events: self.events.clone(),
             counters: self.counters.clone(),
+            watch: super::webhooks::Watch::new(&self.config),
         };
         tokio::spawn(task.run(state, rx));
         sessions.insert(name.clone(), handle.clone());
@@ -537,6 +538,8 @@ struct Task {
     meta: Arc<Mutex<Meta>>,
     events: broadcast::Sender<PoolEvent>,
     counters: Arc<Counters>,
+    /// Slow host responses and audit failures (for webhooks).
+    watch: super::webhooks::Watch,
 }
 
 impl Task {
@@ -668,5 +671,8 @@ impl Task {
             });
         }
         *connected = now;
+        for ev in self.watch.check(client, &self.name, &self.profile) {
+            let _ = self.events.send(ev);
+        }
     }
 }
