@@ -13,6 +13,8 @@
 //! [`Live`] after every event, so a scrape or a listing never waits for a running script.
 
 mod task;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
