@@ -196,7 +196,7 @@ pub struct App {
     /// `balance = "round-robin"`: the endpoint the next tab on each profile starts with.
     round_robin: std::collections::HashMap<String, usize>,
     /// Every endpoint of the profiles in use, and what the health probes found.
-    health: std::collections::BTreeMap<String, health::EndpointHealth>,
+    health: crate::endpoints::HealthTable,
     /// Tabs offered for `restore-tabs` (left open by a run that did not quit).
     restorable: Vec<lifecycle::SavedTab>,
     /// How a macro's `env NAME` is read (the process environment; tests set their own).
@@ -256,7 +256,7 @@ impl App {
             monitor_refresh: None,
             migrations: Vec::new(),
             round_robin: std::collections::HashMap::new(),
-            health: std::collections::BTreeMap::new(),
+            health: crate::endpoints::HealthTable::default(),
             restorable: Vec::new(),
             audit: None,
         }

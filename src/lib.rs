@@ -33,6 +33,8 @@ pub mod demo;
 #[cfg(feature = "tui")]
 pub mod driver;
 #[cfg(feature = "tui")]
+pub mod endpoints;
+#[cfg(feature = "tui")]
 pub mod headless;
 #[cfg(feature = "tui")]
 pub mod keymap;

@@ -15,6 +15,7 @@
 
 pub mod args;
 pub mod grid;
+pub(crate) mod lifecycle;
 mod reading;
 mod typing;
 
@@ -766,7 +767,7 @@ impl State {
                 // s3270 keeps showing the last screen after a disconnect.
                 if let Some(c) = self.client.take() {
                     self.last = Some(Grid::of(c.session()));
-                    self.last_end = Some("disconnected by the client".to_owned());
+                    self.last_end = Some(lifecycle::BY_CLIENT.to_owned());
                     let _ = c.close().await;
                 }
                 self.host_name = None;
@@ -850,34 +851,9 @@ impl State {
         if self.client.is_some() {
             return Err(vec!["Already connected".to_owned()]);
         }
-        let sink = match self.audit_sink() {
-            Ok(s) => s,
-            Err(e) => return Err(vec!["Connection failed:".to_owned(), e]),
-        };
-        let mut client = match Client::connect(spec, &self.connect, self.terminal.clone()).await {
-            Ok(c) => c,
-            Err(e) => {
-                if let Some(f) = &mut self.on_connect {
-                    f(&spec.to_string(), false);
-                }
-                return Err(vec!["Connection failed:".to_owned(), e.to_string()]);
-            }
-        };
-        client.set_settle(Duration::ZERO);
-        if let Some(f) = &mut self.on_connect {
-            f(&spec.to_string(), true);
-        }
+        let mut client = self.open_client(spec).await?;
         if let Some(live) = &self.live {
             client.set_live(live.clone());
-        }
-        if let Some(sink) = sink {
-            client.set_audit(Box::new(sink));
-        }
-        if let Some(path) = &self.trace_file {
-            match open_trace(path, &self.terminal, spec) {
-                Ok(t) => client.set_trace(t),
-                Err(e) => eprintln!("r3270: cannot write the trace {}: {e}", path.display()),
-            }
         }
         self.host_name = Some(name);
         self.host_port = spec.port;
@@ -900,6 +876,38 @@ impl State {
             }
             _ => Ok(vec![]),
         }
+    }
+
+    /// A new connection to `spec` with this session's settings: its audit sink and trace,
+    /// no settle time (its figures are not published yet).
+    async fn open_client(&mut self, spec: &HostSpec) -> Result<Client, Vec<String>> {
+        let sink = match self.audit_sink() {
+            Ok(s) => s,
+            Err(e) => return Err(vec!["Connection failed:".to_owned(), e]),
+        };
+        let mut client = match Client::connect(spec, &self.connect, self.terminal.clone()).await {
+            Ok(c) => c,
+            Err(e) => {
+                if let Some(f) = &mut self.on_connect {
+                    f(&spec.to_string(), false);
+                }
+                return Err(vec!["Connection failed:".to_owned(), e.to_string()]);
+            }
+        };
+        client.set_settle(Duration::ZERO);
+        if let Some(f) = &mut self.on_connect {
+            f(&spec.to_string(), true);
+        }
+        if let Some(sink) = sink {
+            client.set_audit(Box::new(sink));
+        }
+        if let Some(path) = &self.trace_file {
+            match open_trace(path, &self.terminal, spec) {
+                Ok(t) => client.set_trace(t),
+                Err(e) => eprintln!("r3270: cannot write the trace {}: {e}", path.display()),
+            }
+        }
+        Ok(client)
     }
 
     /// `[prefix:]...[LU@]host[:port]` in s3270's syntax; returns the spec and the host name

@@ -6,10 +6,12 @@
 //! `/metrics` ([`metrics`]), behind the token ([`token`]).
 
 pub mod compat;
+pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod pool;
 pub mod rest;
+pub mod rest_ops;
 pub mod settings;
 pub mod token;
 pub mod webhooks;

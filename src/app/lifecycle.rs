@@ -13,7 +13,6 @@
 use std::time::Instant;
 
 use crate::app::{App, ConnState, Effect, HostEvent, Tab, TabId};
-use crate::config::{Profile, TlsMode};
 use crate::runtime::host::HostSpec;
 
 /// A tab as the list of open tabs keeps it: the target it was opened with, and its name.
@@ -179,7 +178,7 @@ impl App {
         let from = tab.id;
         let name = tab.name.clone();
         let old = current_endpoint(tab);
-        let profile = moved_to(&tab.profile, &spec);
+        let profile = crate::endpoints::moved_to(&tab.profile, &spec);
         let id = TabId(self.next_id);
         self.next_id += 1;
         let pending = Tab::new(id, name.clone(), profile.clone(), &self.config.limits);
@@ -272,41 +271,11 @@ fn current_endpoint(tab: &Tab) -> String {
 
 /// The profile's endpoint after the one in use (its host, then its alternates, round).
 fn next_endpoint(tab: &Tab) -> Result<HostSpec, String> {
-    let mut all = vec![tab.profile.host_spec()];
-    for a in &tab.profile.alternates {
-        match a.parse::<HostSpec>() {
-            Ok(spec) => all.push(spec),
-            Err(e) => tracing::info!(alternate = %a, error = %e, "not a migration target"),
-        }
-    }
-    if all.len() < 2 {
-        return Err(format!(
+    crate::endpoints::next_endpoint(&tab.profile, &current_endpoint(tab)).ok_or_else(|| {
+        format!(
             "`{}` has no other endpoint in its profile: name one, \
              `migrate-session [L:][N:][LU@]host[:port]`",
             tab.name
-        ));
-    }
-    let current = current_endpoint(tab);
-    let at = all.iter().position(|s| s.to_string() == current);
-    let next = at.map_or(1, |i| (i + 1) % all.len());
-    Ok(all.swap_remove(next))
-}
-
-/// `profile` pointed at `spec` alone: everything else (model, code page, logon macro,
-/// theme, reconnect policy) stays the profile's.
-fn moved_to(profile: &Profile, spec: &HostSpec) -> Profile {
-    let mut p = profile.clone();
-    p.host.clone_from(&spec.host);
-    p.port = Some(spec.port);
-    p.tls = if spec.tls {
-        TlsMode::Direct
-    } else if profile.tls == TlsMode::Direct {
-        TlsMode::Off
-    } else {
-        profile.tls
-    };
-    p.tn3270e = spec.tn3270e;
-    p.lu.clone_from(&spec.lu);
-    p.alternates = Vec::new();
-    p
+        )
+    })
 }

@@ -337,18 +337,13 @@ impl Tab {
         if was_connecting {
             self.attempts += 1;
         }
-        let policy = &self.profile.reconnect;
-        let exhausted = policy.max_attempts > 0 && self.attempts >= policy.max_attempts;
-        self.reconnect = match now {
-            Some(now) if policy.enabled && !exhausted => {
-                // The wait doubles after each failed attempt, up to max_delay.
-                let factor = 2u32.saturating_pow(self.attempts.min(16));
-                let wait = policy.delay.saturating_mul(factor).min(policy.max_delay);
-                Some(Reconnect {
-                    at: now + wait,
-                    attempt: self.attempts + 1,
-                })
-            }
+        // The wait doubles after each failed attempt, up to max_delay.
+        let wait = crate::endpoints::reconnect_wait(&self.profile.reconnect, self.attempts);
+        self.reconnect = match (now, wait) {
+            (Some(now), Some(wait)) => Some(Reconnect {
+                at: now + wait,
+                attempt: self.attempts + 1,
+            }),
             _ => None,
         };
         self.badges.disconnected |= !self.foreground;

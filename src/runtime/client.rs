@@ -200,6 +200,13 @@ impl Client {
         self.driver.session()
     }
 
+    /// A front end's own record in the session's audit log (a macro's start and end).
+    pub fn audit_note(&mut self, kind: &str, body: serde_json::Value) {
+        if let Some(a) = self.driver.audit_mut() {
+            a.note(kind, body);
+        }
+    }
+
     /// The session's driver: statistics, host errors, why the connection ended.
     pub fn driver(&self) -> &Driver {
         &self.driver

@@ -3,20 +3,31 @@
 //! at a time from a channel; the pool names them, opens them from profiles (trying the
 //! profile's endpoints in order), and announces what happens to them ([`PoolEvent`]).
 //!
+//! As in the TUI, a profile's `balance` picks the endpoint a new session starts on (those
+//! the probes of [`super::health`] found down last), its `reconnect` policy connects a
+//! dropped session again (failing over along its endpoints), its `logon-macro` plays after
+//! every connect, and a session can be paused, resumed and migrated ([`task`] does all of
+//! that on the session's own task).
+//!
 //! Figures are never asked of a session's task: each connection publishes them into its
 //! [`Live`] after every event, so a scrape or a listing never waits for a running script.
 
+mod task;
+#[cfg(test)]
+mod tests;
+
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::SystemTime;
 
 use tokio::sync::{broadcast, mpsc, oneshot};
 
+use super::health::{self, EndpointReport, Endpoints};
 use crate::config::{Config, Profile};
 use crate::runtime::client::Live;
 use crate::runtime::host::HostSpec;
-use crate::script_mode::{Answer, Line, State};
+use crate::script_mode::{Answer, State};
 
 /// The name of the session the s3270-compatible paths use without `/session/NAME`.
 pub const DEFAULT_SESSION: &str = "default";
@@ -33,6 +44,11 @@ pub enum SessionState {
     Disconnected,
     /// Every endpoint failed.
     Failed,
+    /// The connection dropped; the profile's `reconnect` policy connects it again soon.
+    Reconnecting,
+    /// Paused through the API: no connection, the last screen kept, no reconnect until
+    /// resumed.
+    Paused,
 }
 
 impl SessionState {
@@ -43,15 +59,19 @@ impl SessionState {
             SessionState::Connected => "connected",
             SessionState::Disconnected => "disconnected",
             SessionState::Failed => "failed",
+            SessionState::Reconnecting => "reconnecting",
+            SessionState::Paused => "paused",
         }
     }
 
-    pub const ALL: [SessionState; 5] = [
+    pub const ALL: [SessionState; 7] = [
         SessionState::NotConnected,
         SessionState::Connecting,
         SessionState::Connected,
         SessionState::Disconnected,
         SessionState::Failed,
+        SessionState::Reconnecting,
+        SessionState::Paused,
     ];
 }
 
@@ -65,6 +85,12 @@ pub struct Meta {
     pub last_error: Option<String>,
     /// Endpoints tried and failed before the one in use (endpoint, why).
     pub failed_over: Vec<(String, String)>,
+    /// The profile the session follows now (its own, or the one it migrated to).
+    pub profile: String,
+    /// How the profile's `balance` chose the endpoint the session started on, if it did.
+    pub balance: Option<String>,
+    /// While reconnecting: the attempt due next (1 for the first after a drop).
+    pub reconnect_attempt: Option<u32>,
 }
 
 /// Something that happened to a session (for webhooks and the event stream).
@@ -162,6 +188,20 @@ enum Cmd {
     },
     /// Run something else on the session (REST steps, macros): a closure given the state.
     With { job: Job },
+    /// Disconnect, keeping the session and its last screen, until resumed.
+    Pause {
+        reply: oneshot::Sender<Result<(), OpError>>,
+    },
+    /// Connect a paused session again.
+    Resume {
+        reply: oneshot::Sender<Result<(), OpError>>,
+    },
+    /// Move to `profile`'s endpoints (tried in order): the old connection closes once the
+    /// new host has drawn its first screen.
+    Migrate {
+        profile: Box<Profile>,
+        reply: oneshot::Sender<Result<(), OpError>>,
+    },
     /// Disconnect and end the task.
     Close { reply: oneshot::Sender<()> },
 }
@@ -178,12 +218,16 @@ pub type Job = Box<
 /// One session of the pool.
 pub struct SessionHandle {
     pub name: String,
+    /// The profile the session was opened from ([`Meta::profile`] is the one it follows
+    /// now).
     pub profile: String,
     pub created: SystemTime,
     tx: mpsc::Sender<Cmd>,
     /// The figures the connection last published.
     pub live: Arc<Mutex<Live>>,
     pub meta: Arc<Mutex<Meta>>,
+    /// The profile the session follows now, its endpoints in the order it tries them.
+    current: Arc<Mutex<Profile>>,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -215,6 +259,31 @@ impl std::fmt::Display for PoolError {
             PoolError::BadTarget(why) => f.write_str(why),
             PoolError::Gone => f.write_str("the session was closed"),
         }
+    }
+}
+
+/// Why a pause, resume or migration did not happen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OpError {
+    Pool(PoolError),
+    /// Not in a state for it (already paused, not paused, migrating).
+    Conflict(String),
+    /// No endpoint could be reached (for a migration: the session stays where it was).
+    Failed(String),
+}
+
+impl std::fmt::Display for OpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OpError::Pool(e) => e.fmt(f),
+            OpError::Conflict(why) | OpError::Failed(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<PoolError> for OpError {
+    fn from(e: PoolError) -> Self {
+        OpError::Pool(e)
     }
 }
 
@@ -271,6 +340,35 @@ impl SessionHandle {
             .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
+
+    /// The profile the session follows now, its endpoints in the order it tries them.
+    pub fn current_profile(&self) -> Profile {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The endpoint the session is on: the one its connection named, else the first it
+    /// will try.
+    fn endpoint(&self) -> String {
+        self.meta()
+            .endpoint
+            .unwrap_or_else(|| self.current_profile().host_spec().to_string())
+    }
+
+    /// Sends a lifecycle command and waits for its answer.
+    async fn op(
+        &self,
+        make: impl FnOnce(oneshot::Sender<Result<(), OpError>>) -> Cmd,
+    ) -> Result<(), OpError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(make(reply))
+            .await
+            .map_err(|_| PoolError::Gone)?;
+        rx.await.map_err(|_| PoolError::Gone)?
+    }
 }
 
 /// The sessions of one `r3270 serve` process.
@@ -285,6 +383,11 @@ pub struct Pool {
     pub counters: Arc<Counters>,
     /// Figures of connections and sessions that are over, so counters never go down.
     pub tally: Arc<Mutex<super::metrics::Tally>>,
+    /// Endpoint health, balancing and attempts, shared with the sessions and the probes.
+    endpoints: Arc<Endpoints>,
+    /// The probe task runs (started with the first session, inside the runtime).
+    probing: AtomicBool,
+    me: Weak<Pool>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -295,13 +398,20 @@ impl std::fmt::Debug for Pool {
     }
 }
 
+impl Drop for Pool {
+    fn drop(&mut self) {
+        // The probe task ends when it finds the pool gone.
+        self.endpoints.wake();
+    }
+}
+
 impl Pool {
     pub fn new(
         config: Arc<Config>,
         audit: Option<(crate::audit::AuditSettings, crate::audit::SharedWriter)>,
     ) -> Arc<Pool> {
         let (events, _) = broadcast::channel(1024);
-        Arc::new(Pool {
+        Arc::new_cyclic(|me| Pool {
             max_sessions: config.api.max_sessions,
             config,
             sessions: Mutex::new(BTreeMap::new()),
@@ -310,6 +420,9 @@ impl Pool {
             events,
             counters: Arc::new(Counters::default()),
             tally: Arc::default(),
+            endpoints: Arc::new(Endpoints::default()),
+            probing: AtomicBool::new(false),
+            me: me.clone(),
         })
     }
 
@@ -332,6 +445,10 @@ impl Pool {
         let _ = self.events.send(event);
     }
 
+    pub(super) fn event_sender(&self) -> broadcast::Sender<PoolEvent> {
+        self.events.clone()
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.lock().keys().cloned().collect()
     }
@@ -346,6 +463,31 @@ impl Pool {
             .get(name)
             .cloned()
             .ok_or_else(|| PoolError::NoSuchSession(name.to_owned()))
+    }
+
+    /// The profiles the sessions follow now (one per session): their endpoints are the
+    /// ones probed and listed.
+    pub fn profiles_in_use(&self) -> Vec<Profile> {
+        self.sessions()
+            .iter()
+            .map(|s| s.current_profile())
+            .collect()
+    }
+
+    /// Every endpoint of the profiles in use: health, last probe, sessions on it, attempts.
+    pub fn endpoint_report(&self) -> Vec<EndpointReport> {
+        self.endpoints.sync(&self.profiles_in_use());
+        let sessions = self.sessions();
+        let on = |endpoint: &str| {
+            sessions
+                .iter()
+                .filter(|s| {
+                    let m = s.meta();
+                    m.state == SessionState::Connected && m.endpoint.as_deref() == Some(endpoint)
+                })
+                .count()
+        };
+        self.endpoints.report(&on)
     }
 
     /// The session the s3270-compatible paths use without `/session/NAME`: made (not
@@ -371,7 +513,7 @@ impl Pool {
                 lu: None,
             })
         };
-        match self.add(DEFAULT_SESSION.to_owned(), &profile) {
+        match self.add(DEFAULT_SESSION.to_owned(), &profile, None) {
             Err(PoolError::Exists(_)) => self.get(DEFAULT_SESSION),
             other => other,
         }
@@ -382,8 +524,11 @@ impl Pool {
     }
 
     /// Opens a session on `target` (a profile's name or `[L:][LU@]host[:port]`), named
-    /// `name` or `sN`; returns once it connected or every endpoint failed (the session is
-    /// kept either way, in state connected or failed).
+    /// `name` or `sN`; returns once it connected (and its profile's logon macro played) or
+    /// every endpoint failed (the session is kept either way, in state connected, failed,
+    /// or reconnecting under the profile's `reconnect` policy). A profile with several
+    /// endpoints is balanced first: its `balance` picks the endpoint to start with, those
+    /// found down go last.
     pub async fn open(
         self: &Arc<Self>,
         target: &str,
@@ -393,7 +538,7 @@ impl Pool {
             .config
             .resolve_target(target)
             .map_err(PoolError::BadTarget)?;
-        let endpoints = endpoints(&profile)?;
+        endpoints(&profile)?;
         let name = match name {
             Some(n) => {
                 check_name(&n)?;
@@ -406,19 +551,41 @@ impl Pool {
                 }
             },
         };
-        let handle = self.add(name, &profile)?;
+        let (profile, note) = self.balanced(profile);
+        let handle = self.add(name, &profile, note)?;
         let (reply, rx) = oneshot::channel();
         handle
             .tx
-            .send(Cmd::Open { endpoints, reply })
+            .send(Cmd::Open {
+                endpoints: endpoints(&profile)?,
+                reply,
+            })
             .await
             .map_err(|_| PoolError::Gone)?;
         let _ = rx.await;
         Ok(handle)
     }
 
+    /// `profile` with its endpoints in the order a new session tries them.
+    fn balanced(&self, profile: Profile) -> (Profile, Option<String>) {
+        let sessions = self.sessions();
+        let name = profile.name.clone();
+        let on = |endpoint: &str| {
+            sessions
+                .iter()
+                .filter(|s| s.meta().profile == name && s.endpoint() == endpoint)
+                .count()
+        };
+        self.endpoints.balanced(profile, &on)
+    }
+
     /// Registers a new session task for `profile`, not connected.
-    fn add(&self, name: String, profile: &Profile) -> Result<Arc<SessionHandle>, PoolError> {
+    fn add(
+        &self,
+        name: String,
+        profile: &Profile,
+        balance: Option<String>,
+    ) -> Result<Arc<SessionHandle>, PoolError> {
         let mut sessions = self.lock();
         if sessions.contains_key(&name) {
             return Err(PoolError::Exists(name));
@@ -434,7 +601,11 @@ impl Pool {
             endpoint: None,
             last_error: None,
             failed_over: Vec::new(),
+            profile: profile.name.clone(),
+            balance,
+            reconnect_attempt: None,
         }));
+        let current = Arc::new(Mutex::new(profile.clone()));
         let mut state = State::for_serve(profile, connect, self.audit.clone(), live.clone());
         state.set_on_connect(super::metrics::Tally::on_connect(
             self.tally.clone(),
@@ -449,23 +620,36 @@ impl Pool {
             tx,
             live,
             meta: meta.clone(),
+            current: current.clone(),
         });
-        let task = Task {
+        let task = task::Task::new(task::Shared {
             name: name.clone(),
-            profile: profile.name.clone(),
             meta,
+            current,
             events: self.events.clone(),
             counters: self.counters.clone(),
+            endpoints: self.endpoints.clone(),
+            config: self.config.clone(),
             watch: super::webhooks::Watch::new(&self.config),
-        };
+        });
         tokio::spawn(task.run(state, rx));
         sessions.insert(name.clone(), handle.clone());
         drop(sessions);
+        self.endpoints_changed();
         self.announce(PoolEvent::Created {
             session: name,
             profile: profile.name.clone(),
         });
         Ok(handle)
+    }
+
+    /// The sessions (or a session's profile) changed: the endpoints follow, and the probe
+    /// task runs (it is started here, with the first session, inside the runtime).
+    fn endpoints_changed(&self) {
+        self.endpoints.sync(&self.profiles_in_use());
+        if !self.probing.swap(true, Ordering::SeqCst) {
+            tokio::spawn(health::run(self.me.clone(), self.endpoints.clone()));
+        }
     }
 
     /// Disconnects and forgets the session.
@@ -488,6 +672,7 @@ impl Pool {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .closed(&handle.live);
+        self.endpoints_changed();
         self.announce(PoolEvent::Closed {
             session: handle.name.clone(),
             profile: handle.profile.clone(),
@@ -500,6 +685,72 @@ impl Pool {
         for name in self.names() {
             let _ = self.close(&name).await;
         }
+    }
+
+    /// Pauses a session: its connection is closed, its last screen kept, and nothing
+    /// reconnects it until [`Pool::resume`].
+    pub async fn pause(&self, name: &str) -> Result<(), OpError> {
+        let s = self.get(name)?;
+        s.op(|reply| Cmd::Pause { reply }).await
+    }
+
+    /// Connects a paused session again (its profile's endpoints from its host on, those
+    /// found down last; the logon macro plays).
+    pub async fn resume(&self, name: &str) -> Result<(), OpError> {
+        let s = self.get(name)?;
+        s.op(|reply| Cmd::Resume { reply }).await
+    }
+
+    /// Moves a session to `target`: a profile (balanced; the session follows that profile
+    /// from then on), an endpoint `[L:][N:][LU@]host[:port]` (the session's profile pointed
+    /// at it alone), or, with none, its profile's endpoint after the one in use. The new
+    /// connection replaces the old one only once its host has drawn the first screen; if it
+    /// fails, the session stays where it was.
+    pub async fn migrate(&self, name: &str, target: Option<&str>) -> Result<(), OpError> {
+        let s = self.get(name)?;
+        let profile = self.migration_profile(&s, target)?;
+        let done = s
+            .op(|reply| Cmd::Migrate {
+                profile: Box::new(profile),
+                reply,
+            })
+            .await;
+        self.endpoints_changed();
+        done
+    }
+}
+
+impl Pool {
+    /// Where [`Pool::migrate`] moves session `s`: the profile it follows there, its
+    /// endpoints in the order to try them.
+    fn migration_profile(
+        &self,
+        s: &SessionHandle,
+        target: Option<&str>,
+    ) -> Result<Profile, PoolError> {
+        let current = s.current_profile();
+        let Some(t) = target.map(str::trim).filter(|t| !t.is_empty()) else {
+            let spec =
+                crate::endpoints::next_endpoint(&current, &s.endpoint()).ok_or_else(|| {
+                    PoolError::BadTarget(format!(
+                        "`{}` has no other endpoint in its profile: name a profile or a host as \
+                     the target",
+                        s.name
+                    ))
+                })?;
+            return Ok(crate::endpoints::moved_to(&current, &spec));
+        };
+        if let Some(p) = self.config.profile(t) {
+            endpoints(p)?;
+            return Ok(self.balanced(p.clone()).0);
+        }
+        let spec: HostSpec = t.parse().map_err(|e| {
+            PoolError::BadTarget(format!(
+                "`{t}` is neither a profile nor a host: {e} (a host is \
+                 [L:][N:][LU@]host[:port])"
+            ))
+        })?;
+        Ok(crate::endpoints::moved_to(&current, &spec))
     }
 }
 
@@ -529,150 +780,4 @@ fn endpoints(profile: &Profile) -> Result<Vec<HostSpec>, PoolError> {
         out.push(spec);
     }
     Ok(out)
-}
-
-/// A session's task: its state and what it reports.
-struct Task {
-    name: String,
-    profile: String,
-    meta: Arc<Mutex<Meta>>,
-    events: broadcast::Sender<PoolEvent>,
-    counters: Arc<Counters>,
-    /// Slow host responses and audit failures (for webhooks).
-    watch: super::webhooks::Watch,
-}
-
-impl Task {
-    async fn run(self, mut state: State, mut rx: mpsc::Receiver<Cmd>) {
-        // A script line's action may read more lines while it waits (`r3270 script`);
-        // here each request brings one, so this channel never carries any.
-        let (_keep, mut lines) = mpsc::channel::<Line>(1);
-        let mut connected = false;
-        loop {
-            let cmd = tokio::select! {
-                cmd = rx.recv() => cmd,
-                () = state.idle() => {
-                    self.note(&state, &mut connected);
-                    continue;
-                }
-            };
-            match cmd {
-                None => break,
-                Some(Cmd::Line { text, reply }) => {
-                    let mut answer = state.answer(Line::Text(text), &mut lines).await;
-                    self.counters.script_lines.fetch_add(1, Ordering::Relaxed);
-                    if !answer.ok {
-                        self.counters.script_errors.fetch_add(1, Ordering::Relaxed);
-                    }
-                    if answer.quit {
-                        // Quit ends the session's connection; the session stays.
-                        let _ = state
-                            .answer(Line::Text("Disconnect()".to_owned()), &mut lines)
-                            .await;
-                        answer.quit = false;
-                    }
-                    self.note(&state, &mut connected);
-                    let _ = reply.send(answer);
-                }
-                Some(Cmd::Open { endpoints, reply }) => {
-                    let result = self.open(&mut state, &endpoints).await;
-                    self.note(&state, &mut connected);
-                    let _ = reply.send(result);
-                }
-                Some(Cmd::With { job }) => {
-                    job(&mut state).await;
-                    self.note(&state, &mut connected);
-                }
-                Some(Cmd::Close { reply }) => {
-                    let _ = state
-                        .answer(Line::Text("Disconnect()".to_owned()), &mut lines)
-                        .await;
-                    self.note(&state, &mut connected);
-                    let _ = reply.send(());
-                    break;
-                }
-            }
-        }
-    }
-
-    /// Tries each endpoint in order until one connects.
-    async fn open(&self, state: &mut State, endpoints: &[HostSpec]) -> Result<(), String> {
-        self.set(|m| m.state = SessionState::Connecting);
-        let mut failed: Vec<(String, String)> = Vec::new();
-        for spec in endpoints {
-            match state.connect_spec(spec, spec.host.clone()).await {
-                Ok(_) => {
-                    if let Some((from, reason)) = failed.first().cloned() {
-                        let _ = self.events.send(PoolEvent::FailedOver {
-                            session: self.name.clone(),
-                            profile: self.profile.clone(),
-                            from,
-                            to: spec.to_string(),
-                            reason,
-                        });
-                    }
-                    self.set(|m| m.failed_over.clone_from(&failed));
-                    return Ok(());
-                }
-                Err(why) => failed.push((spec.to_string(), why.join(" "))),
-            }
-        }
-        let reason = failed
-            .iter()
-            .map(|(e, why)| format!("{e}: {why}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        self.set(|m| {
-            m.state = SessionState::Failed;
-            m.last_error = Some(reason.clone());
-            m.failed_over.clone_from(&failed);
-        });
-        let _ = self.events.send(PoolEvent::Failed {
-            session: self.name.clone(),
-            profile: self.profile.clone(),
-            reason: reason.clone(),
-        });
-        Err(reason)
-    }
-
-    fn set(&self, f: impl FnOnce(&mut Meta)) {
-        f(&mut self.meta.lock().unwrap_or_else(PoisonError::into_inner));
-    }
-
-    /// After each command: the session's state from its connection, and an event when it
-    /// connected or the connection ended.
-    fn note(&self, state: &State, connected: &mut bool) {
-        let client = state.client();
-        let now = client.is_some_and(|c| c.ended().is_none());
-        let endpoint = client.and_then(|c| c.driver().stats().link.endpoint);
-        if now && !*connected {
-            self.set(|m| {
-                m.state = SessionState::Connected;
-                m.endpoint.clone_from(&endpoint);
-                m.last_error = None;
-            });
-            let _ = self.events.send(PoolEvent::Connected {
-                session: self.name.clone(),
-                profile: self.profile.clone(),
-                endpoint: endpoint.unwrap_or_default(),
-            });
-        } else if !now && *connected {
-            let reason = state
-                .ended_reason()
-                .unwrap_or_else(|| "disconnected".to_owned());
-            self.set(|m| {
-                m.state = SessionState::Disconnected;
-                m.last_error = Some(reason.clone());
-            });
-            let _ = self.events.send(PoolEvent::Disconnected {
-                session: self.name.clone(),
-                profile: self.profile.clone(),
-                reason,
-            });
-        }
-        *connected = now;
-        for ev in self.watch.check(client, &self.name, &self.profile) {
-            let _ = self.events.send(ev);
-        }
-    }
 }
