@@ -1090,7 +1090,7 @@ fn locale_is_utf8() -> bool {
 }
 
 /// An action name as typed, matched exactly (without case) or by a unique prefix.
-fn resolve(name: &str) -> Result<&'static str, String> {
+pub(crate) fn resolve(name: &str) -> Result<&'static str, String> {
     if let Some(n) = ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(name)) {
         return Ok(n);
     }
