@@ -36,6 +36,7 @@ use crate::script::s3270::{Call, parse_line};
 use crate::script::{self, Failure, Options, Progress, Runner, Step, Until};
 use args::ScriptArgs;
 use grid::Grid;
+pub(crate) use reading::{connection_state_word, session_status};
 
 /// The s3270 version whose protocol r3270 speaks, for `-minversion` and `Query(Version)`.
 pub const S3270_VERSION: &str = "4.1";

@@ -463,7 +463,8 @@ impl Loop {
                         )]);
                     }
                 }
-                Effect::Quit => {}
+                // No API server yet: nothing asks.
+                Effect::ApiReply { .. } | Effect::Quit => {}
             }
         }
         Ok(())
