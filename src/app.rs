@@ -24,6 +24,7 @@ use crate::proto::Key;
 use crate::runtime::error::{Attempt, ConnectionError};
 use crate::theme::{ColorDepth, Theme};
 
+pub mod api;
 mod balance;
 mod focus;
 mod frame;
@@ -76,6 +77,14 @@ pub enum Event {
         endpoint: String,
         result: Result<std::time::Duration, String>,
     },
+    /// A call of the API the client serves for its tabs (`[api] enabled`); its answer is
+    /// [`Effect::ApiReply`] with the same id.
+    Api {
+        id: u64,
+        request: api::ApiRequest,
+    },
+    /// The API gave up on a request (its client went away, or it timed out).
+    ApiCancelled(u64),
 }
 
 /// What a connection task reports about its tab. Errors stay typed; `crate::ui::failure`
@@ -151,6 +160,8 @@ pub enum Effect {
         profile: Box<Profile>,
         timeout: std::time::Duration,
     },
+    /// Answer an API request (`Event::Api`).
+    ApiReply { id: u64, reply: api::ApiReply },
 }
 
 /// The whole interactive state.
@@ -201,6 +212,8 @@ pub struct App {
     restorable: Vec<lifecycle::SavedTab>,
     /// How a macro's `env NAME` is read (the process environment; tests set their own).
     pub(crate) env: fn(&str) -> Option<String>,
+    /// Requests of the API being carried out on tabs (`app/api.rs`).
+    api: api::ApiJobs,
 }
 
 /// The process environment, for macros' `env NAME` steps.
@@ -259,6 +272,7 @@ impl App {
             health: crate::endpoints::HealthTable::default(),
             restorable: Vec::new(),
             audit: None,
+            api: api::ApiJobs::default(),
         }
     }
 
@@ -465,7 +479,9 @@ impl App {
         let undrawn = self.dirty;
         self.dirty = true;
         let host = matches!(ev, Event::Host { .. });
-        let effects = self.event(ev, now, undrawn);
+        let mut effects = self.event(ev, now, undrawn);
+        // The API's jobs go on after whatever happened (a host's answer, a timer).
+        self.poll_api(now, &mut effects);
         for tab in &mut self.tabs {
             tab.stamp_state(now);
         }
@@ -547,6 +563,12 @@ impl App {
                 self.dirty = undrawn;
                 Vec::new()
             }
+            Event::Api { id, request } => self.api_request(id, request, now),
+            Event::ApiCancelled(id) => {
+                self.api_cancelled(id);
+                self.dirty = undrawn;
+                Vec::new()
+            }
         }
     }
 
@@ -573,6 +595,7 @@ impl App {
             .chain(monitor)
             .chain(moving)
             .chain(probe)
+            .chain(self.api_wake())
             .min()
     }
 

@@ -37,6 +37,7 @@ use crate::script::s3270::{Call, parse_line};
 use crate::script::{self, Failure, Options, Progress, Runner, Step, Until};
 use args::ScriptArgs;
 use grid::Grid;
+pub(crate) use reading::{connection_state_word, session_status};
 
 /// The s3270 version whose protocol r3270 speaks, for `-minversion` and `Query(Version)`.
 pub const S3270_VERSION: &str = "4.1";
@@ -1127,7 +1128,7 @@ fn locale_is_utf8() -> bool {
 }
 
 /// An action name as typed, matched exactly (without case) or by a unique prefix.
-fn resolve(name: &str) -> Result<&'static str, String> {
+pub(crate) fn resolve(name: &str) -> Result<&'static str, String> {
     if let Some(n) = ACTIONS.iter().find(|a| a.eq_ignore_ascii_case(name)) {
         return Ok(n);
     }

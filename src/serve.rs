@@ -202,7 +202,7 @@ fn open_audit(
     }
 }
 
-fn tls_acceptor(
+pub(crate) fn tls_acceptor(
     cert: &std::path::Path,
     key: &std::path::Path,
 ) -> Result<tokio_native_tls::TlsAcceptor, String> {

@@ -21,6 +21,7 @@ use crossterm::{cursor, execute};
 
 use crate::config::{Config, Profile};
 
+pub mod api;
 mod audit_jobs;
 mod conn;
 mod draw;
@@ -47,6 +48,8 @@ pub struct TuiOptions {
     pub watch: Option<PathBuf>,
     /// The audit log every tab records to (`None`: not recording).
     pub audit: Option<crate::audit::SharedWriter>,
+    /// The API server for the tabs (`[api] enabled`), already listening.
+    pub api: Option<api::Server>,
 }
 
 // What was turned on, so that a restore (even from the panic hook) undoes exactly that.

@@ -177,7 +177,9 @@ impl App {
         if let Some(rec) = App::recording_state(tab) {
             return Some(rec);
         }
-        let p = tab.playback.as_ref()?;
+        let Some(p) = tab.playback.as_ref() else {
+            return self.api_state(tab.id);
+        };
         let (at, of) = p.progress();
         Some(format!("▶ {} {at}/{of}", p.name()))
     }

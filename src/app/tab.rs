@@ -303,6 +303,12 @@ impl Tab {
         &self.driver
     }
 
+    /// The tab's driver, for a script runner (the API's jobs); [`Tab::drain`] turns what
+    /// it typed into effects.
+    pub(crate) fn driver_mut(&mut self) -> &mut Driver {
+        &mut self.driver
+    }
+
     /// One operator key into the session; [`Tab::drain`] turns what it caused into effects.
     pub(crate) fn key(&mut self, now: Instant, key: Key) {
         self.driver.key(now, key);

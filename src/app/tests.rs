@@ -18,6 +18,7 @@ use crate::demo::lu::LuPool;
 use crate::keymap::{Binding, Keymap};
 use crate::proto::{Aid, LockReason, OperatorError, Position};
 
+mod api;
 mod input;
 mod lifecycle;
 mod macros;

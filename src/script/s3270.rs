@@ -10,6 +10,9 @@
 
 use std::fmt;
 
+use std::time::Duration;
+
+use super::Until;
 use crate::proto::{Aid, Key};
 
 /// One action with its arguments, as written.
@@ -481,6 +484,57 @@ pub fn action_keys(name: &str, args: &[String]) -> Option<Result<Vec<Key>, Strin
     }
 }
 
+/// What `Wait()` says when its keyword is missing or unknown.
+pub const WAIT_KEYWORDS: &str = "Wait(): Parameter must be inputfield, nvtmode, 3270mode, output, seconds, disconnect or unlock";
+
+/// A `Wait()`'s arguments as s3270 takes them (`[timeout,] keyword [args]`): the timeout,
+/// if given, and the condition. `Output` comes back as `Until::Output { after: None }`: the
+/// caller knows when its script last read the screen. The errors are s3270's words.
+pub fn parse_wait(args: &[String]) -> Result<(Option<Duration>, Until), String> {
+    let (timeout, rest) = match args.first().map(|a| a.trim().parse::<f64>()) {
+        Some(Ok(t)) if t >= 0.0 && t.is_finite() => (Some(Duration::from_secs_f64(t)), &args[1..]),
+        _ => (None, args),
+    };
+    let kw = rest.first().map(|s| s.to_ascii_lowercase());
+    let n = |i: usize| rest.get(i).and_then(|a| a.trim().parse::<u16>().ok());
+    let pos = |r: Option<u16>, c: Option<u16>| match (r, c) {
+        (Some(r), Some(c)) if r >= 1 && c >= 1 => Ok((r - 1, c - 1)),
+        _ => Err("Wait(): Invalid row or column".to_owned()),
+    };
+    let until = match kw.as_deref() {
+        None | Some("inputfield") if rest.len() <= 1 => Until::InputField,
+        Some("output") if rest.len() == 1 => Until::Output { after: None },
+        Some("unlock") if rest.len() == 1 => Until::Unlock,
+        Some("disconnect") if rest.len() == 1 => Until::Disconnect,
+        Some("nvtmode" | "ansi") if rest.len() == 1 => Until::NvtMode,
+        Some("3270mode" | "3270") if rest.len() == 1 => Until::Mode3270,
+        Some("seconds") if rest.len() == 1 => match timeout {
+            Some(t) if !t.is_zero() => Until::Seconds(t),
+            _ => return Err(WAIT_KEYWORDS.to_owned()),
+        },
+        Some("cursorat") if rest.len() == 3 => {
+            let (row, col) = pos(n(1), n(2))?;
+            Until::CursorAt { row, col }
+        }
+        Some("inputfieldat") if rest.len() == 3 => {
+            let (row, col) = pos(n(1), n(2))?;
+            Until::InputFieldAt { row, col }
+        }
+        Some("stringat") if rest.len() == 4 => {
+            let (row, col) = pos(n(1), n(2))?;
+            Until::Text {
+                text: rest[3].clone(),
+                at: Some((row, col)),
+            }
+        }
+        Some(k) if rest.len() > 1 && !matches!(k, "cursorat" | "inputfieldat" | "stringat") => {
+            return Err("Too many arguments to Wait() or invalid timeout value".to_owned());
+        }
+        _ => return Err(WAIT_KEYWORDS.to_owned()),
+    };
+    Ok((timeout, until))
+}
+
 /// A `Key()` argument: a character, `U+NNNN`, `0xNN`, or an X keysym name for a symbol.
 fn key_arg(a: &str) -> Option<Key> {
     let mut it = a.chars();
@@ -543,6 +597,45 @@ mod tests {
             name: name.to_owned(),
             args: args.iter().map(|a| (*a).to_owned()).collect(),
         }
+    }
+
+    #[test]
+    fn waits_parse_as_s3270_takes_them() {
+        let w =
+            |args: &[&str]| parse_wait(&args.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>());
+        assert_eq!(w(&[]), Ok((None, Until::InputField)));
+        assert_eq!(
+            w(&["2.5", "Unlock"]),
+            Ok((Some(Duration::from_millis(2500)), Until::Unlock))
+        );
+        assert_eq!(w(&["output"]), Ok((None, Until::Output { after: None })));
+        assert_eq!(
+            w(&["3", "StringAt", "2", "5", "Main menu"]),
+            Ok((
+                Some(Duration::from_secs(3)),
+                Until::Text {
+                    text: "Main menu".to_owned(),
+                    at: Some((1, 4))
+                }
+            ))
+        );
+        assert_eq!(
+            w(&["2", "seconds"]),
+            Ok((
+                Some(Duration::from_secs(2)),
+                Until::Seconds(Duration::from_secs(2))
+            ))
+        );
+        assert_eq!(w(&["seconds"]), Err(WAIT_KEYWORDS.to_owned()));
+        assert_eq!(w(&["soon"]), Err(WAIT_KEYWORDS.to_owned()));
+        assert_eq!(
+            w(&["CursorAt", "0", "1"]),
+            Err("Wait(): Invalid row or column".to_owned())
+        );
+        assert_eq!(
+            w(&["unlock", "x"]),
+            Err("Too many arguments to Wait() or invalid timeout value".to_owned())
+        );
     }
 
     #[test]

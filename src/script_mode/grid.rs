@@ -84,6 +84,30 @@ impl Grid {
         }
     }
 
+    /// [`Grid::of`] with what non-display fields hold blanked, bytes included: every
+    /// position of such a field reads as an empty (null) one, so neither `Ascii`, `Ebcdic`
+    /// nor `ReadBuffer` can show a password or its length (the TUI's API).
+    pub fn of_masked(session: &Session) -> Self {
+        let mut grid = Self::of(session);
+        // Cells before the first attribute belong to the last field (the buffer wraps).
+        let mut hidden = grid
+            .cells
+            .iter()
+            .rev()
+            .find_map(|c| c.fa)
+            .is_some_and(FieldAttr::is_non_display);
+        for cell in &mut grid.cells {
+            if let Some(fa) = cell.fa {
+                hidden = fa.is_non_display();
+            } else if hidden {
+                cell.ch = ' ';
+                cell.byte = 0;
+                cell.ge = false;
+            }
+        }
+        grid
+    }
+
     /// The text of `len` cells from `start`, cut into one string a row.
     pub fn text_range(&self, start: usize, len: usize, ebcdic: bool) -> Vec<String> {
         let mut out = Vec::new();

@@ -294,54 +294,40 @@ impl State {
     pub(super) fn status_fields(&self) -> String {
         // Read straight from the session (no copy of the screen): this runs for every
         // answer.
-        let (formatted, protected, rows, cols, cursor) = match (&self.client, &self.last) {
-            (Some(c), _) => {
-                let screen = c.session().screen();
-                let dims = screen.dims();
-                let cur = screen.cursor();
-                let formatted = screen.is_formatted();
-                let fa = screen.field_attr_addr(cur).map(|a| screen.cell(a).attr());
-                let protected = formatted
-                    && fa
-                        .flatten()
-                        .is_some_and(crate::proto::attr::FieldAttr::is_protected);
-                (
-                    formatted,
-                    protected,
-                    usize::from(dims.rows),
-                    usize::from(dims.cols),
-                    cur.index(),
-                )
-            }
-            (None, Some(g)) => (g.formatted, g.cursor_protected(), g.rows, g.cols, g.cursor),
-            (None, None) => (false, false, 24, 80, 0),
-        };
-        let session = self.client.as_ref().map(Client::session);
-        // s3270 4.1 shows any lock, an operator error included, as L.
-        let kb = match session.map(|s| s.oia().lock) {
-            Some(None) => 'U',
-            _ => 'L',
-        };
-        let formatted = if formatted { 'F' } else { 'U' };
-        let protected = if protected { 'P' } else { 'U' };
-        let conn = match &self.host_name {
-            Some(h) if self.client.is_some() => format!("C({h})"),
-            _ => "N".to_owned(),
-        };
-        let mode = match session.map(crate::proto::Session::mode) {
-            None => 'N',
-            Some(Mode::Negotiating) => 'P',
-            Some(Mode::Nvt | Mode::Tn3270eNvt) => 'C',
-            Some(_) => 'I',
-        };
-        format!(
-            "{kb} {formatted} {protected} {conn} {mode} {} {} {} {} {} 0x0",
-            self.terminal.model.number,
-            rows,
-            cols,
-            cursor / cols,
-            cursor % cols
-        )
+        match (&self.client, &self.last) {
+            (Some(c), _) => session_status(
+                c.session(),
+                true,
+                self.host_name.as_deref(),
+                self.terminal.model.number,
+            ),
+            (None, Some(g)) => status_text(
+                &StatusFacts {
+                    kb: 'L',
+                    formatted: g.formatted,
+                    protected: g.cursor_protected(),
+                    conn: "N".to_owned(),
+                    mode: 'N',
+                    rows: g.rows,
+                    cols: g.cols,
+                    cursor: g.cursor,
+                },
+                self.terminal.model.number,
+            ),
+            (None, None) => status_text(
+                &StatusFacts {
+                    kb: 'L',
+                    formatted: false,
+                    protected: false,
+                    conn: "N".to_owned(),
+                    mode: 'N',
+                    rows: 24,
+                    cols: 80,
+                    cursor: 0,
+                },
+                self.terminal.model.number,
+            ),
+        }
     }
 
     pub(super) fn status_line(&mut self) -> String {
@@ -392,18 +378,98 @@ const QUERY_LIST: &[&str] = &[
 const QUERY_HIDDEN: &[&str] = &["Cursor", "Model"];
 
 fn connection_state(client: Option<&Client>) -> String {
-    let Some(c) = client else {
-        return "not-connected".to_owned();
-    };
-    match c.session().mode() {
-        Mode::Negotiating => "telnet-pending",
-        Mode::Nvt => "connected-nvt",
-        Mode::Tn3270eNvt => "connected-e-nvt",
-        Mode::Tn3270 => "connected-3270",
-        Mode::Tn3270e => "connected-tn3270e",
-        Mode::SscpLu => "connected-sscp",
+    connection_state_word(client.map(|c| c.session().mode())).to_owned()
+}
+
+/// `Query(ConnectionState)` in s3270's words, for a session in `mode` (`None`: no
+/// connection).
+pub(crate) fn connection_state_word(mode: Option<Mode>) -> &'static str {
+    match mode {
+        None => "not-connected",
+        Some(Mode::Negotiating) => "telnet-pending",
+        Some(Mode::Nvt) => "connected-nvt",
+        Some(Mode::Tn3270eNvt) => "connected-e-nvt",
+        Some(Mode::Tn3270) => "connected-3270",
+        Some(Mode::Tn3270e) => "connected-tn3270e",
+        Some(Mode::SscpLu) => "connected-sscp",
     }
-    .to_owned()
+}
+
+/// What the status line's first eleven fields say.
+struct StatusFacts {
+    kb: char,
+    formatted: bool,
+    protected: bool,
+    conn: String,
+    mode: char,
+    rows: usize,
+    cols: usize,
+    cursor: usize,
+}
+
+fn status_text(f: &StatusFacts, model: u8) -> String {
+    let cols = f.cols.max(1);
+    format!(
+        "{} {} {} {} {} {model} {} {} {} {} 0x0",
+        f.kb,
+        if f.formatted { 'F' } else { 'U' },
+        if f.protected { 'P' } else { 'U' },
+        f.conn,
+        f.mode,
+        f.rows,
+        f.cols,
+        f.cursor / cols,
+        f.cursor % cols
+    )
+}
+
+/// The status line's first eleven fields for `session`, as s3270 prints them: `connected`
+/// with the host's name as `host` (`C(host)`), or not (`L`, `N`, `N`: the screen is still
+/// the last one the host drew). `model` is the model number (2-5).
+pub(crate) fn session_status(
+    session: &crate::proto::Session,
+    connected: bool,
+    host: Option<&str>,
+    model: u8,
+) -> String {
+    let screen = session.screen();
+    let dims = screen.dims();
+    let cur = screen.cursor();
+    let formatted = screen.is_formatted();
+    let fa = screen.field_attr_addr(cur).map(|a| screen.cell(a).attr());
+    let protected = formatted
+        && fa
+            .flatten()
+            .is_some_and(crate::proto::attr::FieldAttr::is_protected);
+    // s3270 4.1 shows any lock, an operator error included, as L.
+    let kb = if connected && session.oia().lock.is_none() {
+        'U'
+    } else {
+        'L'
+    };
+    let conn = match host {
+        Some(h) if connected => format!("C({h})"),
+        _ => "N".to_owned(),
+    };
+    let mode = match (connected, session.mode()) {
+        (false, _) => 'N',
+        (true, Mode::Negotiating) => 'P',
+        (true, Mode::Nvt | Mode::Tn3270eNvt) => 'C',
+        (true, _) => 'I',
+    };
+    status_text(
+        &StatusFacts {
+            kb,
+            formatted,
+            protected,
+            conn,
+            mode,
+            rows: usize::from(dims.rows),
+            cols: usize::from(dims.cols),
+            cursor: cur.index(),
+        },
+        model,
+    )
 }
 
 /// `Query(TlsSubjectNames)` and `Query(TlsCertInfo)` of the host's certificate.

@@ -181,7 +181,7 @@ async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
 
 /// The token a request carries: `Authorization: Bearer T`, or x3270's `x3270-security`
 /// cookie.
-fn presented_token(headers: &HeaderMap) -> Option<String> {
+pub fn presented_token(headers: &HeaderMap) -> Option<String> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -206,7 +206,7 @@ fn presented_token(headers: &HeaderMap) -> Option<String> {
 /// What the audit log records of a call that may change something: the method and the
 /// path, with an s3270 action line cut to its action names (arguments may be typed text,
 /// a password among them).
-fn audit_line(req: &Request) -> Option<(String, String)> {
+pub fn audit_line(req: &Request) -> Option<(String, String)> {
     let path = req.uri().path();
     let reads = req.method() == Method::GET || req.method() == Method::HEAD;
     if let Some(i) = path.find("/3270/rest/") {

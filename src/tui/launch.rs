@@ -113,12 +113,18 @@ pub fn launch(l: Launch) -> anyhow::Result<ExitCode> {
         } else {
             None
         };
+        // The API listens before the terminal is taken over: a port in use or a bad token
+        // file is said plainly.
+        let api = crate::tui::api::start(&config, audit.clone())
+            .await
+            .map_err(anyhow::Error::msg)?;
         let result = crate::tui::run(TuiOptions {
             config,
             open,
             reload,
             watch: l.watch,
             audit: audit.clone(),
+            api,
         })
         .await;
         if let Some(w) = &audit {

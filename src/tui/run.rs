@@ -53,6 +53,8 @@ struct Loop {
     opts_reload: crate::tui::Reload,
     watch: Option<std::path::PathBuf>,
     watched_mtime: Option<SystemTime>,
+    /// The API's calls waiting for the App's answer (`[api] enabled`).
+    api: crate::tui::api::Link,
 }
 
 /// Run the TUI until the operator quits (success) or a signal ends it (the shell's code for
@@ -65,12 +67,11 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
         reload,
         watch,
         audit,
+        api,
     } = opts;
     let mouse = config.ui.mouse;
     let (mut lp, mut inbox) = Loop::new(config, reload, watch);
-    if let Some(w) = audit {
-        lp.app.set_audit(w);
-    }
+    let api_task = lp.attach(&mut inbox, audit, api);
     let recent_file = load_recent(&mut lp.app);
     let _guard = setup(mouse).context("cannot set up the terminal")?;
     let mut terminal =
@@ -124,6 +125,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                 let effects = lp.app.handle_event(ev, std::time::Instant::now());
                 lp.carry_out(effects)?;
             }
+            Some(inbound) = crate::tui::api::recv(&mut inbox.api) => lp.api_call(inbound)?,
             Some(done) = inbox.audit.recv() => {
                 let ev = lp.audit_jobs.done(done);
                 let effects = lp.app.handle_event(ev, std::time::Instant::now());
@@ -133,6 +135,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
                 let effects = lp.app.handle_event(Event::Tick, std::time::Instant::now());
                 lp.carry_out(effects)?;
                 lp.check_config_file();
+                lp.api_abandoned()?;
             }
             () = sleep_until_some(deadline) => {
                 let effects = lp.app.handle_event(Event::Timer, std::time::Instant::now());
@@ -154,6 +157,7 @@ pub async fn run(opts: TuiOptions) -> anyhow::Result<ExitCode> {
             last_draw = Instant::now();
         }
     };
+    api_task.inspect(tokio::task::JoinHandle::abort);
     lp.shutdown().await;
     save_recent(&recent_file, lp.app.recent_hosts());
     saved_tabs.ended(&lp.app);
@@ -323,6 +327,8 @@ struct Inbox {
     host: mpsc::Receiver<(TabId, HostEvent)>,
     probe: mpsc::Receiver<ProbeResult>,
     audit: mpsc::Receiver<audit_jobs::Done>,
+    /// Calls of the API, when it is on.
+    api: Option<mpsc::Receiver<crate::tui::api::Inbound>>,
 }
 
 impl Loop {
@@ -348,8 +354,15 @@ impl Loop {
             opts_reload: reload,
             watch,
             watched_mtime,
+            api: crate::tui::api::Link::default(),
         };
-        (lp, Inbox { host, probe, audit })
+        let inbox = Inbox {
+            host,
+            probe,
+            audit,
+            api: None,
+        };
+        (lp, inbox)
     }
 
     /// Where the configured audit log is (its archive and key directory too).
@@ -463,8 +476,52 @@ impl Loop {
                         )]);
                     }
                 }
+                Effect::ApiReply { id, reply } => self.api.reply(id, reply),
                 Effect::Quit => {}
             }
+        }
+        Ok(())
+    }
+
+    /// The audit log the tabs record to; the API server, whose calls come to this loop
+    /// from now on (its address on the status line). Returns the server's task, to abort
+    /// when the loop ends.
+    fn attach(
+        &mut self,
+        inbox: &mut Inbox,
+        audit: Option<crate::audit::SharedWriter>,
+        api: Option<crate::tui::api::Server>,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        if let Some(w) = audit {
+            self.app.set_audit(w);
+        }
+        let server = api?;
+        let note = format!(
+            "API listening on {} (token in {})",
+            server.url,
+            server.token_file.display()
+        );
+        let (rx, link, task) = server.split();
+        inbox.api = Some(rx);
+        self.api = link;
+        self.app.set_status(note);
+        Some(task)
+    }
+
+    /// A call of the API, to the App.
+    fn api_call(&mut self, inbound: crate::tui::api::Inbound) -> anyhow::Result<()> {
+        let ev = self.api.event(inbound);
+        let effects = self.app.handle_event(ev, std::time::Instant::now());
+        self.carry_out(effects)
+    }
+
+    /// Calls of the API whose callers went away: their jobs stop.
+    fn api_abandoned(&mut self) -> anyhow::Result<()> {
+        for id in self.api.abandoned() {
+            let effects = self
+                .app
+                .handle_event(Event::ApiCancelled(id), std::time::Instant::now());
+            self.carry_out(effects)?;
         }
         Ok(())
     }
