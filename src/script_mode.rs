@@ -432,6 +432,9 @@ pub struct State {
     profile_name: Option<String>,
     /// Why the last connection ended.
     last_end: Option<String>,
+    /// Read non-display fields as blanks (`r3270 serve`: an API answer never holds them;
+    /// `r3270 script` shows them as s3270 does).
+    mask_hidden: bool,
     /// Told of each connection opened (`true`, before it publishes into `live`) or that
     /// could not be opened (`false`), with its endpoint (`r3270 serve`'s metrics).
     on_connect: Option<OnConnect>,
@@ -518,6 +521,7 @@ impl State {
             live: None,
             profile_name: None,
             last_end: None,
+            mask_hidden: false,
             on_connect: None,
         })
     }
@@ -559,6 +563,7 @@ impl State {
             live: Some(live),
             profile_name: Some(profile.name.clone()),
             last_end: None,
+            mask_hidden: true,
             on_connect: None,
         }
     }
@@ -679,7 +684,7 @@ impl State {
     fn note_end(&mut self) {
         if self.client.as_ref().is_some_and(|c| c.ended().is_some()) {
             if let Some(c) = self.client.take() {
-                self.last = Some(Grid::of(c.session()));
+                self.last = Some(self.grid_of(c.session()));
                 self.last_end = c.ended().map(ToString::to_string);
                 self.host_name = None;
                 self.connected_at = None;
@@ -767,7 +772,7 @@ impl State {
             "Disconnect" | "Close" => {
                 // s3270 keeps showing the last screen after a disconnect.
                 if let Some(c) = self.client.take() {
-                    self.last = Some(Grid::of(c.session()));
+                    self.last = Some(self.grid_of(c.session()));
                     self.last_end = Some(lifecycle::BY_CLIENT.to_owned());
                     let _ = c.close().await;
                 }
@@ -823,9 +828,18 @@ impl State {
         self.read_at = self.client.as_ref().map_or(0, |c| c.driver().screens());
     }
 
+    /// The screen as the read actions see it (non-display fields blanked for the API).
+    fn grid_of(&self, session: &crate::proto::Session) -> Grid {
+        if self.mask_hidden {
+            Grid::of_masked(session)
+        } else {
+            Grid::of(session)
+        }
+    }
+
     fn grid(&self) -> Grid {
         match (&self.client, &self.last) {
-            (Some(c), _) => Grid::of(c.session()),
+            (Some(c), _) => self.grid_of(c.session()),
             (None, Some(g)) => g.clone(),
             (None, None) => Grid::blank(24, 80),
         }

@@ -275,3 +275,58 @@ fn median(v: &[Duration]) -> Duration {
     v.sort();
     v[v.len() / 2]
 }
+
+#[test]
+fn reads_never_return_what_was_typed_into_a_hidden_field() {
+    let demo = common::start_demo(&[]);
+    let s = Serve::start(&[&demo.addr()], None);
+    let secret = "Zq7Xw9Kp";
+    // EBCDIC (CP037) of the secret, as Ebcdic() and ReadBuffer(Ebcdic) would print it.
+    let ebcdic: Vec<String> = secret
+        .chars()
+        .map(|c| {
+            let b = match c {
+                'a'..='i' => 0x81 + (c as u8 - b'a'),
+                'j'..='r' => 0x91 + (c as u8 - b'j'),
+                's'..='z' => 0xa2 + (c as u8 - b's'),
+                'A'..='I' => 0xc1 + (c as u8 - b'A'),
+                'J'..='R' => 0xd1 + (c as u8 - b'J'),
+                'S'..='Z' => 0xe2 + (c as u8 - b'S'),
+                '0'..='9' => 0xf0 + (c as u8 - b'0'),
+                _ => 0x40,
+            };
+            format!("{b:02x}")
+        })
+        .collect();
+    // Ebcdic() prints bytes separated by spaces.
+    let ebcdic = ebcdic.join(" ");
+    // The user name, then the password into the non-display field, no Enter.
+    let r = s.get(&format!(
+        "/3270/rest/json/{}",
+        enc(&format!(
+            "Wait(InputField) String(demo) Tab() String({secret})"
+        ))
+    ));
+    assert_eq!(r.status, 200, "{r:?}");
+    let mut seen = String::new();
+    for line in [
+        "Ascii()",
+        "Ebcdic()",
+        "ReadBuffer(Ascii)",
+        "ReadBuffer(Ebcdic)",
+        "AsciiField()",
+        "EbcdicField()",
+    ] {
+        let r = s.get(&format!("/3270/rest/json/{}", enc(line)));
+        assert_eq!(r.status, 200, "{line}: {r:?}");
+        seen.push_str(&r.body.to_ascii_lowercase());
+    }
+    let r = s.get("/api/v1/sessions/default/screen");
+    assert_eq!(r.status, 200, "{r:?}");
+    seen.push_str(&r.body.to_ascii_lowercase());
+    assert!(!seen.contains(&secret.to_ascii_lowercase()), "{seen}");
+    assert!(!seen.contains(&ebcdic), "{seen}");
+    // The user name in its ordinary field is there: the reads did read the screen.
+    let r = s.get(&format!("/3270/rest/json/{}", enc("Ebcdic()")));
+    assert!(r.body.contains("84 85 94 96"), "{r:?}");
+}
