@@ -188,13 +188,46 @@ fn the_prometheus_examples_pass_promtool_and_name_real_metrics() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
     // Every r3270_ metric the alerts use is in a real scrape.
-    let s = Serve::start(
-        &["--demo"],
-        Some(
-            "[profile.demo]\nhost = \"127.0.0.1\"\nhealth-check = { interval = 1, timeout = 0.5 }\n",
-        ),
+    let demo = common::start_demo(&[]);
+    let cfg = format!(
+        "[profile.watched]\nhost = \"127.0.0.1\"\nport = {}\nhealth-check = {{ interval = 1, timeout = 0.5 }}\n",
+        demo.port
     );
-    let scrape = s.get("/metrics").body;
+    let s = Serve::start(&["watched"], Some(&cfg));
+    // An AID, so the response histogram has a sample; then the first probe's verdict.
+    let r = s.get(&format!(
+        "/3270/rest/json/{}",
+        common::api::enc("Wait(InputField) Enter() Wait(InputField)")
+    ));
+    assert_eq!(r.status, 200, "{r:?}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let scrape = loop {
+        let scrape = s.get("/metrics").body;
+        if scrape.contains("r3270_endpoint_up{") {
+            break scrape;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no probe verdict:\n{scrape}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    let up = format!(
+        "r3270_endpoint_up{{endpoint=\"127.0.0.1:{}\"}} 1",
+        demo.port
+    );
+    assert!(scrape.contains(&up), "{scrape}");
+    // The scrape with the health figures is valid exposition text.
+    let mut check = Command::new(&promtool)
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut check.stdin.take().unwrap(), scrape.as_bytes()).unwrap();
+    let out = check.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}\n{scrape}", text(&out));
     let alerts = std::fs::read_to_string(src.join("alerts.yml")).unwrap();
     let mut names = Vec::new();
     for word in alerts.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {

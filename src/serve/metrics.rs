@@ -260,6 +260,9 @@ struct Scrape {
     sessions: BTreeMap<String, [u64; SessionState::ALL.len()]>,
     /// The earliest `notAfter` of the certificates seen on each endpoint (unix time).
     certs: BTreeMap<String, i64>,
+    /// Endpoints the health probes have judged: up (1) or down (0), and the last probe's
+    /// latency in seconds when it answered.
+    health: BTreeMap<String, (i64, Option<f64>)>,
     script_lines: u64,
     script_errors: u64,
     macro_runs: u64,
@@ -296,6 +299,15 @@ impl Scrape {
             s.sessions.entry(profile.clone()).or_default();
         }
         s.counters(pool);
+        for e in pool.endpoint_report() {
+            let up = match e.health {
+                "up" => 1,
+                "down" => 0,
+                _ => continue,
+            };
+            s.health
+                .insert(e.endpoint.clone(), (up, e.latency_ms.map(|ms| ms / 1000.0)));
+        }
         s
     }
 
@@ -511,6 +523,34 @@ impl Scrape {
             .iter()
             .map(|(e, &t)| (vec![("endpoint", e.clone())], t))
             .collect();
+        let up = self
+            .health
+            .iter()
+            .map(|(e, &(up, _))| (vec![("endpoint", e.clone())], up))
+            .collect();
+        family(
+            enc,
+            "endpoint_up",
+            "1 when the last health probe of the endpoint heard the host negotiate, 0 when it did not (endpoints of profiles with `health-check` only).",
+            None,
+            &Samples::Gauge(up),
+        )?;
+        let probes: Vec<(Vec<(&'static str, String)>, f64)> = self
+            .health
+            .iter()
+            .filter_map(|(e, &(_, l))| l.map(|l| (vec![("endpoint", e.clone())], l)))
+            .collect();
+        if !probes.is_empty() {
+            let mut m = enc.encode_descriptor(
+                "endpoint_probe_latency",
+                "How long the endpoint's last successful health probe took to hear the host's first telnet negotiation.",
+                Some(&Unit::Seconds),
+                MetricType::Gauge,
+            )?;
+            for (labels, v) in probes {
+                m.encode_family(&labels)?.encode_gauge(&v)?;
+            }
+        }
         family(
             enc,
             "tls_cert_expiry_timestamp",
