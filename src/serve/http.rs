@@ -96,9 +96,7 @@ pub fn router(api: Api, max_body: usize) -> Router {
     Router::new()
         .merge(compat)
         .merge(super::rest::routes())
-        .merge(super::rest_ops::routes())
         .merge(super::metrics::routes())
-        .merge(super::webhooks::routes())
         .layer(middleware::from_fn_with_state(api.clone(), guard))
         .layer(middleware::from_fn_with_state(
             api.clone(),

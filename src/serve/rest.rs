@@ -48,7 +48,20 @@ pub static ROUTES: &[Route] = &[
     ("POST", "/api/v1/sessions/{name}/macros/{macro}", || {
         post(macros::run)
     }),
+    ("POST", "/api/v1/sessions/{name}/pause", || {
+        post(super::rest_ops::pause)
+    }),
+    ("POST", "/api/v1/sessions/{name}/resume", || {
+        post(super::rest_ops::resume)
+    }),
+    ("POST", "/api/v1/sessions/{name}/migrate", || {
+        post(super::rest_ops::migrate)
+    }),
+    ("GET", "/api/v1/endpoints", || {
+        get(super::rest_ops::endpoints)
+    }),
     ("GET", "/api/v1/audit", || get(audit::list)),
+    ("GET", "/api/v1/webhooks", || get(super::webhooks::list)),
     ("GET", "/api/v1/events", || get(events::stream)),
 ];
 

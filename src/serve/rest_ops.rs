@@ -38,12 +38,12 @@ fn answer(api: &Api, name: &str, done: Result<(), OpError>) -> Response {
     }
 }
 
-async fn pause(State(api): State<Api>, Path(name): Path<String>) -> Response {
+pub(super) async fn pause(State(api): State<Api>, Path(name): Path<String>) -> Response {
     let done = api.pool.pause(&name).await;
     answer(&api, &name, done)
 }
 
-async fn resume(State(api): State<Api>, Path(name): Path<String>) -> Response {
+pub(super) async fn resume(State(api): State<Api>, Path(name): Path<String>) -> Response {
     let done = api.pool.resume(&name).await;
     answer(&api, &name, done)
 }
@@ -55,7 +55,11 @@ struct Migrate {
     target: Option<String>,
 }
 
-async fn migrate(State(api): State<Api>, Path(name): Path<String>, body: Bytes) -> Response {
+pub(super) async fn migrate(
+    State(api): State<Api>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
     // An empty body moves the session to its profile's next endpoint.
     let req: Migrate = if body.iter().all(u8::is_ascii_whitespace) {
         Migrate::default()
@@ -74,6 +78,6 @@ async fn migrate(State(api): State<Api>, Path(name): Path<String>, body: Bytes) 
     answer(&api, &name, done)
 }
 
-async fn endpoints(State(api): State<Api>) -> Response {
+pub(super) async fn endpoints(State(api): State<Api>) -> Response {
     Json(json!({ "endpoints": api.pool.endpoint_report() })).into_response()
 }

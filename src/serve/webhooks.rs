@@ -302,7 +302,7 @@ pub fn routes() -> Router<Api> {
     Router::new().route("/api/v1/webhooks", get(list))
 }
 
-async fn list(status: Option<Extension<Arc<Status>>>) -> Response {
+pub(super) async fn list(status: Option<Extension<Arc<Status>>>) -> Response {
     match status {
         Some(Extension(s)) => Json(s.json()).into_response(),
         None => Json(json!({ "webhooks": [], "lost": 0, "outbox-pending": null })).into_response(),
