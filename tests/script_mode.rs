@@ -75,10 +75,23 @@ fn masked(out: &str) -> Vec<String> {
                     return head.to_owned();
                 }
             }
-            l.to_owned()
+            mask_hex_clock(l)
         })
         .collect();
     mask_clock(&lines)
+}
+
+/// The host's clock as ReadBuffer prints it: `hh:mm` and `dd/mm/yy` as ASCII hex
+/// (`31 36 3a 31 38`) or EBCDIC hex (`f1 f6 7a f1 f8`); two runs may straddle a minute.
+fn mask_hex_clock(line: &str) -> String {
+    use std::sync::LazyLock;
+    static CLOCK: LazyLock<regex::Regex> = LazyLock::new(|| {
+        regex::Regex::new(
+            r"\b(?:3[0-9] 3[0-9] 3a 3[0-9] 3[0-9]|f[0-9] f[0-9] 7a f[0-9] f[0-9]|3[0-9] 3[0-9] 2f 3[0-9] 3[0-9] 2f 3[0-9] 3[0-9]|f[0-9] f[0-9] 61 f[0-9] f[0-9] 61 f[0-9] f[0-9])\b",
+        )
+        .unwrap()
+    });
+    CLOCK.replace_all(line, "<clock>").into_owned()
 }
 
 /// Points a command's home, XDG directories and configuration at a fresh temporary home,
