@@ -15,6 +15,7 @@
 //! clock, or decide how anything is shown — failures are values ([`Failure`]) that the
 //! front end words.
 
+pub mod api_steps;
 pub mod s3270;
 
 use std::collections::VecDeque;

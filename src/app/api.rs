@@ -72,46 +72,8 @@ impl std::fmt::Debug for ApiRequest {
     }
 }
 
-/// One step of `POST .../steps`.
-#[derive(Clone, PartialEq, Eq)]
-pub enum ApiStep {
-    /// An s3270 action line.
-    Line(String),
-    /// A step of the script vocabulary, with its own timeout (a wait's, or an AID's wait
-    /// for the unlock).
-    Step(crate::script::Step, Option<Duration>),
-}
-
-impl ApiStep {
-    /// How the step is named in replies: never with the text it types.
-    pub fn label(&self) -> String {
-        use crate::proto::Key;
-        use crate::script::Step;
-        match self {
-            ApiStep::Line(text) => crate::script::s3270::parse_line(text)
-                .map(|calls| {
-                    calls
-                        .iter()
-                        .map(|c| format!("{}()", c.name))
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                })
-                .unwrap_or_default(),
-            ApiStep::Step(Step::Text(_), _) => "text".to_owned(),
-            ApiStep::Step(Step::Key(Key::MoveCursor { row, col }), _) => {
-                format!("cursor {row},{col}")
-            }
-            ApiStep::Step(Step::Key(k), _) => format!("key {k:?}"),
-            ApiStep::Step(Step::Wait(w), _) => format!("wait for {}", w.until),
-        }
-    }
-}
-
-impl std::fmt::Debug for ApiStep {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.label())
-    }
-}
+/// One step of `POST .../steps` (shared with `r3270 serve`).
+pub use crate::script::api_steps::ApiStep;
 
 /// An s3270 action line's answer: s3270's data lines, its status line (with the time the
 /// line took) and whether every action succeeded.

@@ -110,71 +110,110 @@ pub fn router(api: Api, max_body: usize) -> Router {
 /// wrong, with no detail either way), then the request timeout; calls that change
 /// something are recorded in the audit log.
 async fn guard(State(api): State<Api>, req: Request, next: Next) -> Response {
-    if !api.limiter.take() {
-        return (StatusCode::TOO_MANY_REQUESTS, "").into_response();
-    }
-    match presented_token(req.headers()) {
-        None => {
-            let mut r = (StatusCode::UNAUTHORIZED, "").into_response();
-            r.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            return r;
-        }
-        Some(t) if !api.token.matches(&t) => {
-            return (StatusCode::FORBIDDEN, "").into_response();
-        }
-        Some(_) => {}
-    }
-    let record = audit_line(&req);
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<Peer>>()
-        .map(|c| c.0.0.to_string());
-    let caller = req
-        .headers()
-        .get("x-r3270-caller")
-        .or_else(|| req.headers().get(header::USER_AGENT))
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(80).collect::<String>());
-    let response = match tokio::time::timeout(api.request_timeout, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => (
-            StatusCode::GATEWAY_TIMEOUT,
-            "the request ran past api.request-timeout\n",
-        )
-            .into_response(),
+    let gate = Gate {
+        limiter: &api.limiter,
+        token: &api.token,
+        request_timeout: api.request_timeout,
+        audit: api.pool.audit_writer(),
+        client: None,
     };
-    if let (Some((method, path)), Some(w)) = (record, api.pool.audit_writer()) {
-        let body = serde_json::json!({
+    let (response, recorded) = gate.run(req, next).await;
+    match recorded {
+        Some(Ok(())) => {
+            api.pool
+                .counters
+                .audit_api_records
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Some(Err(e)) => {
+            api.pool
+                .counters
+                .audit_write_failures
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            api.pool.announce(super::pool::PoolEvent::AuditFailure {
+                session: None,
+                reason: e,
+            });
+        }
+        None => {}
+    }
+    response
+}
+
+/// What every API request passes, in `r3270 serve` and in the interactive client alike.
+pub struct Gate<'a> {
+    pub limiter: &'a Limiter,
+    pub token: &'a Token,
+    pub request_timeout: Duration,
+    /// Where `api-call` records go (none: not recorded).
+    pub audit: Option<&'a crate::audit::SharedWriter>,
+    /// Named in the records (`"tui"` for the interactive client).
+    pub client: Option<&'static str>,
+}
+
+impl Gate<'_> {
+    /// The rate limit, the token, the request under its timeout, then its `api-call`
+    /// record when it may have changed something: the response, and whether the record
+    /// was written (`None` when there was none to write).
+    pub async fn run(&self, req: Request, next: Next) -> (Response, Option<Result<(), String>>) {
+        if !self.limiter.take() {
+            return ((StatusCode::TOO_MANY_REQUESTS, "").into_response(), None);
+        }
+        match presented_token(req.headers()) {
+            None => {
+                let mut r = (StatusCode::UNAUTHORIZED, "").into_response();
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer"),
+                );
+                return (r, None);
+            }
+            Some(t) if !self.token.matches(&t) => {
+                return ((StatusCode::FORBIDDEN, "").into_response(), None);
+            }
+            Some(_) => {}
+        }
+        let record = audit_line(&req);
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<Peer>>()
+            .map(|c| c.0.0.to_string());
+        let caller = req
+            .headers()
+            .get("x-r3270-caller")
+            .or_else(|| req.headers().get(header::USER_AGENT))
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(80).collect::<String>());
+        let response = match tokio::time::timeout(self.request_timeout, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                "the request ran past api.request-timeout\n",
+            )
+                .into_response(),
+        };
+        let (Some((method, path)), Some(w)) = (record, self.audit) else {
+            return (response, None);
+        };
+        let mut body = serde_json::json!({
             "method": method,
             "path": path,
             "peer": peer,
             "caller": caller,
             "status": response.status().as_u16(),
         });
-        match w.append_json("api-call", &body.to_string()) {
-            Ok(_) => {
-                api.pool
-                    .counters
-                    .audit_api_records
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            }
-            Err(e) => {
-                api.pool
-                    .counters
-                    .audit_write_failures
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                tracing::warn!(error = %e, "cannot record an API call in the audit log");
-                api.pool.announce(super::pool::PoolEvent::AuditFailure {
-                    session: None,
-                    reason: e.to_string(),
-                });
-            }
+        if let Some(c) = self.client {
+            body["client"] = serde_json::Value::from(c);
         }
+        let written = w
+            .append_json("api-call", &body.to_string())
+            .map(|_| ())
+            .map_err(|e| {
+                tracing::warn!(error = %e, "cannot record an API call in the audit log");
+                e.to_string()
+            });
+        (response, Some(written))
     }
-    response
 }
 
 /// The token a request carries: `Authorization: Bearer T`, or x3270's `x3270-security`

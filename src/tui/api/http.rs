@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::Inbound;
 use crate::app::api::{ApiReply, ApiRequest, ApiTarget, STATE_WORDS};
 use crate::serve::compat::{self, Mode};
-use crate::serve::http::{Limiter, Peer, audit_line, presented_token};
+use crate::serve::http::Limiter;
 use crate::serve::token::Token;
 
 /// What every handler shares.
@@ -59,54 +59,14 @@ pub(super) fn router(shared: Shared, max_body: usize) -> Router {
 /// wrong, with no detail either way), then the request timeout; calls that may change
 /// something are recorded in the audit log, as `r3270 serve` records them.
 async fn guard(State(api): State<Shared>, req: Request, next: Next) -> Response {
-    if !api.limiter.take() {
-        return (StatusCode::TOO_MANY_REQUESTS, "").into_response();
-    }
-    match presented_token(req.headers()) {
-        None => {
-            let mut r = (StatusCode::UNAUTHORIZED, "").into_response();
-            r.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            return r;
-        }
-        Some(t) if !api.token.matches(&t) => {
-            return (StatusCode::FORBIDDEN, "").into_response();
-        }
-        Some(_) => {}
-    }
-    let record = audit_line(&req);
-    let peer = req
-        .extensions()
-        .get::<ConnectInfo<Peer>>()
-        .map(|c| c.0.0.to_string());
-    let caller = req
-        .headers()
-        .get("x-r3270-caller")
-        .or_else(|| req.headers().get(header::USER_AGENT))
-        .and_then(|v| v.to_str().ok())
-        .map(|s| s.chars().take(80).collect::<String>());
-    let response = match tokio::time::timeout(api.request_timeout, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => (
-            StatusCode::GATEWAY_TIMEOUT,
-            "the request ran past api.request-timeout\n",
-        )
-            .into_response(),
+    let gate = crate::serve::http::Gate {
+        limiter: &api.limiter,
+        token: &api.token,
+        request_timeout: api.request_timeout,
+        audit: api.audit.as_ref(),
+        client: Some("tui"),
     };
-    if let (Some((method, path)), Some(w)) = (record, &api.audit) {
-        let body = json!({
-            "method": method,
-            "path": path,
-            "peer": peer,
-            "caller": caller,
-            "status": response.status().as_u16(),
-            "client": "tui",
-        });
-        if let Err(e) = w.append_json("api-call", &body.to_string()) {
-            tracing::warn!(error = %e, "cannot record an API call in the audit log");
-        }
-    }
-    response
+    gate.run(req, next).await.0
 }
 
 /// Hands a request to the event loop and waits for its answer.

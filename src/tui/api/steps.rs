@@ -10,11 +10,8 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::app::api::ApiStep;
-use crate::proto::Key;
-use crate::script::{Step, Until, Wait};
 
-/// At most this many steps in one request.
-const MAX_STEPS: usize = 1000;
+use crate::script::api_steps::{MAX_STEPS, parse_item as item, seconds};
 
 /// The steps and the list's timeout.
 pub(super) fn parse(body: &Value) -> Result<(Vec<ApiStep>, Option<Duration>), String> {
@@ -46,142 +43,14 @@ pub(super) fn parse(body: &Value) -> Result<(Vec<ApiStep>, Option<Duration>), St
     Ok((items, timeout))
 }
 
-fn item(v: &Value) -> Result<ApiStep, String> {
-    match v {
-        Value::String(line) => {
-            let calls = crate::script::s3270::parse_line(line).map_err(|e| format!("{e}"))?;
-            if calls.is_empty() {
-                return Err("an empty action line".to_owned());
-            }
-            Ok(ApiStep::Line(line.clone()))
-        }
-        Value::Object(o) => {
-            if let Some(other) = o
-                .keys()
-                .find(|k| !matches!(k.as_str(), "text" | "key" | "cursor" | "wait" | "timeout"))
-            {
-                return Err(format!(
-                    "unknown key `{other}` (a step is text, key, cursor or wait, with timeout)"
-                ));
-            }
-            let timeout = match o.get("timeout") {
-                None => None,
-                Some(t) => Some(seconds(t).ok_or("timeout: a number of seconds > 0")?),
-            };
-            let kinds: Vec<&str> = ["text", "key", "cursor", "wait"]
-                .into_iter()
-                .filter(|k| o.contains_key(*k))
-                .collect();
-            let [kind] = kinds.as_slice() else {
-                return Err("a step has exactly one of text, key, cursor, wait".to_owned());
-            };
-            let arg = &o[*kind];
-            let step = match *kind {
-                "text" => Step::Text(arg.as_str().ok_or("text: a string")?.to_owned()),
-                "key" => Step::Key(key(arg)?),
-                "cursor" => {
-                    let (row, col) = position(arg).ok_or("cursor: [row, col] (0-based)")?;
-                    Step::Key(Key::MoveCursor { row, col })
-                }
-                _ => Step::Wait(Wait::new(until(arg)?)),
-            };
-            Ok(ApiStep::Step(step, timeout))
-        }
-        _ => Err("a step is an s3270 action line (a string) or an object".to_owned()),
-    }
-}
-
-fn seconds(v: &Value) -> Option<Duration> {
-    v.as_f64()
-        .filter(|t| *t > 0.0 && t.is_finite())
-        .map(|t| Duration::from_secs_f64(t.min(1e6)))
-}
-
-fn key(v: &Value) -> Result<Key, String> {
-    let name = v.as_str().ok_or("key: a key name such as \"Enter\"")?;
-    match name.parse::<Key>() {
-        Ok(Key::Char(_) | Key::MoveCursor { .. }) | Err(_) => Err(format!(
-            "unknown key `{name}` (Enter, Tab, PF3, PA1, Clear, EraseEOF, ...; type text with \
-             {{\"text\": ...}})"
-        )),
-        Ok(k) => Ok(k),
-    }
-}
-
-/// `[row, col]` or `{"row": R, "col": C}`, 0-based.
-fn position(v: &Value) -> Option<(u16, u16)> {
-    let n = |x: Option<&Value>| {
-        x.and_then(Value::as_u64)
-            .and_then(|n| u16::try_from(n).ok())
-    };
-    match v {
-        Value::Array(a) if a.len() == 2 => Some((n(a.first())?, n(a.get(1))?)),
-        Value::Object(o) if o.len() == 2 => Some((n(o.get("row"))?, n(o.get("col"))?)),
-        _ => None,
-    }
-}
-
-const WAITS: &str = "wait: \"unlock\", \"ready\", \"connected\", \"input-field\", \"output\", \
-                     \"disconnect\", \"nvt-mode\", \"3270-mode\", {\"text\": T, \"at\": [row, \
-                     col]}, {\"cursor\": [row, col]}, {\"input-field\": [row, col]} or \
-                     {\"seconds\": N}";
-
-fn until(v: &Value) -> Result<Until, String> {
-    if let Some(word) = v.as_str() {
-        return Ok(match word.to_ascii_lowercase().replace('_', "-").as_str() {
-            "unlock" => Until::Unlock,
-            "ready" => Until::Ready,
-            "connected" => Until::Connected,
-            "input-field" | "inputfield" => Until::InputField,
-            "output" | "change" => Until::Output { after: None },
-            "disconnect" => Until::Disconnect,
-            "nvt-mode" | "nvt" => Until::NvtMode,
-            "3270-mode" | "3270" => Until::Mode3270,
-            _ => return Err(format!("unknown wait `{word}`; {WAITS}")),
-        });
-    }
-    let Some(o) = v.as_object() else {
-        return Err(WAITS.to_owned());
-    };
-    if let Some(t) = o.get("text") {
-        let text = t.as_str().ok_or("wait text: a string")?.to_owned();
-        if text.is_empty() {
-            return Err("wait text: not empty".to_owned());
-        }
-        let at = match o.get("at") {
-            None => None,
-            Some(p) => Some(position(p).ok_or("wait at: [row, col] (0-based)")?),
-        };
-        if o.len() > 1 + usize::from(at.is_some()) {
-            return Err(WAITS.to_owned());
-        }
-        return Ok(Until::Text { text, at });
-    }
-    if o.len() != 1 {
-        return Err(WAITS.to_owned());
-    }
-    if let Some(p) = o.get("cursor") {
-        let (row, col) = position(p).ok_or("wait cursor: [row, col] (0-based)")?;
-        return Ok(Until::CursorAt { row, col });
-    }
-    if let Some(p) = o.get("input-field") {
-        let (row, col) = position(p).ok_or("wait input-field: [row, col] (0-based)")?;
-        return Ok(Until::InputFieldAt { row, col });
-    }
-    if let Some(s) = o.get("seconds") {
-        return Ok(Until::Seconds(
-            seconds(s).ok_or("wait seconds: a number > 0")?,
-        ));
-    }
-    Err(WAITS.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use serde_json::json;
 
     use super::*;
+    use crate::proto::Key;
+    use crate::script::{Step, Until, Wait};
 
     #[test]
     fn bodies_parse_into_the_script_vocabulary() {
