@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 
 use crate::app::Tab;
-use crate::proto::{BufferAddr, Mode, Session};
+use crate::proto::Mode;
 use crate::runtime::host::HostSpec;
 use crate::ui::monitor::SessionState;
 
@@ -79,48 +79,13 @@ fn mode_name(m: Mode) -> &'static str {
     }
 }
 
-/// The field map; `rows` are the session's `text_rows` (non-display fields blank).
-fn fields(session: &Session, rows: &[String]) -> Vec<Value> {
-    let screen = session.screen();
-    let dims = screen.dims();
-    let cells: Vec<char> = rows.iter().flat_map(|r| r.chars()).collect();
-    let index = |a: BufferAddr| {
-        let p = a.position(dims);
-        usize::from(p.row) * usize::from(dims.cols) + usize::from(p.col)
-    };
-    screen
-        .fields()
-        .into_iter()
-        .map(|f| {
-            let start = f.start(dims).position(dims);
-            let text: String = if f.attr.is_non_display() {
-                String::new()
-            } else {
-                f.positions(dims)
-                    .map(|a| cells.get(index(a)).copied().unwrap_or(' '))
-                    .collect()
-            };
-            json!({
-                "row": start.row,
-                "col": start.col,
-                "len": f.len,
-                "protected": f.attr.is_protected(),
-                "numeric": f.attr.is_numeric(),
-                "hidden": f.attr.is_non_display(),
-                "intensified": f.attr.is_intensified(),
-                "modified": f.attr.is_modified(),
-                "text": text,
-            })
-        })
-        .collect()
-}
-
 /// A tab's screen: rows, cursor, size, fields and the OIA.
 pub(crate) fn screen(tab: &Tab) -> Value {
     let session = tab.session();
     let screen = session.screen();
     let rows = session.text_rows();
-    let fields = fields(session, &rows);
+    // The field map of `r3270 screen --json` and the REST screen (non-display fields blank).
+    let fields = crate::headless::fields(session, &rows);
     let dims = screen.dims();
     let cursor = screen.cursor_position();
     let oia = session.oia();
