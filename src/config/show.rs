@@ -188,6 +188,9 @@ pub fn config_toml(c: &Config) -> String {
     if let Ok(v) = toml::Value::try_from(&c.audit) {
         root.insert("audit".into(), v);
     }
+    if let Ok(v) = toml::Value::try_from(&c.api) {
+        root.insert("api".into(), v);
+    }
     toml::to_string(&root).unwrap_or_default()
 }
 
