@@ -16,6 +16,48 @@ use crate::script::{Step, Until, Wait};
 /// At most this many steps in one request.
 pub const MAX_STEPS: usize = 1000;
 
+/// How a run of steps stopped early, and the HTTP status it answers with (`r3270 serve`
+/// and the TUI's API alike).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepFailure {
+    /// A wait (or the request) ran out of time: 504.
+    Timeout,
+    /// The connection ended: 502.
+    Ended,
+    /// There is no connection to run the step on: 409.
+    NotConnected,
+    /// A key was refused under field rules (typing into a protected field): 409.
+    Refused,
+    /// An s3270 action failed otherwise (a bad argument, one not served there): 400.
+    Action,
+}
+
+impl StepFailure {
+    /// The word replies name it by (`"failed": {"kind": ...}`).
+    pub fn word(self) -> &'static str {
+        match self {
+            StepFailure::Timeout => "timeout",
+            StepFailure::Ended => "ended",
+            StepFailure::NotConnected => "not-connected",
+            StepFailure::Refused => "refused",
+            StepFailure::Action => "action",
+        }
+    }
+
+    /// The HTTP status of a reply whose run stopped so.
+    pub fn code(self) -> u16 {
+        match self {
+            StepFailure::Timeout => 504,
+            StepFailure::Ended => 502,
+            StepFailure::NotConnected | StepFailure::Refused => 409,
+            StepFailure::Action => 400,
+        }
+    }
+}
+
+/// The reason given when the request's own time ran out.
+pub const OUT_OF_TIME: &str = "the request's timeout ran out";
+
 /// One step as asked for.
 #[derive(Clone, PartialEq, Eq)]
 pub enum ApiStep {

@@ -34,6 +34,15 @@ impl Mode {
     }
 }
 
+/// `/3270/rest/MODE/` with no action: 400 `Missing 3270 action.` as s3270 says it, or 404
+/// for a mode that does not exist.
+pub async fn missing(axum::extract::Path(mode): axum::extract::Path<String>) -> Response {
+    match Mode::parse(&mode) {
+        Some(mode) => error(mode, StatusCode::BAD_REQUEST, "Missing 3270 action."),
+        None => error(Mode::Html, StatusCode::NOT_FOUND, "Not found"),
+    }
+}
+
 /// The reply for `answer` in `mode`.
 pub fn reply(mode: Mode, answer: &Answer) -> Response {
     let code = if answer.ok {

@@ -85,8 +85,8 @@ impl Limiter {
 pub fn router(api: Api, max_body: usize) -> Router {
     let compat = Router::new()
         .route("/3270/rest/post", post(compat_post))
-        .route("/3270/rest/{mode}/", get(compat_missing))
-        .route("/3270/rest/{mode}", get(compat_missing))
+        .route("/3270/rest/{mode}/", get(compat::missing))
+        .route("/3270/rest/{mode}", get(compat::missing))
         .route("/3270/rest/{mode}/{*actions}", get(compat_get))
         .route("/session/{name}/3270/rest/post", post(compat_post_named))
         .route(
@@ -350,13 +350,6 @@ async fn compat_get_named(
         return compat::error(mode, StatusCode::BAD_REQUEST, "Missing 3270 action.");
     }
     run_compat(api.pool.get(&name), mode, &actions).await
-}
-
-async fn compat_missing(Path(mode): Path<String>) -> Response {
-    match Mode::parse(&mode) {
-        Some(mode) => compat::error(mode, StatusCode::BAD_REQUEST, "Missing 3270 action."),
-        None => compat::error(Mode::Html, StatusCode::NOT_FOUND, "Not found"),
-    }
 }
 
 async fn compat_post(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {

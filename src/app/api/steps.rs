@@ -11,45 +11,8 @@ use super::line::LineRun;
 use super::{ApiStep, Poll, ReadMark};
 use crate::app::Tab;
 use crate::proto::LockReason;
+use crate::script::api_steps::{OUT_OF_TIME, StepFailure as Kind};
 use crate::script::{Failure, Options, Progress, Runner, Step, Wait};
-
-/// How a run stopped early.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// A wait (or the list) ran out of time: 504.
-    Timeout,
-    /// The connection ended: 502.
-    Ended,
-    /// There is no connection to run the step on: 409.
-    NotConnected,
-    /// A key was refused under field rules: 409.
-    Refused,
-    /// An s3270 action failed otherwise (a bad argument, one not served here): 400.
-    Action,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Timeout => "timeout",
-            Kind::Ended => "ended",
-            Kind::NotConnected => "not-connected",
-            Kind::Refused => "refused",
-            Kind::Action => "action",
-        }
-    }
-
-    fn code(self) -> u16 {
-        match self {
-            Kind::Timeout => 504,
-            Kind::Ended => 502,
-            Kind::NotConnected | Kind::Refused => 409,
-            Kind::Action => 400,
-        }
-    }
-}
-
-const OUT_OF_TIME: &str = "the request's timeout ran out";
 
 /// The step running now.
 enum Current {

@@ -33,6 +33,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::proto::LockReason;
+use crate::script::api_steps::{OUT_OF_TIME, StepFailure as Kind};
 use crate::script::{Failure, Options, Progress, Runner, Step, Wait};
 use crate::script_mode::{Line, State as ScriptState};
 
@@ -50,42 +51,6 @@ pub struct Request {
     steps: Vec<Value>,
     /// Seconds the whole list may take.
     timeout: Option<f64>,
-}
-
-/// How a run stopped early.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    /// A wait (or the request) ran out of time: 504.
-    Timeout,
-    /// The connection ended: 502.
-    Ended,
-    /// There is no connection to run the step on: 409.
-    NotConnected,
-    /// A key was refused under field rules (typing into a protected field): 409.
-    Refused,
-    /// An s3270 action failed otherwise (a bad argument): 400.
-    Action,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Timeout => "timeout",
-            Kind::Ended => "ended",
-            Kind::NotConnected => "not-connected",
-            Kind::Refused => "refused",
-            Kind::Action => "action",
-        }
-    }
-
-    fn status(self) -> StatusCode {
-        match self {
-            Kind::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            Kind::Ended => StatusCode::BAD_GATEWAY,
-            Kind::NotConnected | Kind::Refused => StatusCode::CONFLICT,
-            Kind::Action => StatusCode::BAD_REQUEST,
-        }
-    }
 }
 
 /// The step that failed.
@@ -165,10 +130,9 @@ fn reply(o: &Outcome, labels: &[String]) -> Response {
         Ok(v) => (v.clone(), None),
         Err(why) => (Value::Null, Some(why.clone())),
     };
-    let code = o
-        .failed
-        .as_ref()
-        .map_or(StatusCode::OK, |f| f.kind.status());
+    let code = o.failed.as_ref().map_or(StatusCode::OK, |f| {
+        StatusCode::from_u16(f.kind.code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+    });
     let mut out = json!({
         "ok": o.failed.is_none(),
         "completed": o.completed,
@@ -224,8 +188,6 @@ fn ran_out(deadline: Instant) -> Option<Duration> {
     let left = deadline.saturating_duration_since(Instant::now());
     (!left.is_zero()).then_some(left)
 }
-
-const OUT_OF_TIME: &str = "the request's timeout ran out";
 
 /// One s3270 action line, on the script-mode engine.
 async fn run_line(state: &mut ScriptState, text: String, deadline: Instant) -> StepResult {

@@ -36,8 +36,8 @@ pub(super) struct Shared {
 pub(super) fn router(shared: Shared, max_body: usize) -> Router {
     Router::new()
         .route("/3270/rest/post", post(compat_post))
-        .route("/3270/rest/{mode}/", get(compat_missing))
-        .route("/3270/rest/{mode}", get(compat_missing))
+        .route("/3270/rest/{mode}/", get(compat::missing))
+        .route("/3270/rest/{mode}", get(compat::missing))
         .route("/3270/rest/{mode}/{*actions}", get(compat_get))
         .route("/session/{name}/3270/rest/post", post(compat_post_named))
         .route(
@@ -147,13 +147,6 @@ async fn compat_get_named(
         return compat::error(mode, StatusCode::BAD_REQUEST, "Missing 3270 action.");
     }
     run_line(&api, ApiTarget::Named(name), mode, actions).await
-}
-
-async fn compat_missing(Path(mode): Path<String>) -> Response {
-    match Mode::parse(&mode) {
-        Some(mode) => compat::error(mode, StatusCode::BAD_REQUEST, "Missing 3270 action."),
-        None => compat::error(Mode::Html, StatusCode::NOT_FOUND, "Not found"),
-    }
 }
 
 async fn compat_post(State(api): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
